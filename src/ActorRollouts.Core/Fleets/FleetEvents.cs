@@ -1,0 +1,41 @@
+using System.Collections.Immutable;
+using ActorRollouts.Core.Sessions;
+using ActorRollouts.Core.Tasks;
+
+namespace ActorRollouts.Core.Fleets;
+
+/// <summary>The events of a fleet supervisor's journal: which sessions the fleet has and how each ended.</summary>
+public static class FleetEvents
+{
+    public interface IFleetEvent : IRolloutEvent;
+
+    /// <summary>A fleet was planned: every session it will run, in launch order.</summary>
+    public sealed record FleetStarted(string FleetId, ImmutableList<SessionSpec> Sessions, int Concurrency, DateTimeOffset Timestamp) : IFleetEvent;
+
+    /// <summary>A session actor was started for this session.</summary>
+    public sealed record FleetSessionLaunched(string SessionId, DateTimeOffset Timestamp) : IFleetEvent;
+
+    /// <summary>A session ended; <paramref name="Status"/> is <c>completed</c> or <c>failed</c>.</summary>
+    public sealed record FleetSessionFinished(string SessionId, string Status, string? StopReason, string? Error, DateTimeOffset Timestamp) : IFleetEvent;
+
+    public static string PersistenceId(string fleetId) => $"fleet-supervisor:{fleetId}";
+    public const string PersistenceIdPrefix = "fleet-supervisor:";
+}
+
+/// <summary>Outcome words used by the fleet and the <c>sessions</c> listing.</summary>
+public static class SessionOutcomes
+{
+    public const string Pending = "pending";
+    public const string Running = "running";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+    public const string Interrupted = "interrupted";
+
+    public static string Of(SessionStatus status) => status switch
+    {
+        SessionStatus.Completed => Completed,
+        SessionStatus.Failed => Failed,
+        SessionStatus.Running => Running,
+        _ => Pending,
+    };
+}

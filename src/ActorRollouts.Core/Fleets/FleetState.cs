@@ -1,0 +1,43 @@
+using System.Collections.Immutable;
+using ActorRollouts.Core.Tasks;
+using static ActorRollouts.Core.Fleets.FleetEvents;
+
+namespace ActorRollouts.Core.Fleets;
+
+/// <summary>A fleet as its supervisor's journal sees it. Pure and total like <c>SessionState</c>.</summary>
+public sealed record FleetState
+{
+    public static readonly FleetState Empty = new();
+
+    public string? FleetId { get; init; }
+    public int Concurrency { get; init; }
+    public ImmutableList<SessionSpec> Sessions { get; init; } = [];
+    public ImmutableHashSet<string> Launched { get; init; } = [];
+    public ImmutableDictionary<string, FleetSessionFinished> Finished { get; init; } =
+        ImmutableDictionary<string, FleetSessionFinished>.Empty;
+    public DateTimeOffset? StartedAt { get; init; }
+
+    public bool IsPlanned => FleetId is not null;
+    public bool IsComplete => IsPlanned && Finished.Count == Sessions.Count;
+
+    public FleetState Apply(IFleetEvent @event) => @event switch
+    {
+        FleetStarted e when !IsPlanned => this with
+        {
+            FleetId = e.FleetId, Sessions = e.Sessions, Concurrency = e.Concurrency, StartedAt = e.Timestamp,
+        },
+        FleetSessionLaunched e => this with { Launched = Launched.Add(e.SessionId) },
+        FleetSessionFinished e => this with { Finished = Finished.SetItem(e.SessionId, e) },
+        _ => this,
+    };
+
+    public static FleetState From(IEnumerable<IFleetEvent> events) =>
+        events.Aggregate(Empty, (state, e) => state.Apply(e));
+
+    /// <summary>Sessions not finished yet, those already launched once first (they were interrupted), then the
+    /// rest in plan order.</summary>
+    public ImmutableList<SessionSpec> Unfinished() =>
+        Sessions.Where(s => !Finished.ContainsKey(s.SessionId))
+            .OrderBy(s => Launched.Contains(s.SessionId) ? 0 : 1)
+            .ToImmutableList();
+}

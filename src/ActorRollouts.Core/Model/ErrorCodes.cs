@@ -1,0 +1,18 @@
+namespace ActorRollouts.Core.Model;
+
+/// <summary>Error codes of failed tool results. The model sees them in the result text; analysis groups by them.</summary>
+public static class ErrorCodes
+{
+    public const string NotFound = "E_NOT_FOUND";
+    public const string NotUnique = "E_NOT_UNIQUE";
+    public const string Validation = "E_VALIDATION";
+    public const string Permissions = "E_PERMISSIONS";
+    public const string Timeout = "E_TIMEOUT";
+    public const string Unsafe = "E_UNSAFE";
+    public const string ConfirmedDeny = "E_CONFIRMED_DENY";
+    public const string ToolUnknown = "E_TOOL_UNKNOWN";
+    /// <summary>The process died while the tool ran; the call may have partly happened.</summary>
+    public const string Interrupted = "E_INTERRUPTED";
+    /// <summary>The tool itself crashed.</summary>
+    public const string Internal = "E_INTERNAL";
+}

@@ -1,0 +1,94 @@
+using System.Collections.Immutable;
+using ActorRollouts.Core.Model;
+using static ActorRollouts.Core.Sessions.SessionEvents;
+using static ActorRollouts.Core.Sessions.SessionInputs;
+
+namespace ActorRollouts.Core.Sessions;
+
+/// <summary>The session's rules, as pure functions: <see cref="Decide"/> turns an input into events,
+/// <see cref="NextEffect"/> reads the next step off the state. The actor only persists, applies and acts.</summary>
+public static class SessionDecider
+{
+    public static ImmutableList<ISessionEvent> Decide(SessionState state, ISessionInput input)
+    {
+        if (input is Start start)
+            return state.Status == SessionStatus.NotStarted ? StartEvents(start) : [];
+        if (state.Status != SessionStatus.Running) return [];
+
+        return input switch
+        {
+            ModelAttemptStarting s when s.Turn == state.Turns + 1 =>
+                [new ModelRequestStarted(s.Turn, s.Attempt, state.Spec!.Endpoint.Api, state.Spec.Endpoint.Model, s.Now)],
+            ModelAttemptFailed f when f.Turn == state.InFlightTurn => AttemptFailedEvents(f),
+            ModelResponded r when r.Turn == state.InFlightTurn =>
+            [
+                new ModelResponseReceived(r.Turn, r.Response.ResponseId, r.Response.Usage, r.Response.FinishReason,
+                    r.Response.LatencyMs, r.Now),
+                new MessageAppended(r.Response.Assistant, r.Now),
+            ],
+            ToolStarting t when state.UnansweredToolCalls().Any(c => c.Id == t.Call.Id) =>
+                [new ToolCallStarted(t.Call.Id, t.Call.Name, t.Call.Arguments, t.Now)],
+            ToolFinished f when state.RunningToolCalls.Contains(f.Result.ToolCallId) =>
+                [new ToolCallCompleted(f.Result, f.DurationMs, f.Now), new MessageAppended(Message.ToolMessage(f.Result), f.Now)],
+            Resume r => ResumeEvents(state, r),
+            Finish f => [new SessionCompleted(f.StopReason, f.Now)],
+            Fail f => [new SessionFailed(f.Error, f.Now)],
+            // A late answer to a call we no longer wait for (e.g. from before a restart) changes nothing.
+            _ => [],
+        };
+    }
+
+    public static SessionEffect NextEffect(SessionState state)
+    {
+        if (state.Status != SessionStatus.Running) return SessionEffect.Nothing;
+        if (state.InFlightTurn is not null) return SessionEffect.Waiting;
+
+        var unanswered = state.UnansweredToolCalls();
+        if (unanswered.Count > 0)
+        {
+            var next = unanswered[0];
+            return state.RunningToolCalls.Contains(next.Id) ? SessionEffect.Waiting : new SessionEffect.RunTool(next);
+        }
+
+        var last = state.Messages.LastOrDefault();
+        if (last is { Role: Roles.Assistant }) return new SessionEffect.Complete(StopReasons.Done);
+        if (state.Turns >= state.Spec!.MaxTurns) return new SessionEffect.Complete(StopReasons.MaxTurns);
+        return new SessionEffect.CallModel(state.Turns + 1);
+    }
+
+    private static ImmutableList<ISessionEvent> StartEvents(Start start)
+    {
+        var events = ImmutableList.CreateBuilder<ISessionEvent>();
+        events.Add(new SessionStarted(start.Spec, start.Workspace, start.Now));
+        if (!string.IsNullOrEmpty(start.Spec.System))
+            events.Add(new MessageAppended(Message.System(start.Spec.System), start.Now));
+        events.Add(new MessageAppended(Message.User(start.Spec.Prompt), start.Now));
+        return events.ToImmutable();
+    }
+
+    private static ImmutableList<ISessionEvent> AttemptFailedEvents(ModelAttemptFailed f)
+    {
+        var failed = new ModelRequestFailed(f.Turn, f.Attempt, f.ErrorKind, f.HttpStatus,
+            (long?)f.RetryAfter?.TotalMilliseconds, f.WillRetry, f.Error, f.Now);
+        if (f.WillRetry) return [failed];
+        return [failed, new SessionFailed($"model call for turn {f.Turn} failed after {f.Attempt} attempt(s): {f.Error}", f.Now)];
+    }
+
+    /// <summary>Resume semantics: a request in flight is sent again (Apply clears it); an interrupted idempotent
+    /// tool runs again; any other interrupted tool is answered with E_INTERRUPTED, since it may have partly run.</summary>
+    private static ImmutableList<ISessionEvent> ResumeEvents(SessionState state, Resume r)
+    {
+        var interrupted = state.UnansweredToolCalls().Where(c => state.RunningToolCalls.Contains(c.Id)).ToList();
+        var rerun = interrupted.Where(c => r.IsIdempotent(c.Name)).Select(c => c.Id).ToImmutableList();
+        var events = ImmutableList.CreateBuilder<ISessionEvent>();
+        events.Add(new SessionResumed(r.FromSequenceNr, rerun, r.Now));
+        foreach (var call in interrupted.Where(c => !rerun.Contains(c.Id)))
+        {
+            var result = ToolResult.Failure(call, ErrorCodes.Interrupted,
+                $"The session was interrupted while '{call.Name}' ran; it may have partly run. Check the workspace before retrying.");
+            events.Add(new ToolCallCompleted(result, 0, r.Now));
+            events.Add(new MessageAppended(Message.ToolMessage(result), r.Now));
+        }
+        return events.ToImmutable();
+    }
+}

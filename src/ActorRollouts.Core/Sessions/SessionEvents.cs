@@ -1,0 +1,62 @@
+using System.Collections.Immutable;
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Tasks;
+
+namespace ActorRollouts.Core.Sessions;
+
+/// <summary>Marker for everything we journal. Bound in HOCON to our own serializer, which writes stable
+/// versioned manifests (never CLR type names).</summary>
+public interface IRolloutEvent
+{
+    DateTimeOffset Timestamp { get; }
+}
+
+/// <summary>The events of one session's journal: together they are the session's trace.</summary>
+public static class SessionEvents
+{
+    public interface ISessionEvent : IRolloutEvent;
+
+    /// <summary>The session began: what it was asked, against which endpoint (no secrets), in which workspace.</summary>
+    public sealed record SessionStarted(SessionSpec Spec, string Workspace, DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>A system, user, assistant or tool message entered the transcript.</summary>
+    public sealed record MessageAppended(Message Message, DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>An attempt of a model call went out.</summary>
+    public sealed record ModelRequestStarted(int Turn, int Attempt, string Api, string Model, DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>An attempt failed. <paramref name="WillRetry"/> says whether the provider tries again.</summary>
+    public sealed record ModelRequestFailed(
+        int Turn, int Attempt, string ErrorKind, int? HttpStatus, long? RetryAfterMs, bool WillRetry, string Error,
+        DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>The model answered; the assistant message follows as its own <see cref="MessageAppended"/>.</summary>
+    public sealed record ModelResponseReceived(
+        int Turn, string? ResponseId, Usage Usage, string? FinishReason, long LatencyMs, DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>A tool call was handed to the environment.</summary>
+    public sealed record ToolCallStarted(string ToolCallId, string Name, string Arguments, DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>A tool call finished (successfully or not); the tool message follows as its own <see cref="MessageAppended"/>.</summary>
+    public sealed record ToolCallCompleted(ToolResult Result, long DurationMs, DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>The session recovered from its journal after an interruption and goes on.
+    /// <paramref name="RerunToolCallIds"/> are interrupted idempotent calls that will run again.</summary>
+    public sealed record SessionResumed(long FromSequenceNr, ImmutableList<string> RerunToolCallIds, DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>The session ended normally: <c>done</c> (the model stopped calling tools) or a limit (<c>max_turns</c>).</summary>
+    public sealed record SessionCompleted(string StopReason, DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>The session ended in failure; <paramref name="Error"/> says why in readable words.</summary>
+    public sealed record SessionFailed(string Error, DateTimeOffset Timestamp) : ISessionEvent;
+}
+
+/// <summary>Stop reasons of completed sessions.</summary>
+public static class StopReasons
+{
+    public const string Done = "done";
+    public const string MaxTurns = "max_turns";
+    public const string MaxTokens = "max_tokens";
+    public const string Budget = "budget";
+    public const string Cancelled = "cancelled";
+}

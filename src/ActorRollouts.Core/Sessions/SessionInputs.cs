@@ -1,0 +1,37 @@
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Tasks;
+
+namespace ActorRollouts.Core.Sessions;
+
+/// <summary>What can happen to a session, as the decider sees it. The actor stamps the time; the decider
+/// turns an input into the events to persist.</summary>
+public static class SessionInputs
+{
+    public interface ISessionInput
+    {
+        DateTimeOffset Now { get; }
+    }
+
+    public sealed record Start(SessionSpec Spec, string Workspace, DateTimeOffset Now) : ISessionInput;
+
+    /// <summary>An attempt of the next model call is about to go out.</summary>
+    public sealed record ModelAttemptStarting(int Turn, int Attempt, DateTimeOffset Now) : ISessionInput;
+
+    public sealed record ModelAttemptFailed(
+        int Turn, int Attempt, string ErrorKind, int? HttpStatus, TimeSpan? RetryAfter, bool WillRetry, string Error,
+        DateTimeOffset Now) : ISessionInput;
+
+    public sealed record ModelResponded(int Turn, ModelResponse Response, DateTimeOffset Now) : ISessionInput;
+
+    public sealed record ToolStarting(ToolCall Call, DateTimeOffset Now) : ISessionInput;
+
+    public sealed record ToolFinished(ToolResult Result, long DurationMs, DateTimeOffset Now) : ISessionInput;
+
+    /// <summary>The session was recovered from its journal (after sequence number <paramref name="FromSequenceNr"/>)
+    /// and continues. <paramref name="IsIdempotent"/> tells, by tool name, which interrupted tools may simply run again.</summary>
+    public sealed record Resume(long FromSequenceNr, Func<string, bool> IsIdempotent, DateTimeOffset Now) : ISessionInput;
+
+    public sealed record Finish(string StopReason, DateTimeOffset Now) : ISessionInput;
+
+    public sealed record Fail(string Error, DateTimeOffset Now) : ISessionInput;
+}

@@ -1,0 +1,97 @@
+using System.Collections.Immutable;
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Tasks;
+using static ActorRollouts.Core.Sessions.SessionEvents;
+
+namespace ActorRollouts.Core.Sessions;
+
+/// <summary>The state of one session, folded from its events. Immutable; <see cref="Apply"/> is pure and total:
+/// no clock, no I/O, and an event that does not fit the state leaves it unchanged instead of throwing.</summary>
+public sealed record SessionState
+{
+    public static readonly SessionState Empty = new();
+
+    public SessionSpec? Spec { get; init; }
+    public string? Workspace { get; init; }
+    public SessionStatus Status { get; init; } = SessionStatus.NotStarted;
+    public ImmutableList<Message> Messages { get; init; } = [];
+
+    /// <summary>Model responses received so far; the turn of the next call is <c>Turns + 1</c>.</summary>
+    public int Turns { get; init; }
+
+    /// <summary>The turn whose model request went out without a journaled response yet.</summary>
+    public int? InFlightTurn { get; init; }
+
+    /// <summary>Attempts made for the in-flight turn (for numbering the next one).</summary>
+    public int InFlightAttempts { get; init; }
+
+    /// <summary>Tool calls handed to the environment and not completed yet.</summary>
+    public ImmutableList<string> RunningToolCalls { get; init; } = [];
+
+    public Usage Usage { get; init; } = Usage.Zero;
+    public int ModelRequests { get; init; }
+    public int ToolCallsCompleted { get; init; }
+    public int Resumes { get; init; }
+    public string? StopReason { get; init; }
+    public string? Error { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+
+    public bool IsFinished => Status is SessionStatus.Completed or SessionStatus.Failed;
+
+    public SessionState Apply(ISessionEvent @event) => @event switch
+    {
+        SessionStarted e when Status == SessionStatus.NotStarted => this with
+        {
+            Spec = e.Spec, Workspace = e.Workspace, Status = SessionStatus.Running, StartedAt = e.Timestamp,
+        },
+        _ when Status == SessionStatus.NotStarted => this,
+        MessageAppended e => this with { Messages = Messages.Add(e.Message) },
+        ModelRequestStarted e => this with
+        {
+            InFlightTurn = e.Turn, InFlightAttempts = e.Attempt, ModelRequests = ModelRequests + 1,
+        },
+        ModelRequestFailed => this,
+        ModelResponseReceived e when InFlightTurn == e.Turn => this with
+        {
+            Turns = e.Turn, InFlightTurn = null, InFlightAttempts = 0, Usage = Usage.Add(e.Usage),
+        },
+        ModelResponseReceived => this,
+        ToolCallStarted e => this with { RunningToolCalls = RunningToolCalls.Remove(e.ToolCallId).Add(e.ToolCallId) },
+        ToolCallCompleted e => this with
+        {
+            RunningToolCalls = RunningToolCalls.Remove(e.Result.ToolCallId),
+            ToolCallsCompleted = ToolCallsCompleted + 1,
+        },
+        // After an interruption nothing is in flight any more: the request is sent again and the listed
+        // idempotent tools run again; other interrupted tools were answered by events before this one.
+        SessionResumed e => this with
+        {
+            InFlightTurn = null, InFlightAttempts = 0, Resumes = Resumes + 1,
+            RunningToolCalls = RunningToolCalls.RemoveAll(e.RerunToolCallIds.Contains),
+        },
+        SessionCompleted e => this with
+        {
+            Status = SessionStatus.Completed, StopReason = e.StopReason, EndedAt = e.Timestamp, InFlightTurn = null,
+        },
+        SessionFailed e => this with
+        {
+            Status = SessionStatus.Failed, Error = e.Error, EndedAt = e.Timestamp, InFlightTurn = null,
+        },
+        _ => this,
+    };
+
+    public static SessionState From(IEnumerable<ISessionEvent> events) =>
+        events.Aggregate(Empty, (state, e) => state.Apply(e));
+
+    /// <summary>Tool calls of the latest assistant message that have no tool message answering them yet,
+    /// in the order the model made them.</summary>
+    public ImmutableList<ToolCall> UnansweredToolCalls()
+    {
+        var lastAssistant = Messages.FindLastIndex(m => m.Role == Roles.Assistant);
+        if (lastAssistant < 0 || !Messages[lastAssistant].HasToolCalls) return [];
+        var answered = Messages.Skip(lastAssistant + 1)
+            .Where(m => m.Role == Roles.Tool).Select(m => m.ToolCallId).ToHashSet();
+        return Messages[lastAssistant].ToolCalls!.Where(c => !answered.Contains(c.Id)).ToImmutableList();
+    }
+}

@@ -1,0 +1,23 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using ActorRollouts.Core.Model;
+
+namespace ActorRollouts.Core.Tasks;
+
+/// <summary>Everything one session needs to run: what the model is asked, with which tools, where.
+/// Built from a task line and the run's options; journaled in session-started (no secrets in it).</summary>
+public sealed record SessionSpec(
+    string SessionId,
+    string FleetId,
+    string TaskId,
+    int Sample,
+    string Prompt,
+    string? System,
+    Endpoint Endpoint,
+    int MaxTurns,
+    string? WorkspaceTemplate,
+    ImmutableList<string> Tools,
+    ImmutableDictionary<string, JsonElement>? Metadata = null)
+{
+    public static string MakeSessionId(string fleetId, string taskId, int sample) => $"{fleetId}:{taskId}:{sample}";
+}

@@ -1,0 +1,20 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+
+namespace ActorRollouts.Core.Tasks;
+
+/// <summary>One line of a task file. <paramref name="Workspace"/> is already resolved to an absolute folder.</summary>
+public sealed record TaskDefinition(
+    string Id,
+    string Prompt,
+    string? System = null,
+    string? Workspace = null,
+    ImmutableList<string>? Tools = null,
+    int? MaxTurns = null,
+    int Samples = 1,
+    string? Model = null,
+    ImmutableDictionary<string, JsonElement>? Metadata = null,
+    int Line = 0);
+
+/// <summary>A task file could not be used. The message names the file and line.</summary>
+public sealed class TaskFileException(string message) : Exception(message);

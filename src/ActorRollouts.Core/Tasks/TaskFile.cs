@@ -1,0 +1,124 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace ActorRollouts.Core.Tasks;
+
+/// <summary>Reads a JSON Lines task file. Every problem is reported with the file and line it is on, before
+/// anything starts: a typo in a field name is an error, not a silently ignored setting.</summary>
+public static partial class TaskFile
+{
+    private static readonly string[] KnownFields =
+        ["id", "prompt", "system", "workspace", "tools", "max_turns", "samples", "model", "metadata"];
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
+    private static partial Regex IdPattern();
+
+    public static ImmutableList<TaskDefinition> Load(string path, Func<string, bool> isKnownTool)
+    {
+        if (!File.Exists(path)) throw new TaskFileException($"Task file '{path}' does not exist.");
+        var baseDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return Parse(File.ReadLines(path), path, baseDir, isKnownTool);
+    }
+
+    public static ImmutableList<TaskDefinition> Parse(IEnumerable<string> lines, string source, string baseDir, Func<string, bool> isKnownTool)
+    {
+        var tasks = ImmutableList.CreateBuilder<TaskDefinition>();
+        var seen = new Dictionary<string, int>();
+        var lineNo = 0;
+        foreach (var text in lines)
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            var where = $"{source}:{lineNo}";
+            var task = ParseLine(text, where, baseDir, isKnownTool) with { Line = lineNo };
+            if (seen.TryGetValue(task.Id, out var first))
+                throw new TaskFileException($"{where}: task id '{task.Id}' is used twice (first on line {first}).");
+            seen[task.Id] = lineNo;
+            tasks.Add(task);
+        }
+        if (tasks.Count == 0) throw new TaskFileException($"{source}: the task file holds no tasks.");
+        return tasks.ToImmutable();
+    }
+
+    private static TaskDefinition ParseLine(string text, string where, string baseDir, Func<string, bool> isKnownTool)
+    {
+        JsonElement root;
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            root = doc.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new TaskFileException($"{where}: not valid JSON ({ex.Message.Split(" Path:")[0]})");
+        }
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new TaskFileException($"{where}: each line must be a JSON object, got {root.ValueKind.ToString().ToLowerInvariant()}.");
+
+        foreach (var p in root.EnumerateObject())
+            if (!KnownFields.Contains(p.Name))
+                throw new TaskFileException($"{where}: unknown field '{p.Name}' (known fields: {string.Join(", ", KnownFields)}).");
+
+        var id = RequiredString(root, "id", where);
+        if (!IdPattern().IsMatch(id))
+            throw new TaskFileException($"{where}: id '{id}' may use only letters, digits, '.', '_' and '-' (at most 128).");
+        var prompt = RequiredString(root, "prompt", where);
+
+        string? workspace = null;
+        if (OptionalString(root, "workspace", where) is { } ws)
+        {
+            workspace = Path.GetFullPath(Path.Combine(baseDir, ws));
+            if (!Directory.Exists(workspace))
+                throw new TaskFileException($"{where}: workspace folder '{ws}' does not exist (looked for {workspace}).");
+        }
+
+        ImmutableList<string>? tools = null;
+        if (root.TryGetProperty("tools", out var toolsEl))
+        {
+            if (toolsEl.ValueKind != JsonValueKind.Array || toolsEl.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String))
+                throw new TaskFileException($"{where}: 'tools' must be an array of tool names.");
+            tools = toolsEl.EnumerateArray().Select(t => t.GetString()!).ToImmutableList();
+            if (tools.FirstOrDefault(t => !isKnownTool(t)) is { } unknown)
+                throw new TaskFileException($"{where}: unknown tool '{unknown}' in 'tools'.");
+        }
+
+        ImmutableDictionary<string, JsonElement>? metadata = null;
+        if (root.TryGetProperty("metadata", out var metaEl))
+        {
+            if (metaEl.ValueKind != JsonValueKind.Object)
+                throw new TaskFileException($"{where}: 'metadata' must be a JSON object.");
+            metadata = metaEl.EnumerateObject().ToImmutableDictionary(p => p.Name, p => p.Value.Clone());
+        }
+
+        return new TaskDefinition(id, prompt,
+            System: OptionalString(root, "system", where),
+            Workspace: workspace,
+            Tools: tools,
+            MaxTurns: OptionalPositiveInt(root, "max_turns", where),
+            Samples: OptionalPositiveInt(root, "samples", where) ?? 1,
+            Model: OptionalString(root, "model", where),
+            Metadata: metadata);
+    }
+
+    private static string RequiredString(JsonElement root, string name, string where) =>
+        OptionalString(root, name, where) is { Length: > 0 } s
+            ? s
+            : throw new TaskFileException($"{where}: '{name}' is required and must be a non-empty string.");
+
+    private static string? OptionalString(JsonElement root, string name, string where)
+    {
+        if (!root.TryGetProperty(name, out var el) || el.ValueKind == JsonValueKind.Null) return null;
+        return el.ValueKind == JsonValueKind.String
+            ? el.GetString()
+            : throw new TaskFileException($"{where}: '{name}' must be a string.");
+    }
+
+    private static int? OptionalPositiveInt(JsonElement root, string name, string where)
+    {
+        if (!root.TryGetProperty(name, out var el) || el.ValueKind == JsonValueKind.Null) return null;
+        return el.ValueKind == JsonValueKind.Number && el.TryGetInt32(out var n) && n >= 1
+            ? n
+            : throw new TaskFileException($"{where}: '{name}' must be a whole number of at least 1.");
+    }
+}

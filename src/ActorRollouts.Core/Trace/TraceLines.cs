@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ActorRollouts.Core.Json;
+using ActorRollouts.Core.Sessions;
+using static ActorRollouts.Core.Sessions.SessionEvents;
+
+namespace ActorRollouts.Core.Trace;
+
+/// <summary>Turns a session's journal into the trace JSONL of DESIGN.md: a metadata line from
+/// <c>session-started</c>, then one line per event in journal order, each with its sequence number.</summary>
+public static class TraceLines
+{
+    public static JsonObject ToLine(long seq, ISessionEvent @event) => @event switch
+    {
+        SessionStarted e => new JsonObject
+        {
+            ["_type"] = "metadata",
+            ["session_id"] = e.Spec.SessionId,
+            ["created_at"] = Stamp(e.Timestamp),
+            ["model"] = e.Spec.Endpoint.Model,
+            ["workspace"] = e.Workspace,
+            ["fleet_id"] = e.Spec.FleetId,
+            ["task_id"] = e.Spec.TaskId,
+            ["sample"] = e.Spec.Sample,
+            ["api"] = e.Spec.Endpoint.Api,
+            ["base_url"] = e.Spec.Endpoint.BaseUrl,
+            ["max_turns"] = e.Spec.MaxTurns,
+            ["tools"] = Node(e.Spec.Tools),
+            ["metadata"] = Node(e.Spec.Metadata),
+            ["seq"] = seq,
+        },
+        MessageAppended e => MessageLine(seq, e),
+        _ => new JsonObject
+        {
+            ["_type"] = "event",
+            ["type"] = TypeName(@event),
+            ["data"] = EventData(@event),
+            ["timestamp"] = Stamp(@event.Timestamp),
+            ["seq"] = seq,
+        },
+    };
+
+    public static string TypeName(ISessionEvent @event) => @event switch
+    {
+        SessionStarted => "session_started",
+        MessageAppended => "message",
+        ModelRequestStarted => "model_request_started",
+        ModelRequestFailed => "model_request_failed",
+        ModelResponseReceived => "model_response_received",
+        ToolCallStarted => "tool_call_started",
+        ToolCallCompleted => "tool_call_completed",
+        SessionResumed => "session_resumed",
+        SessionCompleted => "session_completed",
+        SessionFailed => "session_failed",
+        _ => "unknown",
+    };
+
+    private static JsonObject MessageLine(long seq, MessageAppended e)
+    {
+        var m = e.Message;
+        var line = new JsonObject { ["_type"] = "message", ["role"] = m.Role, ["content"] = m.Content };
+        if (m.ReasoningContent is not null) line["reasoning_content"] = m.ReasoningContent;
+        if (m.ToolCalls is { Count: > 0 }) line["tool_calls"] = Node(m.ToolCalls);
+        if (m.ToolCallId is not null) line["tool_call_id"] = m.ToolCallId;
+        line["timestamp"] = Stamp(e.Timestamp);
+        line["seq"] = seq;
+        return line;
+    }
+
+    private static JsonNode? EventData(ISessionEvent @event) => @event switch
+    {
+        ToolCallStarted e => new JsonObject { ["name"] = e.Name, ["tool_call_id"] = e.ToolCallId, ["arguments"] = e.Arguments },
+        ToolCallCompleted e => WithDuration(Node(e.Result), e.DurationMs),
+        // The timestamp is its own field on every line; keep it out of data.
+        _ => WithoutTimestamp(Node(@event, @event.GetType())),
+    };
+
+    private static JsonNode? WithDuration(JsonNode? node, long durationMs)
+    {
+        if (node is JsonObject o) o["duration_ms"] = durationMs;
+        return node;
+    }
+
+    private static JsonNode? WithoutTimestamp(JsonNode? node)
+    {
+        (node as JsonObject)?.Remove("timestamp");
+        return node;
+    }
+
+    private static string Stamp(DateTimeOffset t) => t.ToUniversalTime().ToString("O");
+
+    private static JsonNode? Node<T>(T value) => JsonSerializer.SerializeToNode(value, RolloutJson.Options);
+
+    private static JsonNode? Node(object value, Type type) => JsonSerializer.SerializeToNode(value, type, RolloutJson.Options);
+}
