@@ -1,0 +1,64 @@
+using Akka.Configuration;
+using Akka.Persistence.Sql;
+using Microsoft.Data.Sqlite;
+
+namespace ActorRollouts.Actors.Configuration;
+
+/// <summary>Builds the ActorSystem configuration from the files in <c>hocon/</c> (copied next to the binaries),
+/// the data dir and an optional user file that overrides everything.</summary>
+public static class RolloutConfig
+{
+    public static string HoconDirectory => Path.Combine(AppContext.BaseDirectory, "hocon");
+
+    /// <summary>Configuration for a fleet whose journal is the SQLite file <c>&lt;dataDir&gt;/journal.db</c>.</summary>
+    public static Config ForSqlite(string dataDir, string? userConfigFile = null)
+    {
+        Directory.CreateDirectory(dataDir);
+        var dbPath = Path.Combine(Path.GetFullPath(dataDir), "journal.db");
+        EnableWal(dbPath);
+        var connection = $"Data Source={dbPath}";
+        var overrides = ConfigurationFactory.ParseString($$"""
+            akka.persistence.journal.sql.connection-string = "{{Escape(connection)}}"
+            akka.persistence.snapshot-store.sql.connection-string = "{{Escape(connection)}}"
+            akka.persistence.query.journal.sql.connection-string = "{{Escape(connection)}}"
+            """);
+        var config = overrides.WithFallback(Load("persistence-sqlite.conf")).WithFallback(Load("actor-rollouts.conf"));
+        if (userConfigFile is not null)
+            config = LoadUserFile(userConfigFile).WithFallback(config);
+        return config.WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    private static Config Load(string fileName)
+    {
+        var path = Path.Combine(HoconDirectory, fileName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Configuration file '{path}' is missing from the installation.", path);
+        return ConfigurationFactory.ParseString(File.ReadAllText(path));
+    }
+
+    private static Config LoadUserFile(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Config file '{path}' does not exist.", path);
+        try
+        {
+            return ConfigurationFactory.ParseString(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is not FileNotFoundException)
+        {
+            throw new ConfigurationException($"Config file '{path}' is not valid HOCON: {ex.Message}");
+        }
+    }
+
+    /// <summary>Microsoft.Data.Sqlite has no connection-string keyword for WAL; the mode sticks to the file once set.
+    /// WAL lets the CLI's readers (sessions, trace) run while a fleet writes.</summary>
+    private static void EnableWal(string dbPath)
+    {
+        using var connection = new SqliteConnection($"Data Source={dbPath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+    }
+
+    private static string Escape(string value) => value.Replace("\\", "\\\\").Replace("\"", "\\\"");
+}

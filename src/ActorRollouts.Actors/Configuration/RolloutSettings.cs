@@ -1,0 +1,31 @@
+using Akka.Configuration;
+
+namespace ActorRollouts.Actors.Configuration;
+
+/// <summary>Retry and timeout settings of the provider actor (HOCON <c>actor-rollouts.provider</c>).</summary>
+public sealed record ProviderRetrySettings(
+    int MaxAttempts, TimeSpan InitialBackoff, TimeSpan MaxBackoff, TimeSpan MaxRetryAfter, TimeSpan RequestTimeout);
+
+/// <summary>All of <c>actor-rollouts { … }</c>, read once at start.</summary>
+public sealed record RolloutSettings(
+    ProviderRetrySettings Provider,
+    TimeSpan ToolTimeout,
+    int DefaultMaxTurns,
+    int MaxSessionRestarts)
+{
+    public static RolloutSettings From(Config config)
+    {
+        var c = config.GetConfig("actor-rollouts")
+                ?? throw new ConfigurationException("The configuration has no 'actor-rollouts' section (hocon/actor-rollouts.conf not loaded?).");
+        return new RolloutSettings(
+            new ProviderRetrySettings(
+                MaxAttempts: Math.Max(1, c.GetInt("provider.max-attempts", 4)),
+                InitialBackoff: c.GetTimeSpan("provider.initial-backoff", TimeSpan.FromMilliseconds(500)),
+                MaxBackoff: c.GetTimeSpan("provider.max-backoff", TimeSpan.FromSeconds(8)),
+                MaxRetryAfter: c.GetTimeSpan("provider.max-retry-after", TimeSpan.FromSeconds(120)),
+                RequestTimeout: c.GetTimeSpan("provider.request-timeout", TimeSpan.FromSeconds(120))),
+            ToolTimeout: c.GetTimeSpan("environment.tool-timeout", TimeSpan.FromSeconds(120)),
+            DefaultMaxTurns: c.GetInt("session.max-turns", 20),
+            MaxSessionRestarts: c.GetInt("supervisor.max-session-restarts", 3));
+    }
+}

@@ -1,0 +1,16 @@
+using ActorRollouts.Core.Model;
+
+namespace ActorRollouts.Actors.Environments;
+
+/// <summary>Between a session and its environment child.</summary>
+public static class EnvironmentProtocol
+{
+    /// <summary>Session → environment: execute this call in the workspace.</summary>
+    public sealed record RunTool(ToolCall Call);
+
+    /// <summary>Environment → session: the call's result (failures are results too).</summary>
+    public sealed record ToolRan(ToolResult Result, long DurationMs);
+
+    /// <summary>Environment → session: the workspace could not be prepared; the session cannot go on.</summary>
+    public sealed record EnvironmentUnavailable(string Reason);
+}

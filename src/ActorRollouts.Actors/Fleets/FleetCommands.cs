@@ -1,0 +1,22 @@
+using System.Collections.Immutable;
+using ActorRollouts.Core.Tasks;
+
+namespace ActorRollouts.Actors.Fleets;
+
+public static class FleetCommands
+{
+    /// <summary>Run (or, if the fleet's journal already has it, continue) a fleet. The sender gets
+    /// <see cref="FleetNotifications.FleetFinished"/> when every session has ended.</summary>
+    public sealed record RunFleet(ImmutableList<SessionSpec> Sessions, int Concurrency);
+}
+
+public static class FleetNotifications
+{
+    public sealed record FleetFinished(string FleetId, int Total, int Completed, int Failed);
+
+    /// <summary>Published on the EventStream whenever a session starts or ends.</summary>
+    public sealed record FleetProgressed(string FleetId, int Total, int Completed, int Failed, int Running);
+
+    /// <summary>The fleet cannot run (e.g. the command was empty).</summary>
+    public sealed record FleetRejected(string FleetId, string Reason);
+}

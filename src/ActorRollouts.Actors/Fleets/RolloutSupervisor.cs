@@ -1,0 +1,149 @@
+using System.Collections.Immutable;
+using ActorRollouts.Actors.Sessions;
+using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Tasks;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using static ActorRollouts.Actors.Fleets.FleetCommands;
+using static ActorRollouts.Actors.Fleets.FleetNotifications;
+using static ActorRollouts.Actors.Sessions.SessionCommands;
+using static ActorRollouts.Actors.Sessions.SessionNotifications;
+using static ActorRollouts.Core.Fleets.FleetEvents;
+
+namespace ActorRollouts.Actors.Fleets;
+
+/// <summary>One per fleet. Journals the plan and every session's outcome, runs at most <c>concurrency</c> sessions at
+/// once and queues the rest. A failing session never takes the fleet down: its failure is recorded as its outcome.</summary>
+public sealed class RolloutSupervisor : ReceivePersistentActor
+{
+    private readonly string _fleetId;
+    private readonly FleetServices _services;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<IActorRef, string> _running = [];
+    private FleetState _state = FleetState.Empty;
+    private int _concurrency = 1;
+    private IActorRef? _requester;
+    private IActorRef? _writer;
+
+    public override string PersistenceId => FleetEvents.PersistenceId(_fleetId);
+
+    public RolloutSupervisor(string fleetId, FleetServices services)
+    {
+        _fleetId = fleetId;
+        _services = services;
+
+        Recover<IFleetEvent>(e => _state = _state.Apply(e));
+
+        Command<RunFleet>(OnRunFleet);
+        Command<SessionEnded>(OnSessionEnded);
+        Command<Terminated>(OnTerminated);
+    }
+
+    public static Props Props(string fleetId, FleetServices services) =>
+        Akka.Actor.Props.Create(() => new RolloutSupervisor(fleetId, services));
+
+    /// <summary>A session that throws is restarted a few times (it recovers from its journal and goes on); after that
+    /// it is stopped, and <see cref="OnTerminated"/> records it as failed.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(_services.Sessions.Settings.MaxSessionRestarts, TimeSpan.FromMinutes(1),
+            Decider.From(Directive.Restart, Directive.Restart.When<ActorInitializationException>(), Directive.Stop.When<ActorKilledException>()));
+
+    private DateTimeOffset Now => _services.Sessions.Time.GetUtcNow();
+
+    private void OnRunFleet(RunFleet run)
+    {
+        _requester = Sender;
+        _concurrency = Math.Max(1, run.Concurrency);
+        if (_services.TrajectoriesPath is { } path && _writer is null)
+            _writer = Context.ActorOf(TrajectoryWriter.Props(path), "trajectories");
+
+        if (_state.IsPlanned)
+        {
+            _log.Info("Fleet {0} continues: {1} of {2} sessions finished", _fleetId, _state.Finished.Count, _state.Sessions.Count);
+            LaunchWhatFits();
+            return;
+        }
+        if (run.Sessions.IsEmpty)
+        {
+            Sender.Tell(new FleetRejected(_fleetId, "the fleet has no sessions"));
+            return;
+        }
+        Persist(new FleetStarted(_fleetId, run.Sessions, _concurrency, Now), e =>
+        {
+            _state = _state.Apply(e);
+            LaunchWhatFits();
+        });
+    }
+
+    private void LaunchWhatFits()
+    {
+        var runningIds = _running.Values.ToHashSet();
+        var toLaunch = _state.Unfinished().Where(s => !runningIds.Contains(s.SessionId))
+            .Take(_concurrency - _running.Count).ToImmutableList();
+        if (toLaunch.IsEmpty)
+        {
+            ReportIfComplete();
+            return;
+        }
+        // Persist (unlike PersistAsync) stashes other messages until the handlers ran, so no slot is counted twice.
+        var pending = toLaunch.ToDictionary(s => s.SessionId);
+        PersistAll(toLaunch.Select(s => new FleetSessionLaunched(s.SessionId, Now)), e =>
+        {
+            _state = _state.Apply(e);
+            Launch(pending[e.SessionId]);
+        });
+    }
+
+    private void Launch(SessionSpec spec)
+    {
+        var session = Context.ActorOf(_services.SessionProps(spec), Uri.EscapeDataString(spec.SessionId));
+        Context.Watch(session);
+        _running[session] = spec.SessionId;
+        session.Tell(new StartSession(spec));
+        PublishProgress();
+    }
+
+    private void OnSessionEnded(SessionEnded ended)
+    {
+        Context.Stop(Sender);
+        if (_state.Finished.ContainsKey(ended.SessionId)) return;
+        Record(ended.SessionId, ended.Status, ended.StopReason, ended.Error);
+        if (ended.Trajectory is { } trajectory) _writer?.Tell(trajectory);
+    }
+
+    private void OnTerminated(Terminated terminated)
+    {
+        if (!_running.Remove(terminated.ActorRef, out var sessionId)) return;
+        if (_state.Finished.ContainsKey(sessionId))
+        {
+            LaunchWhatFits();
+            return;
+        }
+        _log.Error("Session {0} stopped before it ended; recording it as failed", sessionId);
+        Record(sessionId, SessionOutcomes.Failed, null, "the session actor stopped unexpectedly (journal failure or repeated crash; see the log)");
+        LaunchWhatFits();
+    }
+
+    private void Record(string sessionId, string status, string? stopReason, string? error) =>
+        Persist(new FleetSessionFinished(sessionId, status, stopReason, error, Now), e =>
+        {
+            _state = _state.Apply(e);
+            PublishProgress();
+        });
+
+    private void ReportIfComplete()
+    {
+        if (!_state.IsComplete || _running.Count > 0 || _requester is null) return;
+        var failed = _state.Finished.Values.Count(f => f.Status == SessionOutcomes.Failed);
+        _requester.Tell(new FleetFinished(_fleetId, _state.Sessions.Count, _state.Sessions.Count - failed, failed));
+        _requester = null;
+    }
+
+    private void PublishProgress()
+    {
+        var failed = _state.Finished.Values.Count(f => f.Status == SessionOutcomes.Failed);
+        Context.System.EventStream.Publish(new FleetProgressed(_fleetId, _state.Sessions.Count,
+            _state.Finished.Count - failed, failed, _running.Count));
+    }
+}

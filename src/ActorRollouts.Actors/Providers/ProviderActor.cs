@@ -1,0 +1,95 @@
+using ActorRollouts.Actors.Configuration;
+using ActorRollouts.Actors.Sessions;
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Retry;
+using Akka.Actor;
+using Akka.Event;
+using static ActorRollouts.Actors.Providers.ProviderProtocol;
+
+namespace ActorRollouts.Actors.Providers;
+
+/// <summary>Runs one model call at a time for its session, off the mailbox (PipeTo), and retries failed attempts
+/// with backoff. Every attempt and its outcome is reported to the session, which journals it. Deltas go straight to
+/// the EventStream for live watchers.</summary>
+public sealed class ProviderActor : ReceiveActor, IWithTimers
+{
+    private readonly IModelClient _client;
+    private readonly ProviderRetrySettings _settings;
+    private readonly string _sessionId;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private CancellationTokenSource? _inFlight;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public ProviderActor(IModelClient client, ProviderRetrySettings settings, string sessionId)
+    {
+        _client = client;
+        _settings = settings;
+        _sessionId = sessionId;
+
+        Receive<CallModel>(call => StartAttempt(call.Request, attempt: 1));
+        Receive<RetryAttempt>(retry =>
+        {
+            Context.Parent.Tell(new AttemptStarting(retry.Request.Turn, retry.Attempt));
+            StartAttempt(retry.Request, retry.Attempt);
+        });
+        Receive<AttemptSucceeded>(ok => Context.Parent.Tell(new ModelAnswered(ok.Request.Turn, ok.Response)));
+        Receive<AttemptErrored>(OnAttemptErrored);
+    }
+
+    public static Props Props(IModelClient client, ProviderRetrySettings settings, string sessionId) =>
+        Akka.Actor.Props.Create(() => new ProviderActor(client, settings, sessionId));
+
+    private void StartAttempt(ModelRequest request, int attempt)
+    {
+        _inFlight?.Dispose();
+        var timeout = new CancellationTokenSource(_settings.RequestTimeout);
+        _inFlight = timeout;
+        // The delta callback runs on the HTTP stream's thread: capture what it needs, never touch Context there.
+        var eventStream = Context.System.EventStream;
+        var sessionId = _sessionId;
+        var turn = request.Turn;
+        _client.CompleteAsync(request, delta => eventStream.Publish(new SessionNotifications.SessionDelta(sessionId, turn, delta)), timeout.Token)
+            .PipeTo(Self,
+                success: response => new AttemptSucceeded(request, attempt, response),
+                failure: error => new AttemptErrored(request, attempt, error, timeout.IsCancellationRequested));
+    }
+
+    private void OnAttemptErrored(AttemptErrored failed)
+    {
+        var (kind, status, retryAfter, retryable, message) = Describe(failed);
+        var tooLongToWait = retryAfter > _settings.MaxRetryAfter;
+        var willRetry = retryable && !tooLongToWait && failed.Attempt < _settings.MaxAttempts;
+        if (tooLongToWait) message += $" (server asked to wait {retryAfter!.Value.TotalSeconds:0.#} s, more than the {_settings.MaxRetryAfter.TotalSeconds:0} s allowed)";
+
+        _log.Warning("Session {0} turn {1} attempt {2} failed ({3}): {4}{5}", _sessionId, failed.Request.Turn, failed.Attempt,
+            kind, message, willRetry ? " — retrying" : "");
+        Context.Parent.Tell(new AttemptFailed(failed.Request.Turn, failed.Attempt, kind, status, retryAfter, willRetry, message));
+        if (!willRetry) return;
+
+        var delay = Backoff.Delay(failed.Attempt, retryAfter, _settings.InitialBackoff, _settings.MaxBackoff, Random.Shared.NextDouble());
+        Timers.StartSingleTimer("retry", new RetryAttempt(failed.Request, failed.Attempt + 1), delay);
+    }
+
+    private static (string Kind, int? Status, TimeSpan? RetryAfter, bool Retryable, string Message) Describe(AttemptErrored failed) =>
+        failed.Error switch
+        {
+            ModelCallException e => (e.Kind, e.HttpStatus, e.RetryAfter, e.Retryable, e.Message),
+            OperationCanceledException when failed.TimedOut =>
+                (ModelErrorKinds.Timeout, null, null, true, "the request timed out"),
+            _ => (ModelErrorKinds.Protocol, null, null, false, $"unexpected {failed.Error.GetType().Name}: {failed.Error.Message}"),
+        };
+
+    protected override void PostStop()
+    {
+        _inFlight?.Cancel();
+        _inFlight?.Dispose();
+        base.PostStop();
+    }
+
+    private sealed record RetryAttempt(ModelRequest Request, int Attempt);
+
+    private sealed record AttemptSucceeded(ModelRequest Request, int Attempt, ModelResponse Response);
+
+    private sealed record AttemptErrored(ModelRequest Request, int Attempt, Exception Error, bool TimedOut);
+}

@@ -1,0 +1,21 @@
+using ActorRollouts.Core.Model;
+
+namespace ActorRollouts.Actors.Providers;
+
+/// <summary>Between a session and its provider child.</summary>
+public static class ProviderProtocol
+{
+    /// <summary>Session → provider: answer this request (retrying as configured).</summary>
+    public sealed record CallModel(ModelRequest Request);
+
+    /// <summary>Provider → session: a retry attempt is about to go out (the first attempt is journaled by the
+    /// session before it sends <see cref="CallModel"/>).</summary>
+    public sealed record AttemptStarting(int Turn, int Attempt);
+
+    /// <summary>Provider → session: an attempt failed; <paramref name="WillRetry"/> says whether another follows.</summary>
+    public sealed record AttemptFailed(
+        int Turn, int Attempt, string ErrorKind, int? HttpStatus, TimeSpan? RetryAfter, bool WillRetry, string Error);
+
+    /// <summary>Provider → session: the model answered.</summary>
+    public sealed record ModelAnswered(int Turn, ModelResponse Response);
+}

@@ -1,0 +1,53 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using ActorRollouts.Core.Json;
+using Akka.Actor;
+using Akka.Serialization;
+using static ActorRollouts.Core.Fleets.FleetEvents;
+using static ActorRollouts.Core.Sessions.SessionEvents;
+
+namespace ActorRollouts.Actors.Serialization;
+
+/// <summary>Writes every journaled event as snake_case JSON under a stable, versioned manifest
+/// (<c>session-started.v1</c>), never a CLR type name: renaming a class must not orphan stored events.
+/// A stored manifest is never renamed; a changed shape gets a new version next to the old one.</summary>
+public sealed class RolloutEventSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    /// <summary>Manifest of every event type we journal. Extend it; never rename an entry.</summary>
+    public static readonly FrozenDictionary<Type, string> Manifests = new Dictionary<Type, string>
+    {
+        [typeof(SessionStarted)] = "session-started.v1",
+        [typeof(MessageAppended)] = "message-appended.v1",
+        [typeof(ModelRequestStarted)] = "model-request-started.v1",
+        [typeof(ModelRequestFailed)] = "model-request-failed.v1",
+        [typeof(ModelResponseReceived)] = "model-response-received.v1",
+        [typeof(ToolCallStarted)] = "tool-call-started.v1",
+        [typeof(ToolCallCompleted)] = "tool-call-completed.v1",
+        [typeof(SessionResumed)] = "session-resumed.v1",
+        [typeof(SessionCompleted)] = "session-completed.v1",
+        [typeof(SessionFailed)] = "session-failed.v1",
+        [typeof(FleetStarted)] = "fleet-started.v1",
+        [typeof(FleetSessionLaunched)] = "fleet-session-launched.v1",
+        [typeof(FleetSessionFinished)] = "fleet-session-finished.v1",
+    }.ToFrozenDictionary();
+
+    private static readonly FrozenDictionary<string, Type> TypesByManifest =
+        Manifests.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
+
+    public override int Identifier => 7411;
+
+    public override string Manifest(object o) =>
+        Manifests.TryGetValue(o.GetType(), out var manifest)
+            ? manifest
+            : throw new SerializationException($"No manifest for {o.GetType().FullName}: add it to RolloutEventSerializer.Manifests.");
+
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), RolloutJson.Options);
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (!TypesByManifest.TryGetValue(manifest, out var type))
+            throw new SerializationException($"Unknown event manifest '{manifest}': this journal was written by a newer ActorRollouts?");
+        return JsonSerializer.Deserialize(bytes, type, RolloutJson.Options)
+               ?? throw new SerializationException($"Event '{manifest}' deserialized to null.");
+    }
+}

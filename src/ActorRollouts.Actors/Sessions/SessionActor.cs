@@ -1,0 +1,147 @@
+using System.Collections.Immutable;
+using ActorRollouts.Actors.Environments;
+using ActorRollouts.Actors.Providers;
+using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Sessions;
+using ActorRollouts.Core.Trajectories;
+using ActorRollouts.Environments;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using static ActorRollouts.Actors.Environments.EnvironmentProtocol;
+using static ActorRollouts.Actors.Providers.ProviderProtocol;
+using static ActorRollouts.Actors.Sessions.SessionCommands;
+using static ActorRollouts.Actors.Sessions.SessionNotifications;
+using static ActorRollouts.Core.Sessions.SessionEvents;
+using static ActorRollouts.Core.Sessions.SessionInputs;
+
+namespace ActorRollouts.Actors.Sessions;
+
+/// <summary>One rollout, the error kernel of its subtree: it holds the transcript and delegates risky work to its
+/// provider and environment children. Its loop is thin: message → <see cref="SessionDecider.Decide"/> → persist →
+/// <see cref="SessionState.Apply"/> → <see cref="SessionDecider.NextEffect"/> → tell a child. Its persistence id is
+/// the session id, so its journal is its trace, and recovery puts it exactly where it stopped.</summary>
+public sealed class SessionActor : ReceivePersistentActor
+{
+    private readonly string _sessionId;
+    private readonly SessionServices _services;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private SessionState _state = SessionState.Empty;
+    private ImmutableList<ToolSpec> _toolSpecs = [];
+    private IActorRef _provider = ActorRefs.Nobody;
+    private IActorRef _environment = ActorRefs.Nobody;
+
+    public override string PersistenceId => _sessionId;
+
+    public SessionActor(string sessionId, SessionServices services)
+    {
+        _sessionId = sessionId;
+        _services = services;
+
+        Recover<ISessionEvent>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+
+        Command<StartSession>(OnStart);
+        Command<AttemptStarting>(a => Handle(new ModelAttemptStarting(a.Turn, a.Attempt, Now)));
+        Command<AttemptFailed>(f => Handle(new ModelAttemptFailed(f.Turn, f.Attempt, f.ErrorKind, f.HttpStatus, f.RetryAfter, f.WillRetry, f.Error, Now)));
+        Command<ModelAnswered>(OnModelAnswered);
+        Command<ToolRan>(t => Handle(new ToolFinished(t.Result, t.DurationMs, Now)));
+        Command<EnvironmentUnavailable>(e => Handle(new Fail($"environment unavailable: {e.Reason}", Now)));
+    }
+
+    public static Props Props(string sessionId, SessionServices services) =>
+        Akka.Actor.Props.Create(() => new SessionActor(sessionId, services));
+
+    private DateTimeOffset Now => _services.Time.GetUtcNow();
+
+    /// <summary>A session whose journal shows it running was interrupted: it journals <c>session-resumed</c> and goes
+    /// on by itself (in-flight work is redone or answered as interrupted, by the decider's rules).</summary>
+    private void OnRecovered()
+    {
+        if (_state.Status != SessionStatus.Running) return;
+        _log.Info("Session {0} resumes from its journal at sequence {1}", _sessionId, LastSequenceNr);
+        StartChildren();
+        PersistThen(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now), Advance);
+    }
+
+    private void OnStart(StartSession start)
+    {
+        switch (_state.Status)
+        {
+            case SessionStatus.NotStarted:
+                PersistThen(new Start(start.Spec, _services.WorkspaceFor(start.Spec), Now), () =>
+                {
+                    StartChildren();
+                    Advance();
+                });
+                break;
+            case SessionStatus.Running:
+                break; // already resumed on recovery
+            default:
+                ReportEnded(); // finished in an earlier run; the supervisor only needs the outcome
+                break;
+        }
+    }
+
+    private void OnModelAnswered(ModelAnswered answered) =>
+        PersistThen(new ModelResponded(answered.Turn, answered.Response, Now), () =>
+        {
+            Context.System.EventStream.Publish(new SessionProgressed(_sessionId, _state.Turns, answered.Response.Usage));
+            Advance();
+        });
+
+    private void Handle(ISessionInput input) => PersistThen(input, Advance);
+
+    /// <summary>Does what the state says comes next. Every step is journaled before a child is told.</summary>
+    private void Advance()
+    {
+        if (_state.IsFinished)
+        {
+            ReportEnded();
+            return;
+        }
+        switch (SessionDecider.NextEffect(_state))
+        {
+            case SessionEffect.CallModel call:
+                PersistThen(new ModelAttemptStarting(call.Turn, 1, Now), () =>
+                    _provider.Tell(new CallModel(new ModelRequest(_state.Spec!.Endpoint, _state.Messages, _toolSpecs, call.Turn, _sessionId))));
+                break;
+            case SessionEffect.RunTool run:
+                PersistThen(new ToolStarting(run.Call, Now), () => _environment.Tell(new RunTool(run.Call)));
+                break;
+            case SessionEffect.Complete complete:
+                PersistThen(new Finish(complete.StopReason, Now), ReportEnded);
+                break;
+        }
+    }
+
+    /// <summary>Persists what the decider makes of <paramref name="input"/>, applies each event, then runs
+    /// <paramref name="then"/> once all are stored. An input that changes nothing persists nothing and does nothing.</summary>
+    private void PersistThen(ISessionInput input, Action then)
+    {
+        var events = SessionDecider.Decide(_state, input);
+        if (events.IsEmpty) return;
+        var remaining = events.Count;
+        PersistAll(events, e =>
+        {
+            _state = _state.Apply(e);
+            if (--remaining == 0) then();
+        });
+    }
+
+    private void StartChildren()
+    {
+        var spec = _state.Spec!;
+        _toolSpecs = ToolCatalog.Specs(spec.Tools);
+        _provider = Context.ActorOf(ProviderActor.Props(_services.ModelClient, _services.Settings.Provider, _sessionId), "provider");
+        _environment = Context.ActorOf(
+            EnvironmentActor.Props(_state.Workspace!, spec.WorkspaceTemplate, spec.Tools, _services.Settings.ToolTimeout), "environment");
+    }
+
+    /// <summary>Tells the parent how the session ended. The parent stops this actor; stopping ourselves could let the
+    /// parent see <c>Terminated</c> before this message.</summary>
+    private void ReportEnded() =>
+        Context.Parent.Tell(new SessionEnded(_sessionId, SessionOutcomes.Of(_state.Status), _state.StopReason, _state.Error,
+            Trajectory.From(_state)));
+}

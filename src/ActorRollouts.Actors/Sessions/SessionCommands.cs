@@ -1,0 +1,35 @@
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Tasks;
+using ActorRollouts.Core.Trajectories;
+
+namespace ActorRollouts.Actors.Sessions;
+
+/// <summary>Messages addressed to one session. Every command carries its session id, so a message extractor can
+/// route it (moving sessions to Akka.Cluster.Sharding later is configuration, not a rewrite).</summary>
+public interface IWithSessionId
+{
+    string SessionId { get; }
+}
+
+public static class SessionCommands
+{
+    /// <summary>Start the session, or continue it if its journal says it already began.</summary>
+    public sealed record StartSession(SessionSpec Spec) : IWithSessionId
+    {
+        public string SessionId => Spec.SessionId;
+    }
+}
+
+/// <summary>What a session tells its parent and the EventStream.</summary>
+public static class SessionNotifications
+{
+    /// <summary>Sent to the parent once the session's end is journaled.</summary>
+    public sealed record SessionEnded(string SessionId, string Status, string? StopReason, string? Error, Trajectory? Trajectory)
+        : IWithSessionId;
+
+    /// <summary>Published on the EventStream after every model response, for progress displays.</summary>
+    public sealed record SessionProgressed(string SessionId, int Turns, Usage TurnUsage) : IWithSessionId;
+
+    /// <summary>A piece of a streamed model answer, published on the EventStream for live watchers (not journaled).</summary>
+    public sealed record SessionDelta(string SessionId, int Turn, ModelDelta Delta) : IWithSessionId;
+}

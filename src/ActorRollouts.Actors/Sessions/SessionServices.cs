@@ -1,0 +1,12 @@
+using ActorRollouts.Actors.Configuration;
+using ActorRollouts.Core.Model;
+
+namespace ActorRollouts.Actors.Sessions;
+
+/// <summary>What every session of a fleet shares: the model client, settings, where workspaces live, the clock.</summary>
+public sealed record SessionServices(IModelClient ModelClient, RolloutSettings Settings, string WorkspacesDir, TimeProvider Time)
+{
+    /// <summary><c>&lt;workspaces&gt;/&lt;fleet-id&gt;/&lt;task-id&gt;-&lt;sample&gt;</c>: readable, and unique per session.</summary>
+    public string WorkspaceFor(Core.Tasks.SessionSpec spec) =>
+        Path.Combine(WorkspacesDir, spec.FleetId, $"{spec.TaskId}-{spec.Sample}");
+}

@@ -1,0 +1,45 @@
+using System.Collections.Immutable;
+using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Sessions;
+using Akka.Actor;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using static ActorRollouts.Core.Fleets.FleetEvents;
+using static ActorRollouts.Core.Sessions.SessionEvents;
+
+namespace ActorRollouts.Actors.Trace;
+
+/// <summary>Reads sessions and fleets back from the journal through Akka.Persistence.Query — never from live
+/// actors — for <c>trace</c>, <c>sessions</c> and analysis.</summary>
+public sealed class JournalReader(ActorSystem system)
+{
+    private readonly SqlReadJournal _journal =
+        PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+    private readonly IMaterializer _materializer = system.Materializer();
+
+    public async Task<ImmutableList<(long Seq, ISessionEvent Event)>> SessionEventsAsync(string sessionId) =>
+        (await EventsAsync(sessionId))
+        .Where(e => e.Event is ISessionEvent)
+        .Select(e => (e.SequenceNr, (ISessionEvent)e.Event))
+        .ToImmutableList();
+
+    public async Task<SessionState> SessionAsync(string sessionId) =>
+        SessionState.From((await SessionEventsAsync(sessionId)).Select(e => e.Event));
+
+    public async Task<FleetState> FleetAsync(string fleetId) =>
+        FleetState.From((await EventsAsync(PersistenceId(fleetId))).Select(e => e.Event).OfType<IFleetEvent>());
+
+    public async Task<ImmutableList<string>> FleetIdsAsync()
+    {
+        var ids = await _journal.CurrentPersistenceIds()
+            .RunAggregate(ImmutableList<string>.Empty, (list, id) => list.Add(id), _materializer);
+        return ids.Where(id => id.StartsWith(PersistenceIdPrefix, StringComparison.Ordinal))
+            .Select(id => id[PersistenceIdPrefix.Length..]).Order(StringComparer.Ordinal).ToImmutableList();
+    }
+
+    private Task<ImmutableList<EventEnvelope>> EventsAsync(string persistenceId) =>
+        _journal.CurrentEventsByPersistenceId(persistenceId, 0, long.MaxValue)
+            .RunAggregate(ImmutableList<EventEnvelope>.Empty, (list, e) => list.Add(e), _materializer);
+}

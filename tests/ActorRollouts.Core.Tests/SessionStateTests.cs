@@ -1,0 +1,56 @@
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Sessions;
+using static ActorRollouts.Core.Sessions.SessionEvents;
+using static ActorRollouts.Core.Sessions.SessionInputs;
+using static ActorRollouts.Core.Tests.Given;
+
+namespace ActorRollouts.Core.Tests;
+
+public class SessionStateTests
+{
+    [Fact]
+    public void Apply_EventsBeforeStart_LeaveStateUnchanged()
+    {
+        var state = SessionState.Empty.Apply(new MessageAppended(Message.User("hi"), T0)).Apply(new SessionCompleted("done", T0));
+
+        Assert.Equal(SessionStatus.NotStarted, state.Status);
+        Assert.Empty(state.Messages);
+    }
+
+    [Fact]
+    public void Apply_ResponsesSumUsageAndCountTurns()
+    {
+        var a = Call("c1");
+        var state = Run(Started(), new ModelAttemptStarting(1, 1, T0), new ModelResponded(1, Answer(null, a), T0),
+            new ToolStarting(a, T0), new ToolFinished(Ok(a), 1, T0),
+            new ModelAttemptStarting(2, 1, T0), new ModelResponded(2, Answer("done"), T0));
+
+        Assert.Equal(2, state.Turns);
+        Assert.Equal(new Usage(20, 10), state.Usage);
+        Assert.Equal(2, state.ModelRequests);
+        Assert.Equal(1, state.ToolCallsCompleted);
+    }
+
+    [Fact]
+    public void From_SameEvents_GivesEqualStateToStepwiseApply()
+    {
+        var events = SessionDecider.Decide(SessionState.Empty, new Start(Spec(), "/ws", T0));
+        var stepwise = events.Aggregate(SessionState.Empty, (s, e) => s.Apply(e));
+
+        var folded = SessionState.From(events);
+
+        Assert.Equal(stepwise.Messages, folded.Messages);
+        Assert.Equal(stepwise.Status, folded.Status);
+        Assert.Equal(stepwise.Spec, folded.Spec);
+    }
+
+    [Fact]
+    public void Apply_CompletedAndFailed_RecordEndAndReason()
+    {
+        var completed = Run(Started(), new Finish(StopReasons.MaxTurns, T0.AddSeconds(3)));
+        var failed = Run(Started(), new Fail("boom", T0.AddSeconds(4)));
+
+        Assert.Equal((SessionStatus.Completed, "max_turns", T0.AddSeconds(3)), (completed.Status, completed.StopReason, completed.EndedAt!.Value));
+        Assert.Equal((SessionStatus.Failed, "boom"), (failed.Status, failed.Error));
+    }
+}

@@ -1,0 +1,67 @@
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Tasks;
+
+namespace ActorRollouts.Core.Tests;
+
+public class TaskFileTests
+{
+    private static readonly Func<string, bool> KnownTools = name => name is "read_file" or "write_file";
+
+    private static IReadOnlyList<TaskDefinition> Parse(params string[] lines) =>
+        TaskFile.Parse(lines, "tasks.jsonl", Path.GetTempPath(), KnownTools);
+
+    private static string ErrorOf(params string[] lines) => Assert.Throws<TaskFileException>(() => Parse(lines)).Message;
+
+    [Fact]
+    public void Parse_ValidLines_ReadsEveryFieldAndSkipsBlankLines()
+    {
+        var tasks = Parse(
+            """{"id":"a","prompt":"do a","system":"sys","tools":["read_file"],"max_turns":3,"samples":2,"model":"m","metadata":{"k":1}}""",
+            "",
+            """{"id":"b","prompt":"do b"}""");
+
+        Assert.Equal(2, tasks.Count);
+        Assert.Equal(("a", "do a", "sys", 3, 2, "m", 1), (tasks[0].Id, tasks[0].Prompt, tasks[0].System, tasks[0].MaxTurns, tasks[0].Samples, tasks[0].Model, tasks[0].Line));
+        Assert.Equal(["read_file"], tasks[0].Tools!);
+        Assert.Equal(1, tasks[0].Metadata!["k"].GetInt32());
+        Assert.Equal((1, 3), (tasks[1].Samples, tasks[1].Line));
+    }
+
+    [Theory]
+    [InlineData("{\"id\":\"a\",\"prompt\":", "tasks.jsonl:2: not valid JSON")]
+    [InlineData("[1,2]", "tasks.jsonl:2: each line must be a JSON object")]
+    [InlineData("{\"prompt\":\"p\"}", "tasks.jsonl:2: 'id' is required")]
+    [InlineData("{\"id\":\"b\"}", "tasks.jsonl:2: 'prompt' is required")]
+    [InlineData("{\"id\":\"b c\",\"prompt\":\"p\"}", "tasks.jsonl:2: id 'b c' may use only")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"sample\":2}", "tasks.jsonl:2: unknown field 'sample'")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"samples\":0}", "tasks.jsonl:2: 'samples' must be a whole number")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"tools\":[\"rm_rf\"]}", "tasks.jsonl:2: unknown tool 'rm_rf'")]
+    [InlineData("{\"id\":\"a\",\"prompt\":\"p\"}", "tasks.jsonl:2: task id 'a' is used twice (first on line 1)")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"workspace\":\"no-such-folder-xyz\"}", "tasks.jsonl:2: workspace folder 'no-such-folder-xyz' does not exist")]
+    public void Parse_BadSecondLine_NamesFileAndLine(string badLine, string expected)
+    {
+        var message = ErrorOf("""{"id":"a","prompt":"ok"}""", badLine);
+
+        Assert.StartsWith(expected, message);
+    }
+
+    [Fact]
+    public void Parse_EmptyFile_IsAnError()
+    {
+        Assert.Contains("holds no tasks", ErrorOf("", "  "));
+    }
+
+    [Fact]
+    public void Plan_SamplesExpandToSessionIdsAndTaskOverridesWin()
+    {
+        var tasks = Parse("""{"id":"a","prompt":"p","samples":2,"model":"gpt-x","max_turns":2}""", """{"id":"b","prompt":"q"}""");
+        var defaults = new RunDefaults(new Endpoint("http://h/v1", "gpt-4o"), 10, ["read_file"]);
+
+        var sessions = FleetPlanner.Plan("fl", tasks, defaults);
+
+        Assert.Equal(["fl:a:0", "fl:a:1", "fl:b:0"], sessions.Select(s => s.SessionId));
+        Assert.Equal(("gpt-x", 2), (sessions[0].Endpoint.Model, sessions[0].MaxTurns));
+        Assert.Equal(("gpt-4o", 10), (sessions[2].Endpoint.Model, sessions[2].MaxTurns));
+        Assert.Equal(["read_file"], sessions[2].Tools);
+    }
+}
