@@ -8,17 +8,19 @@ namespace ActorRollouts.Core.Json;
 /// nulls left out, readable Unicode. Changing it changes stored data, so treat it as a file format.</summary>
 public static class RolloutJson
 {
-    public static readonly JsonSerializerOptions Options = Create(indented: false);
+    public static readonly JsonSerializerOptions Options = Create(keepNulls: false);
 
-    private static JsonSerializerOptions Create(bool indented)
+    /// <summary>For listings (<c>sessions --json</c>): every row has every key, null or not.</summary>
+    public static readonly JsonSerializerOptions Listing = Create(keepNulls: true);
+
+    private static JsonSerializerOptions Create(bool keepNulls)
     {
         var options = new JsonSerializerOptions
         {
             PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
             DictionaryKeyPolicy = null,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            DefaultIgnoreCondition = keepNulls ? JsonIgnoreCondition.Never : JsonIgnoreCondition.WhenWritingNull,
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            WriteIndented = indented,
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

@@ -24,6 +24,7 @@ public static class TraceLines
             ["sample"] = e.Spec.Sample,
             ["api"] = e.Spec.Endpoint.Api,
             ["base_url"] = e.Spec.Endpoint.BaseUrl,
+            ["api_key_env"] = e.Spec.Endpoint.ApiKeyEnv,
             ["max_turns"] = e.Spec.MaxTurns,
             ["tools"] = Node(e.Spec.Tools),
             ["metadata"] = Node(e.Spec.Metadata),

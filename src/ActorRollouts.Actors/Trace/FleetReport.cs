@@ -1,0 +1,17 @@
+using System.Collections.Immutable;
+using ActorRollouts.Core.Fleets;
+
+namespace ActorRollouts.Actors.Trace;
+
+/// <summary>The rows of <c>sessions</c> and the run summary, read from the journal.</summary>
+public static class FleetReport
+{
+    public static async Task<ImmutableList<SessionRow>> RowsAsync(JournalReader reader, string fleetId, bool runActive)
+    {
+        var fleet = await reader.FleetAsync(fleetId);
+        var rows = ImmutableList.CreateBuilder<SessionRow>();
+        foreach (var spec in fleet.Sessions)
+            rows.Add(SessionRow.From(spec, fleet, await reader.SessionAsync(spec.SessionId), runActive));
+        return rows.ToImmutable();
+    }
+}

@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using ActorRollouts.Actors.Configuration;
+using ActorRollouts.Actors.Fleets;
+using ActorRollouts.Actors.Sessions;
+using ActorRollouts.Actors.Trace;
+using ActorRollouts.Cli.Hosting;
+using ActorRollouts.Cli.Output;
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Tasks;
+using ActorRollouts.Environments;
+using ActorRollouts.FakeLlm;
+using ActorRollouts.Providers.OpenAI;
+using Akka.Actor;
+using Spectre.Console;
+
+namespace ActorRollouts.Cli.Commands;
+
+/// <summary><c>run TASKS.jsonl</c>: plan a fleet (tasks × samples), run it with a concurrency limit, journal everything,
+/// write the trajectories file and print a summary.</summary>
+public static partial class RunCommand
+{
+    private static readonly Argument<string> Tasks = new("tasks") { Description = "Task file (JSON Lines, one task per line)." };
+    private static readonly Option<string> Model = new("--model") { Description = "Model name (a task's 'model' wins).", DefaultValueFactory = _ => "gpt-4o" };
+    private static readonly Option<string?> BaseUrl = new("--base-url") { Description = $"OpenAI-compatible API base URL (default {Endpoint.DefaultOpenAiBaseUrl})." };
+    private static readonly Option<string> ApiKeyEnv = new("--api-key-env") { Description = "Environment variable holding the API key.", DefaultValueFactory = _ => "OPENAI_API_KEY" };
+    private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Sessions running at once.", DefaultValueFactory = _ => 8 };
+    private static readonly Option<string> DataDir = CommonOptions.DataDir();
+    private static readonly Option<string?> FleetId = new("--fleet-id") { Description = "Fleet id (default: a new one). An existing fleet continues." };
+    private static readonly Option<string?> Out = new("--out") { Description = "Trajectories file (default <data-dir>/fleets/<fleet-id>/trajectories.jsonl)." };
+    private static readonly Option<int?> MaxTurns = new("--max-turns") { Description = "Model turns per session unless the task says (default from HOCON: 20)." };
+    private static readonly Option<string?> FakeLlmScript = new("--fake-llm") { Description = "Answer with the built-in scripted model from this script (offline; no key needed)." };
+    private static readonly Option<string?> Config = CommonOptions.Config();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex FleetIdPattern();
+
+    public static Command Create()
+    {
+        var command = new Command("run", "Run a fleet of rollouts: every task × its samples.")
+        {
+            Tasks, Model, BaseUrl, ApiKeyEnv, Concurrency, DataDir, FleetId, Out, MaxTurns, FakeLlmScript, Config,
+        };
+        command.SetAction((parse, cancel) => RunAsync(parse, cancel));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancel)
+    {
+        var concurrency = parse.GetValue(Concurrency);
+        if (concurrency < 1) throw new UsageException("--concurrency must be at least 1.");
+        if (parse.GetValue(MaxTurns) is < 1) throw new UsageException("--max-turns must be at least 1.");
+        var fleetId = parse.GetValue(FleetId) ?? NewFleetId();
+        if (!FleetIdPattern().IsMatch(fleetId))
+            throw new UsageException($"--fleet-id '{fleetId}' may use only letters, digits, '.', '_' and '-'.");
+
+        var tasks = LoadTasks(parse.GetValue(Tasks)!);
+        var script = parse.GetValue(FakeLlmScript) is { } scriptPath ? LoadScript(scriptPath) : null;
+        var apiKeyEnv = parse.GetValue(ApiKeyEnv)!;
+        var baseUrl = parse.GetValue(BaseUrl);
+        if (baseUrl is not null && !(Uri.TryCreate(baseUrl, UriKind.Absolute, out var parsedUrl) && parsedUrl.Scheme is "http" or "https"))
+            throw new UsageException($"--base-url '{baseUrl}' is not an http(s) URL.");
+        if (script is null) CheckApiKey(baseUrl, apiKeyEnv);
+
+        var paths = new FleetPaths(Path.GetFullPath(parse.GetValue(DataDir)!), fleetId);
+        var trajectories = Path.GetFullPath(parse.GetValue(Out) ?? paths.DefaultTrajectories);
+
+        await using var fakeLlm = script is null ? null : await FakeLlmServer.StartAsync(script, cancellationToken: cancel);
+        var system = RolloutHost.Start(paths.DataDir, parse.GetValue(Config));
+        using var marker = paths.HoldRunMarker();
+        try
+        {
+            var settings = RolloutSettings.From(system.Settings.Config);
+            var endpoint = new Endpoint(fakeLlm?.BaseUrl.ToString() ?? baseUrl ?? Endpoint.DefaultOpenAiBaseUrl, parse.GetValue(Model)!,
+                "chat", apiKeyEnv);
+            var sessions = FleetPlanner.Plan(fleetId, tasks,
+                new RunDefaults(endpoint, parse.GetValue(MaxTurns) ?? settings.DefaultMaxTurns, [.. ToolCatalog.DefaultToolNames]));
+
+            var services = new FleetServices(
+                new SessionServices(new ChatCompletionsClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
+                    paths.WorkspacesDir, TimeProvider.System),
+                trajectories);
+            Console.Error.WriteLine($"fleet {fleetId}: {sessions.Count} sessions ({tasks.Count} tasks), concurrency {concurrency}, model {endpoint.Model} at {endpoint.BaseUrl}");
+            Console.Error.WriteLine($"journal {Path.Combine(paths.DataDir, "journal.db")} · trajectories {trajectories}");
+
+            var progress = system.ActorOf(ProgressReporter.Props(Console.Error, interactive: !Console.IsErrorRedirected), "progress");
+            var supervisor = system.ActorOf(RolloutSupervisor.Props(fleetId, services), $"fleet-{fleetId}");
+            var outcome = await supervisor.Ask<object>(new FleetCommands.RunFleet(sessions, concurrency), Timeout.InfiniteTimeSpan, cancel);
+            await progress.Ask<ProgressReporter.Done>(ProgressReporter.Flush.Instance, TimeSpan.FromSeconds(5));
+
+            if (outcome is FleetNotifications.FleetRejected rejected) throw new UsageException(rejected.Reason);
+            var rows = await FleetReport.RowsAsync(new JournalReader(system), fleetId, runActive: false);
+            SummaryTable.Write(AnsiConsole.Console, rows);
+            Console.WriteLine(SummaryTable.Totals(rows));
+            Console.WriteLine($"trajectories: {trajectories}");
+            var finished = (FleetNotifications.FleetFinished)outcome;
+            return finished.Failed == 0 ? ExitCodes.Ok : ExitCodes.SessionsFailed;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"\ninterrupted: the journal holds everything so far (fleet {fleetId}).");
+            return ExitCodes.Interrupted;
+        }
+        finally
+        {
+            await RolloutHost.StopAsync(system);
+        }
+    }
+
+    private static IReadOnlyList<TaskDefinition> LoadTasks(string path)
+    {
+        try
+        {
+            return TaskFile.Load(path, ToolCatalog.IsKnown);
+        }
+        catch (TaskFileException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    private static FakeScript LoadScript(string path)
+    {
+        try
+        {
+            return FakeScript.Load(path);
+        }
+        catch (FakeScriptException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    /// <summary>Against the real OpenAI API a missing key would fail every session one by one: refuse up front.
+    /// Local OpenAI-compatible servers need no key (the provider then sends a placeholder).</summary>
+    private static void CheckApiKey(string? baseUrl, string apiKeyEnv)
+    {
+        var isOpenAi = baseUrl is null || new Uri(baseUrl).Host.EndsWith("openai.com", StringComparison.OrdinalIgnoreCase);
+        if (isOpenAi && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(apiKeyEnv)))
+            throw new UsageException($"the API key variable {apiKeyEnv} is not set (needed for {baseUrl ?? Endpoint.DefaultOpenAiBaseUrl}). " +
+                                     "Set it, pick another with --api-key-env, or run offline with --fake-llm SCRIPT.");
+    }
+
+    private static string NewFleetId() => $"fleet-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Text.Json;
+using ActorRollouts.Actors.Trace;
+using ActorRollouts.Cli.Hosting;
+using ActorRollouts.Cli.Output;
+using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Json;
+using Spectre.Console;
+
+namespace ActorRollouts.Cli.Commands;
+
+/// <summary><c>sessions</c>: one row per session, read from the journal.</summary>
+public static class SessionsCommand
+{
+    private static readonly Option<string?> Fleet = new("--fleet") { Description = "Only this fleet's sessions." };
+    private static readonly Option<string> DataDir = CommonOptions.DataDir();
+    private static readonly Option<bool> Json = new("--json") { Description = "Print a JSON array instead of a table." };
+
+    public static Command Create()
+    {
+        var command = new Command("sessions", "List sessions with their status, stop reason, turns and tokens.") { Fleet, DataDir, Json };
+        command.SetAction((parse, _) => ListAsync(parse));
+        return command;
+    }
+
+    private static async Task<int> ListAsync(ParseResult parse)
+    {
+        var dataDir = JournalFile.RequireDataDir(parse.GetValue(DataDir)!);
+        var system = RolloutHost.Start(dataDir, null, "actor-rollouts-sessions");
+        try
+        {
+            var reader = new JournalReader(system);
+            var fleets = parse.GetValue(Fleet) is { } one ? [one] : await reader.FleetIdsAsync();
+            var rows = new List<SessionRow>();
+            foreach (var fleetId in fleets)
+            {
+                var fleetRows = await FleetReport.RowsAsync(reader, fleetId, new FleetPaths(dataDir, fleetId).RunIsActive());
+                if (fleetRows.IsEmpty && parse.GetValue(Fleet) is not null)
+                    throw new UsageException($"no fleet '{fleetId}' in {JournalFile.PathIn(dataDir)}.");
+                rows.AddRange(fleetRows);
+            }
+
+            if (parse.GetValue(Json))
+                Console.WriteLine(JsonSerializer.Serialize(rows, RolloutJson.Listing));
+            else
+            {
+                SummaryTable.Write(AnsiConsole.Console, rows);
+                Console.WriteLine(SummaryTable.Totals(rows));
+            }
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            await RolloutHost.StopAsync(system);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.CommandLine;
+
+namespace ActorRollouts.Cli.Hosting;
+
+/// <summary>Options several commands share, defined once so they read the same everywhere.</summary>
+public static class CommonOptions
+{
+    public const string DefaultDataDir = ".actor-rollouts";
+
+    public static Option<string> DataDir() => new("--data-dir")
+    {
+        Description = "Folder holding journal.db (SQLite, WAL), workspaces/, logs/ and fleets/.",
+        DefaultValueFactory = _ => DefaultDataDir,
+    };
+
+    public static Option<string?> Config() => new("--config")
+    {
+        Description = "A HOCON file whose settings override hocon/*.conf.",
+    };
+}

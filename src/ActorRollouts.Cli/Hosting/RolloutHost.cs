@@ -1,0 +1,47 @@
+using ActorRollouts.Actors.Configuration;
+using Akka.Actor;
+using Akka.Configuration;
+using Serilog;
+using Serilog.Events;
+
+namespace ActorRollouts.Cli.Hosting;
+
+/// <summary>Starts the ActorSystem for one data dir: Serilog to <c>&lt;data-dir&gt;/logs</c> (warnings and errors
+/// also on stderr), Akka logging through Akka.Logger.Serilog, the SQLite journal in WAL mode.</summary>
+public static class RolloutHost
+{
+    public static ActorSystem Start(string dataDir, string? userConfig, string name = "actor-rollouts")
+    {
+        var logDir = Path.Combine(dataDir, "logs");
+        Directory.CreateDirectory(logDir);
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .WriteTo.File(Path.Combine(logDir, "actor-rollouts.log"), outputTemplate:
+                "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {Message:lj}{NewLine}{Exception}")
+            .WriteTo.Console(restrictedToMinimumLevel: LogEventLevel.Warning, standardErrorFromLevel: LogEventLevel.Verbose,
+                outputTemplate: "[{Level:u3}] {Message:lj}{NewLine}")
+            .CreateLogger();
+
+        Config config;
+        try
+        {
+            config = RolloutConfig.ForSqlite(dataDir, userConfig);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or ConfigurationException)
+        {
+            throw new UsageException(ex.Message);
+        }
+        var logging = ConfigurationFactory.ParseString("""
+            akka.loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
+            akka.loglevel = INFO
+            akka.stdout-loglevel = WARNING
+            """);
+        return ActorSystem.Create(name, logging.WithFallback(config));
+    }
+
+    public static async Task StopAsync(ActorSystem system)
+    {
+        await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        await Log.CloseAndFlushAsync();
+    }
+}

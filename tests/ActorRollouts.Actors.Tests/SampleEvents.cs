@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Sessions;
+using ActorRollouts.Core.Tasks;
+using static ActorRollouts.Core.Fleets.FleetEvents;
+using static ActorRollouts.Core.Sessions.SessionEvents;
+
+namespace ActorRollouts.Actors.Tests;
+
+/// <summary>One richly filled instance of every journaled event type, immutable collections included.</summary>
+internal static class SampleEvents
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 24, 8, 30, 1, TimeSpan.FromHours(1));
+
+    public static readonly SessionSpec Spec = new("f:t:1", "f", "t", 1, "do it", "sys",
+        new Endpoint("http://127.0.0.1:5/v1", "gpt-4o", "chat", "MY_KEY_VAR"), 7, "/tmp/template",
+        ["read_file", "write_file"],
+        ImmutableDictionary<string, JsonElement>.Empty
+            .Add("difficulty", JsonDocument.Parse("\"hard\"").RootElement)
+            .Add("tags", JsonDocument.Parse("""["a",{"b":2}]""").RootElement));
+
+    private static readonly ToolCall Call = new("call_1", "write_file", """{"path":"a.txt","content":"ü\n"}""");
+
+    private static readonly ToolResult Result = new(true, "write_file", "wrote 3 bytes", "call_1", null,
+        [new FileDiff("a.txt", "--- /dev/null\n+++ b/a.txt\n@@ -0,0 +1 @@\n+ü\n")], ["a.txt"],
+        ImmutableDictionary<string, JsonElement>.Empty.Add("bytes", JsonDocument.Parse("3").RootElement));
+
+    public static IEnumerable<IRolloutEvent> All() =>
+    [
+        new SessionStarted(Spec, "/data/workspaces/f/t-1", At),
+        new MessageAppended(new Message(Roles.Assistant, "thinking…", "because", [Call], Id: "msg_1"), At),
+        new MessageAppended(Message.ToolMessage(Result), At),
+        new ModelRequestStarted(2, 3, "chat", "gpt-4o", At),
+        new ModelRequestFailed(2, 3, ModelErrorKinds.Http, 429, 2000, true, "HTTP 429: slow down", At),
+        new ModelResponseReceived(2, "chatcmpl-1", new Usage(100, 20, 5, 64), "tool_calls", 812, At),
+        new ToolCallStarted("call_1", "write_file", Call.Arguments, At),
+        new ToolCallCompleted(Result, 15, At),
+        new ToolCallCompleted(ToolResult.Failure(Call, ErrorCodes.Validation, "bad"), 1, At),
+        new SessionResumed(41, ["call_1"], At),
+        new SessionCompleted(StopReasons.MaxTurns, At),
+        new SessionFailed("model call failed", At),
+        new FleetStarted("f", [Spec, Spec with { SessionId = "f:t:2", Sample = 2 }], 8, At),
+        new FleetSessionLaunched("f:t:1", At),
+        new FleetSessionFinished("f:t:1", SessionOutcomes.Failed, null, "boom", At),
+    ];
+}

@@ -1,0 +1,23 @@
+using ActorRollouts.Actors.Configuration;
+using Akka.Configuration;
+
+namespace ActorRollouts.Actors.Tests;
+
+/// <summary>Real configurations for tests: the shipped HOCON and a real SQLite journal in a fresh temp folder.</summary>
+internal static class TestSystems
+{
+    public static string NewDataDir()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "ar-tests", Guid.NewGuid().ToString("n")[..12]);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>Fast retries so failure tests finish quickly; everything else as shipped.</summary>
+    public static Config Config(string? dataDir = null, string extra = "") =>
+        ConfigurationFactory.ParseString($$"""
+            actor-rollouts.provider { max-attempts = 2, initial-backoff = 50ms, max-backoff = 200ms, request-timeout = 20s }
+            akka.loglevel = INFO
+            {{extra}}
+            """).WithFallback(RolloutConfig.ForSqlite(dataDir ?? NewDataDir()));
+}

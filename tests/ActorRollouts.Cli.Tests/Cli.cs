@@ -1,0 +1,66 @@
+using System.Diagnostics;
+
+namespace ActorRollouts.Cli.Tests;
+
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+}
+
+/// <summary>Runs the real <c>actor-rollouts</c> binary as a separate process, as a user would.</summary>
+public static class Cli
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    private static string Binary => Path.Combine(AppContext.BaseDirectory, "actor-rollouts.dll");
+
+    public static async Task<CliResult> RunAsync(string[] args, string? workingDirectory = null,
+        IDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory ?? RepoRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Binary);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"actor-rollouts {string.Join(' ', args)} did not finish in time.\n{await stderr}");
+        }
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    public static string NewTempDir()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "ar-cli-tests", Guid.NewGuid().ToString("n")[..12]);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "ActorRollouts.sln"))) return dir.FullName;
+        throw new InvalidOperationException("ActorRollouts.sln not found above " + AppContext.BaseDirectory);
+    }
+}
