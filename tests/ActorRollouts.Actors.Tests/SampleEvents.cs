@@ -35,6 +35,7 @@ internal static class SampleEvents
         new ModelRequestStarted(2, 3, "chat", "gpt-4o", At),
         new ModelRequestFailed(2, 3, ModelErrorKinds.Http, 429, 2000, true, "HTTP 429: slow down", At),
         new ModelResponseReceived(2, "chatcmpl-1", new Usage(100, 20, 5, 64), "tool_calls", 812, At),
+        new UsageUpdated(new Usage(300, 60, 10, 128), 0.0012345m, At),
         new ToolCallStarted("call_1", "write_file", Call.Arguments, At),
         new ToolCallCompleted(Result, 15, At),
         new ToolCallCompleted(ToolResult.Failure(Call, ErrorCodes.Validation, "bad"), 1, At),

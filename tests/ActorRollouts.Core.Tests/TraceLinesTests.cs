@@ -80,7 +80,7 @@ public class TraceLinesTests
         Assert.All(lines, (line, i) => Assert.Equal(i + 1, (long?)line["seq"]));
         Assert.All(lines.Skip(1), line => Assert.NotNull(line["timestamp"]));
         Assert.DoesNotContain(lines, line => (string?)line["type"] == "unknown");
-        Assert.Equal(["model_request_started", "model_request_failed", "model_response_received", "tool_call_started", "tool_call_completed", "session_resumed", "session_completed"],
+        Assert.Equal(["model_request_started", "model_request_failed", "model_response_received", "usage_update", "tool_call_started", "tool_call_completed", "session_resumed", "session_completed"],
             lines.Where(l => (string?)l["_type"] == "event").Select(l => (string?)l["type"]));
     }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using ActorRollouts.Core.Model;
 using Akka.Configuration;
 
 namespace ActorRollouts.Actors.Configuration;
@@ -11,7 +13,8 @@ public sealed record RolloutSettings(
     ProviderRetrySettings Provider,
     TimeSpan ToolTimeout,
     int DefaultMaxTurns,
-    int MaxSessionRestarts)
+    int MaxSessionRestarts,
+    PriceTable Prices)
 {
     public static RolloutSettings From(Config config)
     {
@@ -26,6 +29,25 @@ public sealed record RolloutSettings(
                 RequestTimeout: c.GetTimeSpan("provider.request-timeout", TimeSpan.FromSeconds(120))),
             ToolTimeout: c.GetTimeSpan("environment.tool-timeout", TimeSpan.FromSeconds(120)),
             DefaultMaxTurns: c.GetInt("session.max-turns", 20),
-            MaxSessionRestarts: c.GetInt("supervisor.max-session-restarts", 3));
+            MaxSessionRestarts: c.GetInt("supervisor.max-session-restarts", 3),
+            Prices: ReadPrices(c));
+    }
+
+    /// <summary>Keys are read from the HOCON object directly: model names hold dots ("gpt-4.1") that a config path
+    /// would split.</summary>
+    private static PriceTable ReadPrices(Config c)
+    {
+        if (!c.HasPath("prices")) return PriceTable.Empty;
+        var prices = c.GetValue("prices").GetObject().Items.ToImmutableDictionary(
+            entry => entry.Key,
+            entry =>
+            {
+                var fields = entry.Value.GetObject().Items;
+                decimal Price(string field) => fields.TryGetValue(field, out var v)
+                    ? v.GetDecimal()
+                    : throw new ConfigurationException($"actor-rollouts.prices.\"{entry.Key}\" has no '{field}' (USD per million tokens).");
+                return new ModelPrice(Price("input"), Price("cached-input"), Price("output"));
+            });
+        return new PriceTable(prices);
     }
 }

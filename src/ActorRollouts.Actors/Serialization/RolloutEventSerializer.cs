@@ -21,6 +21,7 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(ModelRequestStarted)] = "model-request-started.v1",
         [typeof(ModelRequestFailed)] = "model-request-failed.v1",
         [typeof(ModelResponseReceived)] = "model-response-received.v1",
+        [typeof(UsageUpdated)] = "usage-updated.v1",
         [typeof(ToolCallStarted)] = "tool-call-started.v1",
         [typeof(ToolCallCompleted)] = "tool-call-completed.v1",
         [typeof(SessionResumed)] = "session-resumed.v1",

@@ -85,7 +85,8 @@ public sealed class SessionActor : ReceivePersistentActor
     }
 
     private void OnModelAnswered(ModelAnswered answered) =>
-        PersistThen(new ModelResponded(answered.Turn, answered.Response, Now), () =>
+        PersistThen(new ModelResponded(answered.Turn, answered.Response, Now,
+            _services.Settings.Prices.Cost(_state.Spec!.Endpoint.Model, answered.Response.Usage)), () =>
         {
             Context.System.EventStream.Publish(new SessionProgressed(_sessionId, _state.Turns, answered.Response.Usage));
             Advance();

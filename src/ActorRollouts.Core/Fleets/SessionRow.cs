@@ -14,6 +14,9 @@ public sealed record SessionRow(
     int Turns,
     long InputTokens,
     long OutputTokens,
+    long ReasoningTokens,
+    long CachedTokens,
+    decimal CostUsd,
     DateTimeOffset? StartedAt,
     DateTimeOffset? EndedAt,
     string? Error)
@@ -31,6 +34,7 @@ public sealed record SessionRow(
                     : SessionOutcomes.Pending;
         return new SessionRow(spec.SessionId, spec.FleetId, spec.TaskId, spec.Sample, status,
             session.StopReason ?? finished?.StopReason, session.Turns, session.Usage.InputTokens, session.Usage.OutputTokens,
+            session.Usage.ReasoningTokens, session.Usage.CachedTokens, session.CostUsd,
             session.StartedAt, session.EndedAt, session.Error ?? finished?.Error);
     }
 }

@@ -25,6 +25,7 @@ public static class SessionDecider
                 new ModelResponseReceived(r.Turn, r.Response.ResponseId, r.Response.Usage, r.Response.FinishReason,
                     r.Response.LatencyMs, r.Now),
                 new MessageAppended(r.Response.Assistant, r.Now),
+                new UsageUpdated(state.Usage.Add(r.Response.Usage), state.CostUsd + r.CostUsd, r.Now),
             ],
             ToolStarting t when state.UnansweredToolCalls().Any(c => c.Id == t.Call.Id) =>
                 [new ToolCallStarted(t.Call.Id, t.Call.Name, t.Call.Arguments, t.Now)],

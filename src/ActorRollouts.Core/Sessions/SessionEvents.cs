@@ -34,6 +34,9 @@ public static class SessionEvents
     public sealed record ModelResponseReceived(
         int Turn, string? ResponseId, Usage Usage, string? FinishReason, long LatencyMs, DateTimeOffset Timestamp) : ISessionEvent;
 
+    /// <summary>Cumulative token usage and cost of the session after a model response.</summary>
+    public sealed record UsageUpdated(Usage Total, decimal CostUsd, DateTimeOffset Timestamp) : ISessionEvent;
+
     /// <summary>A tool call was handed to the environment.</summary>
     public sealed record ToolCallStarted(string ToolCallId, string Name, string Arguments, DateTimeOffset Timestamp) : ISessionEvent;
 

@@ -21,7 +21,8 @@ public static class SessionInputs
         int Turn, int Attempt, string ErrorKind, int? HttpStatus, TimeSpan? RetryAfter, bool WillRetry, string Error,
         DateTimeOffset Now) : ISessionInput;
 
-    public sealed record ModelResponded(int Turn, ModelResponse Response, DateTimeOffset Now) : ISessionInput;
+    /// <summary>The model answered; <paramref name="CostUsd"/> is this call's cost from the price table.</summary>
+    public sealed record ModelResponded(int Turn, ModelResponse Response, DateTimeOffset Now, decimal CostUsd = 0) : ISessionInput;
 
     public sealed record ToolStarting(ToolCall Call, DateTimeOffset Now) : ISessionInput;
 

@@ -28,7 +28,9 @@ public sealed record SessionState
     /// <summary>Tool calls handed to the environment and not completed yet.</summary>
     public ImmutableList<string> RunningToolCalls { get; init; } = [];
 
+    /// <summary>Cumulative tokens and cost, as the last <c>usage-updated</c> event says.</summary>
     public Usage Usage { get; init; } = Usage.Zero;
+    public decimal CostUsd { get; init; }
     public int ModelRequests { get; init; }
     public int ToolCallsCompleted { get; init; }
     public int Resumes { get; init; }
@@ -54,9 +56,10 @@ public sealed record SessionState
         ModelRequestFailed => this,
         ModelResponseReceived e when InFlightTurn == e.Turn => this with
         {
-            Turns = e.Turn, InFlightTurn = null, InFlightAttempts = 0, Usage = Usage.Add(e.Usage),
+            Turns = e.Turn, InFlightTurn = null, InFlightAttempts = 0,
         },
         ModelResponseReceived => this,
+        UsageUpdated e => this with { Usage = e.Total, CostUsd = e.CostUsd },
         ToolCallStarted e => this with { RunningToolCalls = RunningToolCalls.Remove(e.ToolCallId).Add(e.ToolCallId) },
         ToolCallCompleted e => this with
         {

@@ -48,6 +48,7 @@ public static class TraceLines
         ModelRequestStarted => "model_request_started",
         ModelRequestFailed => "model_request_failed",
         ModelResponseReceived => "model_response_received",
+        UsageUpdated => "usage_update",
         ToolCallStarted => "tool_call_started",
         ToolCallCompleted => "tool_call_completed",
         SessionResumed => "session_resumed",
@@ -72,6 +73,7 @@ public static class TraceLines
     {
         ToolCallStarted e => new JsonObject { ["name"] = e.Name, ["tool_call_id"] = e.ToolCallId, ["arguments"] = e.Arguments },
         ToolCallCompleted e => WithDuration(Node(e.Result), e.DurationMs),
+        UsageUpdated e => new JsonObject { ["tokens"] = Node(e.Total), ["cost"] = e.CostUsd },
         // The timestamp is its own field on every line; keep it out of data.
         _ => WithoutTimestamp(Node(@event, @event.GetType())),
     };

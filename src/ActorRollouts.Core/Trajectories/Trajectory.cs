@@ -18,6 +18,7 @@ public sealed record Trajectory(
     string Model,
     ImmutableList<TrajectoryMessage> Messages,
     Usage Usage,
+    decimal CostUsd,
     int Turns,
     long DurationMs,
     ImmutableDictionary<string, JsonElement>? Metadata)
@@ -30,7 +31,7 @@ public sealed record Trajectory(
         return new Trajectory(spec.SessionId, spec.FleetId, spec.TaskId, spec.Sample, SessionOutcomes.Of(state.Status),
             state.StopReason, state.Error, spec.Endpoint.Model,
             state.Messages.Select(TrajectoryMessage.From).ToImmutableList(),
-            state.Usage, state.Turns, duration, spec.Metadata);
+            state.Usage, state.CostUsd, state.Turns, duration, spec.Metadata);
     }
 }
 
