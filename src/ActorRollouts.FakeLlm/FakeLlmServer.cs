@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace ActorRollouts.FakeLlm;
+
+/// <summary>A scripted OpenAI-compatible server on 127.0.0.1 (Kestrel). It answers <c>POST /v1/chat/completions</c>,
+/// streaming and not, in the real chunk shapes, and records every request for tests to assert on.</summary>
+public sealed class FakeLlmServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ChatCompletionsEndpoint _chat;
+    private readonly RequestLog _log = new();
+
+    private FakeLlmServer(WebApplication app, FakeScript script)
+    {
+        _app = app;
+        _chat = new ChatCompletionsEndpoint(script, _log);
+    }
+
+    public Uri BaseUrl { get; private set; } = null!;
+
+    /// <summary>Every request received so far, in arrival order (a snapshot).</summary>
+    public IReadOnlyList<RecordedRequest> Requests => _log.Snapshot();
+
+    public int InFlight => _log.InFlight;
+
+    /// <summary>The most requests ever answered at the same time since the server started.</summary>
+    public int MaxInFlight => _log.MaxInFlight;
+
+    public static async Task<FakeLlmServer> StartAsync(FakeScript script, int port = 0, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "fake-llm" });
+        builder.Logging.ClearProviders(); // it runs inside a CLI whose stderr shows progress
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+        var server = new FakeLlmServer(app, script);
+        app.MapPost("/v1/chat/completions", server._chat.HandleAsync);
+        app.MapFallback(server.NotFoundAsync);
+        await app.StartAsync(cancellationToken);
+        server.BaseUrl = new Uri(app.Urls.First().TrimEnd('/') + "/v1");
+        return server;
+    }
+
+    private async Task NotFoundAsync(HttpContext context)
+    {
+        var body = await new StreamReader(context.Request.Body).ReadToEndAsync(context.RequestAborted);
+        var entry = _log.Begin(context, body);
+        try
+        {
+            await OpenAiErrors.WriteAsync(context, 404, $"Unknown request URL: {context.Request.Method} {context.Request.Path}.", "unknown_url");
+            _log.End(entry, 404, null);
+        }
+        finally
+        {
+            _log.Finish();
+        }
+    }
+
+    public Task StopAsync() => _app.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+public sealed record RecordedRequest(
+    string Method, string Path, string Body, string? Authorization, DateTimeOffset ReceivedAt, int StatusCode, FakeUsage? ReportedUsage);
+
+public sealed record FakeUsage(int PromptTokens, int CompletionTokens);
+
+/// <summary>The server's record of requests, and the in-flight counter tests use to check concurrency limits.
+/// A request is recorded on arrival (so a test can see a request that is still being answered) and completed later.</summary>
+internal sealed class RequestLog
+{
+    private readonly List<RecordedRequest> _requests = [];
+    private readonly Lock _gate = new();
+    private int _inFlight, _maxInFlight;
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    public int Begin(HttpContext context, string body)
+    {
+        var now = Interlocked.Increment(ref _inFlight);
+        int seen;
+        while (now > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen)
+        {
+        }
+        lock (_gate)
+        {
+            _requests.Add(new RecordedRequest(context.Request.Method, context.Request.Path, body,
+                context.Request.Headers.Authorization.FirstOrDefault(), DateTimeOffset.UtcNow, 0, null));
+            return _requests.Count - 1;
+        }
+    }
+
+    public void End(int entry, int statusCode, FakeUsage? usage)
+    {
+        lock (_gate) _requests[entry] = _requests[entry] with { StatusCode = statusCode, ReportedUsage = usage };
+    }
+
+    public void Finish() => Interlocked.Decrement(ref _inFlight);
+
+    public IReadOnlyList<RecordedRequest> Snapshot()
+    {
+        lock (_gate) return [.. _requests];
+    }
+}
+
+/// <summary>Errors in OpenAI's shape: <c>{"error":{"message","type","param","code"}}</c>.</summary>
+internal static class OpenAiErrors
+{
+    public static Task WriteAsync(HttpContext context, int status, string message, string? code, string type = "invalid_request_error")
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        var body = new System.Text.Json.Nodes.JsonObject
+        {
+            ["error"] = new System.Text.Json.Nodes.JsonObject { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = code },
+        };
+        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+}
+
+/// <summary>Counts how often each (scenario, turn) fault has been served, so a fault applies only its first N times.</summary>
+internal sealed class FaultCounter
+{
+    private readonly ConcurrentDictionary<(int Scenario, int Turn), int> _served = new();
+
+    public bool ShouldServe(int scenario, int turn, FakeFault fault) =>
+        _served.AddOrUpdate((scenario, turn), 1, (_, n) => n + 1) <= fault.Times;
+}

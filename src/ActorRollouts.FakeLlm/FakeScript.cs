@@ -1,0 +1,109 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ActorRollouts.FakeLlm;
+
+/// <summary>What the scripted model answers. A script lists scenarios; the first whose <c>match</c> is a substring of
+/// the request's first user message plays (no or empty <c>match</c>: a catch-all). The turn it plays is the number of
+/// assistant messages already in the request, so the server is stateless: a retried or resumed session gets the same
+/// answer for the same transcript.
+/// <code>
+/// { "scenarios": [ { "match": "fix the typo", "delay_ms": 0, "turns": [
+///     { "content": "Let me look.", "tool_calls": [ { "name": "read_file", "arguments": { "path": "a.txt" } } ] },
+///     { "tool_calls": [ { "name": "write_file", "arguments_raw": "{\"path\": broken" } ] },
+///     { "content": "Fixed.", "delay_ms": 20 } ] } ] }
+/// </code></summary>
+public sealed class FakeScript
+{
+    public ImmutableList<FakeScenario> Scenarios { get; }
+
+    private FakeScript(ImmutableList<FakeScenario> scenarios) => Scenarios = scenarios;
+
+    public static FakeScript Load(string path)
+    {
+        if (!File.Exists(path)) throw new FakeScriptException($"FakeLlm script '{path}' does not exist.");
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static FakeScript Parse(string json, string sourceName = "script")
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            throw new FakeScriptException($"FakeLlm script '{sourceName}' is not valid JSON at line {(ex.LineNumber ?? 0) + 1}: {ex.Message.Split(" Path:")[0]}");
+        }
+        if (root?["scenarios"] is not JsonArray scenarios || scenarios.Count == 0)
+            throw new FakeScriptException($"FakeLlm script '{sourceName}' needs a non-empty \"scenarios\" array.");
+        return new FakeScript(scenarios.Select((s, i) => FakeScenario.Parse(s, $"{sourceName}: scenarios[{i}]", i)).ToImmutableList());
+    }
+
+    /// <summary>The first scenario whose match occurs in <paramref name="firstUserMessage"/>, or null.</summary>
+    public FakeScenario? Find(string firstUserMessage) =>
+        Scenarios.FirstOrDefault(s => string.IsNullOrEmpty(s.Match) || firstUserMessage.Contains(s.Match, StringComparison.Ordinal));
+}
+
+public sealed record FakeScenario(int Index, string? Match, int DelayMs, ImmutableList<FakeTurn> Turns)
+{
+    internal static FakeScenario Parse(JsonNode? node, string where, int index)
+    {
+        if (node is not JsonObject o) throw new FakeScriptException($"{where} must be an object.");
+        if (o["turns"] is not JsonArray turns) throw new FakeScriptException($"{where} needs a \"turns\" array.");
+        return new FakeScenario(index, (string?)o["match"], (int?)o["delay_ms"] ?? 0,
+            turns.Select((t, i) => FakeTurn.Parse(t, $"{where}.turns[{i}]")).ToImmutableList());
+    }
+}
+
+/// <summary>One scripted answer. <see cref="Fault"/>, when set, is served instead of the answer for the first
+/// <see cref="FakeFault.Times"/> requests of this turn.</summary>
+public sealed record FakeTurn(string? Content, ImmutableList<FakeToolCall> ToolCalls, int? DelayMs, FakeFault? Fault)
+{
+    internal static FakeTurn Parse(JsonNode? node, string where)
+    {
+        if (node is not JsonObject o) throw new FakeScriptException($"{where} must be an object.");
+        var calls = o["tool_calls"] is JsonArray array
+            ? array.Select((c, i) => FakeToolCall.Parse(c, $"{where}.tool_calls[{i}]")).ToImmutableList()
+            : [];
+        if (o["content"] is null && calls.IsEmpty && o["fault"] is null)
+            throw new FakeScriptException($"{where} needs \"content\", \"tool_calls\" or a \"fault\".");
+        return new FakeTurn((string?)o["content"], calls, (int?)o["delay_ms"],
+            o["fault"] is JsonObject fault ? FakeFault.Parse(fault, $"{where}.fault") : null);
+    }
+}
+
+/// <summary>A tool call to answer with. <see cref="Arguments"/> is sent verbatim (it may be broken JSON on purpose).</summary>
+public sealed record FakeToolCall(string Name, string Arguments)
+{
+    internal static FakeToolCall Parse(JsonNode? node, string where)
+    {
+        if (node is not JsonObject o || (string?)o["name"] is not { Length: > 0 } name)
+            throw new FakeScriptException($"{where} needs a \"name\".");
+        var arguments = o["arguments_raw"] is JsonValue raw ? (string)raw!
+            : o["arguments"] is { } args ? args.ToJsonString()
+            : "{}";
+        return new FakeToolCall(name, arguments);
+    }
+}
+
+/// <summary>An injected failure: an HTTP error (<see cref="Status"/> with headers and body) or a stream cut after
+/// <see cref="CutAfterChunks"/> chunks. Applies to the first <see cref="Times"/> requests of its turn.</summary>
+public sealed record FakeFault(int? Status, ImmutableDictionary<string, string> Headers, string? Body, int? CutAfterChunks, int Times)
+{
+    internal static FakeFault Parse(JsonObject o, string where)
+    {
+        var headers = o["headers"] is JsonObject h
+            ? h.ToImmutableDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? "")
+            : ImmutableDictionary<string, string>.Empty;
+        var fault = new FakeFault((int?)o["status"], headers, o["body"]?.ToJsonString(), (int?)o["cut_after_chunks"], (int?)o["times"] ?? 1);
+        if (fault.Status is null && fault.CutAfterChunks is null)
+            throw new FakeScriptException($"{where} needs \"status\" or \"cut_after_chunks\".");
+        return fault;
+    }
+}
+
+/// <summary>A script could not be used; the message names the file (and line, for JSON errors).</summary>
+public sealed class FakeScriptException(string message) : Exception(message);
