@@ -1,0 +1,39 @@
+using System.Text;
+using System.Text.Json;
+using ActorRollouts.Core.Model;
+
+namespace ActorRollouts.Environments.Tools;
+
+/// <summary><c>write_file {path, content}</c>: creates or replaces a file, with its diff.</summary>
+internal sealed class WriteFileTool : ITool
+{
+    public ToolSpec Spec { get; } = new("write_file",
+        "Create a file or replace its whole content. Parent folders are created as needed.",
+        Schema.Parse("""
+            {"type":"object","properties":{
+              "path":{"type":"string","description":"File path, relative to the workspace root."},
+              "content":{"type":"string","description":"The complete new content of the file."}},
+             "required":["path","content"],"additionalProperties":false}
+            """));
+
+    public bool Idempotent => false;
+
+    public async Task<ToolResult> ExecuteAsync(ToolCall call, JsonElement args, ToolContext context, CancellationToken cancellationToken)
+    {
+        var path = Args.RequiredString(args, "path", allowEmpty: false);
+        var content = Args.RequiredString(args, "content");
+        var full = context.Workspace.Resolve(path);
+        if (Directory.Exists(full)) throw new ToolFailure(ErrorCodes.Validation, $"'{path}' is a directory.");
+
+        var before = File.Exists(full) ? await File.ReadAllTextAsync(full, cancellationToken) : null;
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        await File.WriteAllTextAsync(full, content, cancellationToken);
+
+        var relative = context.Workspace.Relative(full);
+        context.MarkRead(relative); // the model knows what it just wrote
+        var (diffs, changed) = ToolData.Change(relative, before, content);
+        var bytes = Encoding.UTF8.GetByteCount(content);
+        return ToolResult.Success(call, before is null ? $"Created {relative} ({bytes} bytes)." : $"Wrote {relative} ({bytes} bytes).",
+            diffs, changed, ToolData.Of(("bytes", bytes), ("created", before is null)));
+    }
+}
