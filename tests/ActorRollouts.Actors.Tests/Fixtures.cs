@@ -54,14 +54,18 @@ internal static class Fixtures
         server.Requests.Where(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal)).ToImmutableList();
 }
 
-/// <summary>Creates one child and forwards whatever the child tells its parent to <paramref name="target"/>.</summary>
+/// <summary>Stands in for a session's supervisor: creates the child, passes it what the test sends, and forwards
+/// whatever the child tells its parent to <paramref name="target"/>.</summary>
 internal sealed class StepParent : ReceiveActor
 {
     public StepParent(Props child, IActorRef target)
     {
         var created = Context.ActorOf(child, "child");
-        ReceiveAny(message => target.Forward(message));
-        Context.Watch(created);
+        ReceiveAny(message =>
+        {
+            if (Sender.Equals(created)) target.Forward(message);
+            else created.Forward(message);
+        });
     }
 
     public static Props Props(Props child, IActorRef target) => Akka.Actor.Props.Create(() => new StepParent(child, target));

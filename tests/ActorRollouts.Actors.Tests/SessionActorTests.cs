@@ -2,6 +2,7 @@ using ActorRollouts.Actors.Sessions;
 using ActorRollouts.Actors.Trace;
 using ActorRollouts.Core.Model;
 using ActorRollouts.Core.Sessions;
+using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using static ActorRollouts.Actors.Sessions.SessionCommands;
 using static ActorRollouts.Actors.Sessions.SessionNotifications;
@@ -32,7 +33,7 @@ public class SessionActorTests : TestKit
         var spec = Fixtures.Spec("f1", "copy", "copy a to b", server.BaseUrl, Fixtures.Template(_dataDir, ("a.txt", "alpha\n")));
         var parent = Sys.ActorOf(StepParent.Props(SessionActor.Props(spec.SessionId, Fixtures.Services(Sys, _dataDir)), TestActor));
 
-        Sys.ActorSelection(parent.Path / "child").Tell(new StartSession(spec));
+        parent.Tell(new StartSession(spec));
 
         var ended = ExpectMsg<SessionEnded>(Patience);
         Assert.Equal(("completed", "done"), (ended.Status, ended.StopReason));
@@ -40,9 +41,9 @@ public class SessionActorTests : TestKit
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Seq));
         Assert.Equal(
             ["SessionStarted", "MessageAppended", "MessageAppended",
-             "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "ToolCallStarted", "ToolCallCompleted", "MessageAppended",
-             "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "ToolCallStarted", "ToolCallCompleted", "MessageAppended",
-             "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "SessionCompleted"],
+             "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "UsageUpdated", "ToolCallStarted", "ToolCallCompleted", "MessageAppended",
+             "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "UsageUpdated", "ToolCallStarted", "ToolCallCompleted", "MessageAppended",
+             "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "UsageUpdated", "SessionCompleted"],
             events.Select(e => e.Event.GetType().Name));
         var state = SessionState.From(events.Select(e => e.Event));
         Assert.Contains("alpha", state.Messages.Single(m => m.ToolCallId is not null && m.ToolResult!.Name == "read_file").Content);
@@ -62,7 +63,7 @@ public class SessionActorTests : TestKit
         var spec = Fixtures.Spec("f2", "bad", "misbehave", server.BaseUrl);
         var parent = Sys.ActorOf(StepParent.Props(SessionActor.Props(spec.SessionId, Fixtures.Services(Sys, _dataDir)), TestActor));
 
-        Sys.ActorSelection(parent.Path / "child").Tell(new StartSession(spec));
+        parent.Tell(new StartSession(spec));
 
         var ended = ExpectMsg<SessionEnded>(Patience);
         Assert.Equal(("completed", "done"), (ended.Status, ended.StopReason));
@@ -79,7 +80,7 @@ public class SessionActorTests : TestKit
         var spec = Fixtures.Spec("f3", "offline", "hello", new Uri("http://127.0.0.1:1/v1"));
         var parent = Sys.ActorOf(StepParent.Props(SessionActor.Props(spec.SessionId, Fixtures.Services(Sys, _dataDir)), TestActor));
 
-        Sys.ActorSelection(parent.Path / "child").Tell(new StartSession(spec));
+        parent.Tell(new StartSession(spec));
 
         var ended = ExpectMsg<SessionEnded>(Patience);
         Assert.Equal("failed", ended.Status);

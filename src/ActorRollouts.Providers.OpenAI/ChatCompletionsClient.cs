@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using ActorRollouts.Core.Model;
+
+namespace ActorRollouts.Providers.OpenAI;
+
+/// <summary>One attempt of an OpenAI Chat Completions call, streamed, through the official SDK. Works with any
+/// OpenAI-compatible server (vLLM, SGLang, …). Failures become <see cref="ModelCallException"/>s that say whether a
+/// retry can help.</summary>
+public sealed class ChatCompletionsClient(ProviderSettings settings) : IModelClient
+{
+    private readonly OpenAiClients _clients = new(settings);
+
+    public async Task<ModelResponse> CompleteAsync(ModelRequest request, Action<ModelDelta>? onDelta, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var chat = _clients.For(request.Endpoint).GetChatClient(request.Endpoint.Model);
+        var assembler = new ChatStreamAssembler(onDelta);
+        try
+        {
+            var updates = chat.CompleteChatStreamingAsync(ChatConversions.ToChatMessages(request.Messages),
+                ChatConversions.ToOptions(request.Tools), cancellationToken);
+            await foreach (var update in updates) assembler.Add(update);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw; // the caller gave up (its timeout or shutdown): it knows why
+        }
+        catch (Exception ex) when (ex is not ModelCallException)
+        {
+            throw ModelCallErrors.From(ex, request.Endpoint, "chat/completions", cancellationToken);
+        }
+        return assembler.Complete(clock.ElapsedMilliseconds);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text;
+using ActorRollouts.Core.Model;
+using OpenAI.Chat;
+
+namespace ActorRollouts.Providers.OpenAI;
+
+/// <summary>Assembles a streamed chat completion: text fragments concatenated, tool calls keyed by their
+/// <c>index</c> (id and name arrive only in a call's first delta, argument fragments split anywhere), the finish reason,
+/// and usage from the final chunk. Reports each fragment as a delta as it arrives.</summary>
+internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta)
+{
+    private readonly StringBuilder _text = new();
+    private readonly StringBuilder _refusal = new();
+    private readonly SortedDictionary<int, (string? Id, string? Name, StringBuilder Arguments)> _calls = [];
+    private string? _id;
+
+    public ChatFinishReason? FinishReason { get; private set; }
+    public ChatTokenUsage? Usage { get; private set; }
+
+    public void Add(StreamingChatCompletionUpdate update)
+    {
+        _id ??= update.CompletionId;
+        foreach (var part in update.ContentUpdate)
+        {
+            if (string.IsNullOrEmpty(part.Text)) continue;
+            _text.Append(part.Text);
+            onDelta?.Invoke(new ModelDelta(ModelDelta.TextKind, part.Text));
+        }
+        if (!string.IsNullOrEmpty(update.RefusalUpdate)) _refusal.Append(update.RefusalUpdate);
+        foreach (var call in update.ToolCallUpdates)
+        {
+            var entry = _calls.TryGetValue(call.Index, out var existing) ? existing : (null, null, new StringBuilder());
+            entry.Id ??= call.ToolCallId;
+            entry.Name ??= call.FunctionName;
+            var fragment = call.FunctionArgumentsUpdate?.ToString();
+            if (!string.IsNullOrEmpty(fragment))
+            {
+                entry.Arguments.Append(fragment);
+                onDelta?.Invoke(new ModelDelta(ModelDelta.ToolArgumentsKind, fragment, entry.Id));
+            }
+            _calls[call.Index] = entry;
+        }
+        if (update.FinishReason is { } finish) FinishReason = finish;
+        if (update.Usage is { } usage) Usage = usage;
+    }
+
+    /// <summary>The assembled response. A stream without a finish reason was cut mid-way: never return a part of it.</summary>
+    public ModelResponse Complete(long latencyMs)
+    {
+        if (FinishReason is not { } finish)
+            throw new ModelCallException(ModelErrorKinds.StreamCut, "the response stream ended before the model finished", retryable: true);
+        var content = _text.Length > 0 ? _text.ToString() : _refusal.Length > 0 ? _refusal.ToString() : null;
+        var calls = ChatConversions.ToolCalls(_calls.Values.Select(c => (c.Id ?? "", c.Name ?? "", c.Arguments.ToString())));
+        return new ModelResponse(_id, Message.Assistant(content, calls), ChatConversions.FromUsage(Usage),
+            ChatConversions.ToFinishReason(finish), latencyMs);
+    }
+}
