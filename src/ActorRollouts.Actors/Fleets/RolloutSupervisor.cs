@@ -144,6 +144,6 @@ public sealed class RolloutSupervisor : ReceivePersistentActor
     {
         var failed = _state.Finished.Values.Count(f => f.Status == SessionOutcomes.Failed);
         Context.System.EventStream.Publish(new FleetProgressed(_fleetId, _state.Sessions.Count,
-            _state.Finished.Count - failed, failed, _running.Count));
+            _state.Finished.Count - failed, failed, _running.Values.Count(id => !_state.Finished.ContainsKey(id))));
     }
 }

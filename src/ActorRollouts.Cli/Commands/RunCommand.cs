@@ -90,8 +90,8 @@ public static partial class RunCommand
 
             if (outcome is FleetNotifications.FleetRejected rejected) throw new UsageException(rejected.Reason);
             var rows = await FleetReport.RowsAsync(new JournalReader(system), fleetId, runActive: false);
-            SummaryTable.Write(AnsiConsole.Console, rows);
-            Console.WriteLine(SummaryTable.Totals(rows));
+            SummaryTable.Write(SummaryTable.Stdout(), rows);
+            Console.WriteLine($"fleet {fleetId}: {SummaryTable.Totals(rows)}");
             Console.WriteLine($"trajectories: {trajectories}");
             var finished = (FleetNotifications.FleetFinished)outcome;
             return finished.Failed == 0 ? ExitCodes.Ok : ExitCodes.SessionsFailed;

@@ -44,7 +44,7 @@ public static class SessionsCommand
                 Console.WriteLine(JsonSerializer.Serialize(rows, RolloutJson.Listing));
             else
             {
-                SummaryTable.Write(AnsiConsole.Console, rows);
+                SummaryTable.Write(SummaryTable.Stdout(), rows);
                 Console.WriteLine(SummaryTable.Totals(rows));
             }
             return ExitCodes.Ok;
