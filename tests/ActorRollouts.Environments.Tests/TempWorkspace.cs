@@ -1,0 +1,55 @@
+using System.Text.Json;
+using ActorRollouts.Core.Model;
+
+namespace ActorRollouts.Environments.Tests;
+
+/// <summary>A real workspace in a temp folder, next to an "outside" folder holding a sentinel the tests must never touch.</summary>
+public sealed class TempWorkspace : IDisposable
+{
+    private static int _calls;
+
+    public TempWorkspace(params string[] tools)
+    {
+        Base = Path.Combine(Path.GetTempPath(), "ar-env-tests", Guid.NewGuid().ToString("n")[..12]);
+        Outside = Path.Combine(Base, "outside");
+        Directory.CreateDirectory(Outside);
+        File.WriteAllText(Path.Combine(Outside, "secret.txt"), "sentinel\n");
+        Workspace = Workspace.Create(Path.Combine(Base, "ws"), null);
+        Executor = new ToolExecutor(Workspace, tools.Length > 0 ? tools : ToolCatalog.AllToolNames);
+    }
+
+    public string Base { get; }
+    public string Outside { get; }
+    public Workspace Workspace { get; }
+    public ToolExecutor Executor { get; }
+
+    public string PathOf(string relative) => Path.Combine(Workspace.Root, relative);
+
+    public void Write(string relative, string content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(PathOf(relative))!);
+        File.WriteAllText(PathOf(relative), content);
+    }
+
+    public Task<ToolResult> Run(string tool, object arguments) =>
+        RunRaw(tool, JsonSerializer.Serialize(arguments));
+
+    public Task<ToolResult> RunRaw(string tool, string arguments) =>
+        Executor.ExecuteAsync(new ToolCall($"call_{Interlocked.Increment(ref _calls)}", tool, arguments), CancellationToken.None);
+
+    /// <summary>Everything under the outside folder, to prove nothing there changed.</summary>
+    public string OutsideSnapshot() =>
+        string.Join("\n", Directory.EnumerateFileSystemEntries(Outside, "*", SearchOption.AllDirectories).Order()
+            .Select(p => File.Exists(p) ? $"{p}={File.ReadAllText(p)}" : p));
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Base, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
