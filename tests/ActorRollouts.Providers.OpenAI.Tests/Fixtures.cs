@@ -1,0 +1,33 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using ActorRollouts.Core.Model;
+
+namespace ActorRollouts.Providers.OpenAI.Tests;
+
+/// <summary>The recorded OpenAI traffic in shared/fixtures/openai, next to the repository.</summary>
+internal static class Fixtures
+{
+    private static readonly string Root = Find();
+
+    public static string Text(string relative) => File.ReadAllText(Path.Combine(Root, relative));
+
+    public static JsonElement Json(string relative) => JsonDocument.Parse(Text(relative)).RootElement.Clone();
+
+    public static ModelRequest Request(Uri baseUrl, string keyEnv = "AR_PROVIDER_TEST_NO_KEY", params Message[] messages) =>
+        new(new Endpoint(baseUrl.ToString(), "gpt-4o", "chat", keyEnv),
+            messages.Length > 0 ? [.. messages] : [Message.User("hi")],
+            [], 1, "s:t:0");
+
+    public static ChatCompletionsClient Client() => new(new ProviderSettings(TimeSpan.FromSeconds(20)));
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "fixtures", "openai");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new DirectoryNotFoundException("shared/fixtures/openai not found above " + AppContext.BaseDirectory +
+                                             " (the recorded traffic lives next to the repository, in ../shared).");
+    }
+}
