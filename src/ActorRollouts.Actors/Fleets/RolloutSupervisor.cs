@@ -24,6 +24,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor
     private FleetState _state = FleetState.Empty;
     private int _concurrency = 1;
     private IActorRef? _requester;
+    private RunFleet? _run;
     private IActorRef? _writer;
 
     public override string PersistenceId => FleetEvents.PersistenceId(_fleetId);
@@ -51,9 +52,18 @@ public sealed class RolloutSupervisor : ReceivePersistentActor
 
     private DateTimeOffset Now => _services.Sessions.Time.GetUtcNow();
 
+    /// <summary>If the supervisor itself crashes, its restart stops the sessions; handing itself the same run again
+    /// makes the new incarnation recover the fleet from its journal and relaunch what is unfinished.</summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        if (_run is not null) Self.Tell(_run, _requester ?? ActorRefs.NoSender);
+        base.PreRestart(reason, message);
+    }
+
     private void OnRunFleet(RunFleet run)
     {
         _requester = Sender;
+        _run = run;
         _concurrency = Math.Max(1, run.Concurrency);
         if (_services.TrajectoriesPath is { } path && _writer is null)
             _writer = Context.ActorOf(TrajectoryWriter.Props(path), "trajectories");
