@@ -51,3 +51,27 @@ public class FleetTests
         Assert.Contains("MY_SECRET_KEY", trace.Stdout); // the variable's name is recorded, never its value
     }
 }
+
+public class UsageTotalsTests
+{
+    [Fact]
+    public async Task Sessions_UsageAndCostTotals_EqualTheSumsOfWhatTheServerReported()
+    {
+        var dir = Cli.NewTempDir();
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Load(Path.Combine(Cli.RepoRoot, "examples", "fake-llm.json")));
+
+        var run = await Cli.RunAsync(["run", "examples/tasks.jsonl", "--base-url", server.BaseUrl.ToString(), "--model", "gpt-4o",
+            "--data-dir", Path.Combine(dir, "data"), "--fleet-id", "usage"]);
+        var sessions = await Cli.RunAsync(["sessions", "--fleet", "usage", "--data-dir", Path.Combine(dir, "data"), "--json"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var rows = System.Text.Json.Nodes.JsonNode.Parse(sessions.Stdout)!.AsArray();
+        var reported = server.Requests.Select(r => r.ReportedUsage!).ToList();
+        Assert.Equal(reported.Sum(u => (long)u.PromptTokens), rows.Sum(r => (long)r!["input_tokens"]!));
+        Assert.Equal(reported.Sum(u => (long)u.CompletionTokens), rows.Sum(r => (long)r!["output_tokens"]!));
+        // gpt-4o at the shipped list price: $2.50 per million input tokens, $10.00 per million output tokens.
+        var expectedCost = reported.Sum(u => (u.PromptTokens * 2.50m + u.CompletionTokens * 10.00m) / 1_000_000m);
+        Assert.Equal(expectedCost, rows.Sum(r => (decimal)r!["cost_usd"]!));
+        Assert.True(expectedCost > 0);
+    }
+}

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ActorRollouts.Core.Gates;
 using ActorRollouts.Core.Model;
 using Akka.Configuration;
 
@@ -8,13 +9,20 @@ namespace ActorRollouts.Actors.Configuration;
 public sealed record ProviderRetrySettings(
     int MaxAttempts, TimeSpan InitialBackoff, TimeSpan MaxBackoff, TimeSpan MaxRetryAfter, TimeSpan RequestTimeout);
 
+/// <summary>Endpoint limits (HOCON <c>actor-rollouts.gate</c>); 0 means unlimited.</summary>
+public sealed record GateSettings(int MaxConcurrentRequests, int RequestsPerMinute, long TokensPerMinute, TimeSpan Window)
+{
+    public GateLimits Limits => GateLimits.FromPerMinute(MaxConcurrentRequests, RequestsPerMinute, TokensPerMinute, Window);
+}
+
 /// <summary>All of <c>actor-rollouts { … }</c>, read once at start.</summary>
 public sealed record RolloutSettings(
     ProviderRetrySettings Provider,
     TimeSpan ToolTimeout,
     int DefaultMaxTurns,
     int MaxSessionRestarts,
-    PriceTable Prices)
+    PriceTable Prices,
+    GateSettings Gate)
 {
     public static RolloutSettings From(Config config)
     {
@@ -30,7 +38,12 @@ public sealed record RolloutSettings(
             ToolTimeout: c.GetTimeSpan("environment.tool-timeout", TimeSpan.FromSeconds(120)),
             DefaultMaxTurns: c.GetInt("session.max-turns", 20),
             MaxSessionRestarts: c.GetInt("supervisor.max-session-restarts", 3),
-            Prices: ReadPrices(c));
+            Prices: ReadPrices(c),
+            Gate: new GateSettings(
+                c.GetInt("gate.max-concurrent-requests", 0),
+                c.GetInt("gate.requests-per-minute", 0),
+                c.GetLong("gate.tokens-per-minute", 0),
+                c.GetTimeSpan("gate.window", TimeSpan.FromMinutes(1))));
     }
 
     /// <summary>Keys are read from the HOCON object directly: model names hold dots ("gpt-4.1") that a config path

@@ -1,5 +1,6 @@
 using ActorRollouts.Actors.Configuration;
 using ActorRollouts.Actors.Sessions;
+using ActorRollouts.Core.Gates;
 using ActorRollouts.Core.Model;
 using ActorRollouts.Core.Retry;
 using Akka.Actor;
@@ -16,29 +17,68 @@ public sealed class ProviderActor : ReceiveActor, IWithTimers
     private readonly IModelClient _client;
     private readonly ProviderRetrySettings _settings;
     private readonly string _sessionId;
+    private readonly IActorRef? _gate;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private CancellationTokenSource? _inFlight;
+    private (ModelRequest Request, int Attempt)? _awaitingGate;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public ProviderActor(IModelClient client, ProviderRetrySettings settings, string sessionId)
+    public ProviderActor(IModelClient client, ProviderRetrySettings settings, string sessionId, IActorRef? gate)
     {
         _client = client;
         _settings = settings;
         _sessionId = sessionId;
+        _gate = gate;
 
-        Receive<CallModel>(call => StartAttempt(call.Request, attempt: 1));
-        Receive<RetryAttempt>(retry =>
+        Receive<CallModel>(call => PassGate(call.Request, attempt: 1));
+        Receive<RetryAttempt>(retry => PassGate(retry.Request, retry.Attempt));
+        Receive<EndpointGate.Granted>(OnGranted);
+        Receive<AttemptSucceeded>(ok =>
         {
-            Context.Parent.Tell(new AttemptStarting(retry.Request.Turn, retry.Attempt));
-            StartAttempt(retry.Request, retry.Attempt);
+            ReleaseGate(ok.Request, ok.Attempt, ok.Response.Usage.InputTokens + ok.Response.Usage.OutputTokens);
+            Context.Parent.Tell(new ModelAnswered(ok.Request.Turn, ok.Response));
         });
-        Receive<AttemptSucceeded>(ok => Context.Parent.Tell(new ModelAnswered(ok.Request.Turn, ok.Response)));
-        Receive<AttemptErrored>(OnAttemptErrored);
+        Receive<AttemptErrored>(failed =>
+        {
+            ReleaseGate(failed.Request, failed.Attempt, null);
+            OnAttemptErrored(failed);
+        });
     }
 
-    public static Props Props(IModelClient client, ProviderRetrySettings settings, string sessionId) =>
-        Akka.Actor.Props.Create(() => new ProviderActor(client, settings, sessionId));
+    public static Props Props(IModelClient client, ProviderRetrySettings settings, string sessionId, IActorRef? gate = null) =>
+        Akka.Actor.Props.Create(() => new ProviderActor(client, settings, sessionId, gate));
+
+    /// <summary>With a gate, every attempt (retries too) waits for the endpoint's permission first.</summary>
+    private void PassGate(ModelRequest request, int attempt)
+    {
+        if (_gate is null)
+        {
+            Go(request, attempt);
+            return;
+        }
+        _awaitingGate = (request, attempt);
+        _gate.Tell(new EndpointGate.Acquire(RequestId(request, attempt), TokenEstimate.For(request)));
+    }
+
+    private void OnGranted(EndpointGate.Granted granted)
+    {
+        if (_awaitingGate is not var (request, attempt) || RequestId(request, attempt) != granted.RequestId) return;
+        _awaitingGate = null;
+        Go(request, attempt);
+    }
+
+    /// <summary>Retries are announced to the session (it journals them); the first attempt it journaled itself.</summary>
+    private void Go(ModelRequest request, int attempt)
+    {
+        if (attempt > 1) Context.Parent.Tell(new AttemptStarting(request.Turn, attempt));
+        StartAttempt(request, attempt);
+    }
+
+    private void ReleaseGate(ModelRequest request, int attempt, long? tokens) =>
+        _gate?.Tell(new EndpointGate.Release(RequestId(request, attempt), tokens));
+
+    private string RequestId(ModelRequest request, int attempt) => $"{_sessionId}/{request.Turn}/{attempt}";
 
     private void StartAttempt(ModelRequest request, int attempt)
     {

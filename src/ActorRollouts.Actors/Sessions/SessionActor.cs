@@ -135,7 +135,8 @@ public sealed class SessionActor : ReceivePersistentActor
     {
         var spec = _state.Spec!;
         _toolSpecs = ToolCatalog.Specs(spec.Tools);
-        _provider = Context.ActorOf(ProviderActor.Props(_services.ModelClient, _services.Settings.Provider, _sessionId), "provider");
+        _provider = Context.ActorOf(ProviderActor.Props(_services.ModelClient, _services.Settings.Provider, _sessionId,
+            _services.GateFor(spec.Endpoint)), "provider");
         _environment = Context.ActorOf(
             EnvironmentActor.Props(_state.Workspace!, spec.WorkspaceTemplate, spec.Tools, _services.Settings.ToolTimeout), "environment");
     }

@@ -1,11 +1,20 @@
 using ActorRollouts.Actors.Configuration;
 using ActorRollouts.Core.Model;
+using Akka.Actor;
 
 namespace ActorRollouts.Actors.Sessions;
 
 /// <summary>What every session of a fleet shares: the model client, settings, where workspaces live, the clock.</summary>
-public sealed record SessionServices(IModelClient ModelClient, RolloutSettings Settings, string WorkspacesDir, TimeProvider Time)
+public sealed record SessionServices(
+    IModelClient ModelClient,
+    RolloutSettings Settings,
+    string WorkspacesDir,
+    TimeProvider Time,
+    IReadOnlyDictionary<string, IActorRef>? Gates = null)
 {
+    /// <summary>The gate of the endpoint's base URL, or null when it has no limits.</summary>
+    public IActorRef? GateFor(Endpoint endpoint) => Gates?.GetValueOrDefault(endpoint.BaseUrl);
+
     /// <summary><c>&lt;workspaces&gt;/&lt;fleet-id&gt;/&lt;task-id&gt;-&lt;sample&gt;</c>: readable, and unique per session.</summary>
     public string WorkspaceFor(Core.Tasks.SessionSpec spec) =>
         Path.Combine(WorkspacesDir, spec.FleetId, $"{spec.TaskId}-{spec.Sample}");

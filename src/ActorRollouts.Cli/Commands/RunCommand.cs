@@ -2,10 +2,12 @@ using System.CommandLine;
 using System.Text.RegularExpressions;
 using ActorRollouts.Actors.Configuration;
 using ActorRollouts.Actors.Fleets;
+using ActorRollouts.Actors.Providers;
 using ActorRollouts.Actors.Sessions;
 using ActorRollouts.Actors.Trace;
 using ActorRollouts.Cli.Hosting;
 using ActorRollouts.Cli.Output;
+using ActorRollouts.Core.Gates;
 using ActorRollouts.Core.Model;
 using ActorRollouts.Core.Tasks;
 using ActorRollouts.Environments;
@@ -31,6 +33,9 @@ public static partial class RunCommand
     private static readonly Option<int?> MaxTurns = new("--max-turns") { Description = "Model turns per session unless the task says (default from HOCON: 20)." };
     private static readonly Option<string?> FakeLlmScript = new("--fake-llm") { Description = "Answer with the built-in scripted model from this script (offline; no key needed)." };
     private static readonly Option<string?> Config = CommonOptions.Config();
+    private static readonly Option<int?> MaxConcurrentRequests = new("--max-concurrent-requests") { Description = "Model requests in flight at once per endpoint, across the fleet (default: unlimited)." };
+    private static readonly Option<int?> Rpm = new("--rpm") { Description = "Requests per minute per endpoint (default: unlimited)." };
+    private static readonly Option<long?> Tpm = new("--tpm") { Description = "Tokens per minute per endpoint, estimated before a call and corrected by reported usage (default: unlimited)." };
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex FleetIdPattern();
@@ -40,6 +45,7 @@ public static partial class RunCommand
         var command = new Command("run", "Run a fleet of rollouts: every task × its samples.")
         {
             Tasks, Model, BaseUrl, ApiKeyEnv, Concurrency, DataDir, FleetId, Out, MaxTurns, FakeLlmScript, Config,
+            MaxConcurrentRequests, Rpm, Tpm,
         };
         command.SetAction((parse, cancel) => RunAsync(parse, cancel));
         return command;
@@ -50,6 +56,8 @@ public static partial class RunCommand
         var concurrency = parse.GetValue(Concurrency);
         if (concurrency < 1) throw new UsageException("--concurrency must be at least 1.");
         if (parse.GetValue(MaxTurns) is < 1) throw new UsageException("--max-turns must be at least 1.");
+        if (parse.GetValue(MaxConcurrentRequests) is < 1 || parse.GetValue(Rpm) is < 1 || parse.GetValue(Tpm) is < 1)
+            throw new UsageException("--max-concurrent-requests, --rpm and --tpm must be at least 1.");
         var fleetId = parse.GetValue(FleetId) ?? NewFleetId();
         if (!FleetIdPattern().IsMatch(fleetId))
             throw new UsageException($"--fleet-id '{fleetId}' may use only letters, digits, '.', '_' and '-'.");
@@ -76,9 +84,15 @@ public static partial class RunCommand
             var sessions = FleetPlanner.Plan(fleetId, tasks,
                 new RunDefaults(endpoint, parse.GetValue(MaxTurns) ?? settings.DefaultMaxTurns, [.. ToolCatalog.DefaultToolNames]));
 
+            var gate = settings.Gate with
+            {
+                MaxConcurrentRequests = parse.GetValue(MaxConcurrentRequests) ?? settings.Gate.MaxConcurrentRequests,
+                RequestsPerMinute = parse.GetValue(Rpm) ?? settings.Gate.RequestsPerMinute,
+                TokensPerMinute = parse.GetValue(Tpm) ?? settings.Gate.TokensPerMinute,
+            };
             var services = new FleetServices(
                 new SessionServices(new ChatCompletionsClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
-                    paths.WorkspacesDir, TimeProvider.System),
+                    paths.WorkspacesDir, TimeProvider.System, Gates(system, sessions, gate.Limits)),
                 trajectories);
             Console.Error.WriteLine($"fleet {fleetId}: {sessions.Count} sessions ({tasks.Count} tasks), concurrency {concurrency}, model {endpoint.Model} at {endpoint.BaseUrl}");
             Console.Error.WriteLine($"journal {Path.Combine(paths.DataDir, "journal.db")} · trajectories {trajectories}");
@@ -106,6 +120,13 @@ public static partial class RunCommand
             await RolloutHost.StopAsync(system);
         }
     }
+
+    /// <summary>One gate per endpoint the fleet uses, so every session calling it shares its limits.</summary>
+    private static IReadOnlyDictionary<string, IActorRef>? Gates(ActorSystem system, IEnumerable<SessionSpec> sessions, GateLimits limits) =>
+        limits.IsUnlimited
+            ? null
+            : sessions.Select(s => s.Endpoint.BaseUrl).Distinct().Select((url, i) => (url, i))
+                .ToDictionary(e => e.url, e => system.ActorOf(EndpointGate.Props(limits, TimeProvider.System), $"gate-{e.i}"));
 
     private static IReadOnlyList<TaskDefinition> LoadTasks(string path)
     {
