@@ -1,134 +1,121 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
 namespace ActorRollouts.FakeLlm;
 
-/// <summary><c>POST /v1/chat/completions</c>: picks the scripted turn for the request's transcript and answers it as a
-/// <c>chat.completion</c> object or, with <c>stream: true</c>, as <c>chat.completion.chunk</c> server-sent events in
-/// the order real traffic has them (see shared/fixtures/openai/FACTS.md §7).</summary>
-internal sealed class ChatCompletionsEndpoint(FakeScript script, RequestLog log)
+/// <summary><c>POST /v1/chat/completions</c>: the scripted turn as a <c>chat.completion</c> object or, with
+/// <c>stream: true</c>, as <c>chat.completion.chunk</c> events in the order real traffic has them
+/// (shared/fixtures/openai/FACTS.md §7).</summary>
+internal sealed class ChatCompletionsEndpoint(FakeScript script, RequestLog log) : ScriptedEndpoint(script, log)
 {
-    private readonly FaultCounter _faults = new();
-    private long _ids;
-
-    public async Task HandleAsync(HttpContext context)
+    protected override ScriptedRequest Parse(JsonObject root, int bodyLength)
     {
-        var body = await new StreamReader(context.Request.Body).ReadToEndAsync(context.RequestAborted);
-        var entry = log.Begin(context, body);
-        try
-        {
-            var (status, usage) = await AnswerAsync(context, body);
-            log.End(entry, status, usage);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            log.End(entry, 499, null); // the client went away (e.g. its process was killed)
-        }
-        finally
-        {
-            log.Finish();
-        }
-    }
-
-    private async Task<(int Status, FakeUsage? Usage)> AnswerAsync(HttpContext context, string body)
-    {
-        ChatRequest request;
-        try
-        {
-            request = ChatRequest.Parse(body);
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
-        {
-            await OpenAiErrors.WriteAsync(context, 400, $"We could not parse the JSON body of your request: {ex.Message}", null);
-            return (400, null);
-        }
-        if (script.Find(request.FirstUserMessage) is not { } scenario)
-        {
-            await OpenAiErrors.WriteAsync(context, 400, $"[fake-llm] no scenario matches the first user message \"{Shorten(request.FirstUserMessage)}\".", "no_scenario");
-            return (400, null);
-        }
-
-        var turnIndex = request.AssistantMessages;
-        var turn = turnIndex < scenario.Turns.Count
-            ? scenario.Turns[turnIndex]
-            : new FakeTurn($"[fake-llm] the script has no turn {turnIndex + 1} for this scenario.", [], null, null);
-        var delay = turn.DelayMs ?? scenario.DelayMs;
-        if (delay > 0) await Task.Delay(delay, context.RequestAborted);
-
-        var fault = turn.Fault is { } f && _faults.ShouldServe(scenario.Index, turnIndex, f) ? f : null;
-        if (fault?.Status is { } faultStatus)
-        {
-            await WriteFaultAsync(context, fault, faultStatus);
-            return (faultStatus, null);
-        }
-
-        var answer = new ScriptedAnswer(turn, turnIndex, scenario, request, Interlocked.Increment(ref _ids));
-        if (!request.Stream)
-        {
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(answer.Completion().ToJsonString(), context.RequestAborted);
-            return (200, answer.Usage);
-        }
-
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        var sent = 0;
-        foreach (var chunk in answer.Chunks())
-        {
-            if (fault?.CutAfterChunks is { } cut && sent == cut)
-            {
-                context.Abort(); // the connection drops mid-stream, as a flaky network would
-                return (200, null);
-            }
-            await context.Response.WriteAsync($"data: {chunk}\n\n", context.RequestAborted);
-            await context.Response.Body.FlushAsync(context.RequestAborted);
-            sent++;
-        }
-        await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
-        return (200, answer.Usage);
-    }
-
-    private static async Task WriteFaultAsync(HttpContext context, FakeFault fault, int status)
-    {
-        context.Response.StatusCode = status;
-        foreach (var (name, value) in fault.Headers) context.Response.Headers[name] = value;
-        context.Response.ContentType = "application/json";
-        var body = fault.Body ?? new JsonObject
-        {
-            ["error"] = new JsonObject { ["message"] = $"[fake-llm] injected HTTP {status}", ["type"] = "server_error", ["param"] = null, ["code"] = null },
-        }.ToJsonString();
-        await context.Response.WriteAsync(body, context.RequestAborted);
-    }
-
-    private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
-}
-
-/// <summary>What the server needs from a chat request.</summary>
-internal sealed record ChatRequest(string Model, bool Stream, bool IncludeUsage, string FirstUserMessage, int AssistantMessages, int BodyLength)
-{
-    public static ChatRequest Parse(string body)
-    {
-        var root = JsonNode.Parse(body) as JsonObject ?? throw new FormatException("the body is not a JSON object");
         if (root["messages"] is not JsonArray messages || messages.Count == 0)
             throw new FormatException("'messages' must be a non-empty array");
         var firstUser = messages.FirstOrDefault(m => (string?)m?["role"] == "user");
-        return new ChatRequest(
+        return new ScriptedRequest(
             (string?)root["model"] ?? "fake-model",
             (bool?)root["stream"] ?? false,
             (bool?)root["stream_options"]?["include_usage"] ?? false,
             firstUser is null ? "" : TextOf(firstUser["content"]),
             messages.Count(m => (string?)m?["role"] == "assistant"),
-            Encoding.UTF8.GetByteCount(body));
+            bodyLength);
     }
 
-    /// <summary>Content is a string or an array of parts <c>[{"type":"text","text":…}]</c>.</summary>
-    private static string TextOf(JsonNode? content) => content switch
+    protected override async Task<FakeUsage?> AnswerAsync(HttpContext context, ScriptedRequest request, ScriptedTurn turn)
     {
-        JsonValue v => (string?)v ?? "",
-        JsonArray parts => string.Concat(parts.Select(p => (string?)p?["text"] ?? "")),
-        _ => "",
-    };
+        var answer = new ChatAnswer(request, turn, Tag(turn), UsageFor(request, turn.Turn));
+        if (!request.Stream)
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(answer.Completion().ToJsonString(), context.RequestAborted);
+            return answer.Usage;
+        }
+        var events = answer.Chunks().Select(c => $"data: {c}\n\n").Append("data: [DONE]\n\n");
+        return await StreamAsync(context, events, turn.StreamFault) ? answer.Usage : null;
+    }
+
+    /// <summary>One scripted turn in the Chat Completions shapes, whole or as stream chunks.</summary>
+    private sealed class ChatAnswer(ScriptedRequest request, ScriptedTurn turn, string tag, FakeUsage usage)
+    {
+        private readonly string _id = $"chatcmpl-fake{turn.Sequence:x6}";
+        private readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        private readonly IReadOnlyList<(string Id, FakeToolCall Call)> _calls =
+            turn.Turn.ToolCalls.Select((c, i) => ($"call_{turn.Index}_{i}_{tag}", c)).ToList();
+
+        public FakeUsage Usage { get; } = usage;
+
+        private string FinishReason => _calls.Count > 0 ? "tool_calls" : "stop";
+
+        public JsonObject Completion()
+        {
+            var message = new JsonObject { ["role"] = "assistant", ["content"] = turn.Turn.Content, ["refusal"] = null };
+            if (_calls.Count > 0)
+                message["tool_calls"] = new JsonArray(_calls.Select(c => (JsonNode)new JsonObject
+                {
+                    ["id"] = c.Id, ["type"] = "function",
+                    ["function"] = new JsonObject { ["name"] = c.Call.Name, ["arguments"] = c.Call.Arguments },
+                }).ToArray());
+            return new JsonObject
+            {
+                ["id"] = _id, ["object"] = "chat.completion", ["created"] = _created, ["model"] = request.Model,
+                ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["message"] = message, ["logprobs"] = null, ["finish_reason"] = FinishReason }),
+                ["usage"] = UsageNode(),
+            };
+        }
+
+        /// <summary>Role first; text in several fragments; each tool call's id, type and name only in its first delta,
+        /// then argument fragments split anywhere; a finish chunk; the usage chunk when asked for.</summary>
+        public IEnumerable<string> Chunks()
+        {
+            yield return Chunk(new JsonObject { ["role"] = "assistant", ["content"] = turn.Turn.Content is null ? null : "", ["refusal"] = null }, null);
+            if (turn.Turn.Content is { } text)
+                foreach (var piece in SplitWords(text))
+                    yield return Chunk(new JsonObject { ["content"] = piece }, null);
+            for (var i = 0; i < _calls.Count; i++)
+            {
+                var (id, call) = _calls[i];
+                yield return Chunk(new JsonObject
+                {
+                    ["tool_calls"] = new JsonArray(new JsonObject
+                    {
+                        ["index"] = i, ["id"] = id, ["type"] = "function",
+                        ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = "" },
+                    }),
+                }, null);
+                foreach (var piece in SplitInThree(call.Arguments))
+                    yield return Chunk(new JsonObject
+                    {
+                        ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = i, ["function"] = new JsonObject { ["arguments"] = piece } }),
+                    }, null);
+            }
+            yield return Chunk(new JsonObject(), FinishReason);
+            if (request.IncludeUsage)
+                yield return new JsonObject
+                {
+                    ["id"] = _id, ["object"] = "chat.completion.chunk", ["created"] = _created, ["model"] = request.Model,
+                    ["choices"] = new JsonArray(), ["usage"] = UsageNode(),
+                }.ToJsonString();
+        }
+
+        private string Chunk(JsonObject delta, string? finishReason)
+        {
+            var chunk = new JsonObject
+            {
+                ["id"] = _id, ["object"] = "chat.completion.chunk", ["created"] = _created, ["model"] = request.Model,
+                ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finishReason }),
+            };
+            if (request.IncludeUsage) chunk["usage"] = null;
+            return chunk.ToJsonString();
+        }
+
+        private JsonObject UsageNode() => new()
+        {
+            ["prompt_tokens"] = Usage.PromptTokens,
+            ["completion_tokens"] = Usage.CompletionTokens,
+            ["total_tokens"] = Usage.PromptTokens + Usage.CompletionTokens,
+            ["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = 0 },
+            ["completion_tokens_details"] = new JsonObject { ["reasoning_tokens"] = 0 },
+        };
+    }
 }

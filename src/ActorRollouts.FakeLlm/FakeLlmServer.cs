@@ -6,18 +6,20 @@ using Microsoft.Extensions.Logging;
 
 namespace ActorRollouts.FakeLlm;
 
-/// <summary>A scripted OpenAI-compatible server on 127.0.0.1 (Kestrel). It answers <c>POST /v1/chat/completions</c>,
-/// streaming and not, in the real chunk shapes, and records every request for tests to assert on.</summary>
+/// <summary>A scripted OpenAI-compatible server on 127.0.0.1 (Kestrel). It answers <c>POST /v1/chat/completions</c> and
+/// <c>POST /v1/responses</c>, streaming and not, in the real shapes, and records every request for tests to assert on.</summary>
 public sealed class FakeLlmServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ChatCompletionsEndpoint _chat;
+    private readonly ResponsesEndpoint _responses;
     private readonly RequestLog _log = new();
 
     private FakeLlmServer(WebApplication app, FakeScript script)
     {
         _app = app;
         _chat = new ChatCompletionsEndpoint(script, _log);
+        _responses = new ResponsesEndpoint(script, _log);
     }
 
     public Uri BaseUrl { get; private set; } = null!;
@@ -38,6 +40,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeLlmServer(app, script);
         app.MapPost("/v1/chat/completions", server._chat.HandleAsync);
+        app.MapPost("/v1/responses", server._responses.HandleAsync);
         app.MapFallback(server.NotFoundAsync);
         await app.StartAsync(cancellationToken);
         server.BaseUrl = new Uri(app.Urls.First().TrimEnd('/') + "/v1");

@@ -58,9 +58,10 @@ public sealed record FakeScenario(int Index, string? Match, int DelayMs, Immutab
     }
 }
 
-/// <summary>One scripted answer. <see cref="Fault"/>, when set, is served instead of the answer for the first
+/// <summary>One scripted answer. <see cref="Reasoning"/> (Responses API only) becomes a reasoning item with that
+/// summary and an encrypted_content. <see cref="Fault"/>, when set, is served instead of the answer for the first
 /// <see cref="FakeFault.Times"/> requests of this turn.</summary>
-public sealed record FakeTurn(string? Content, ImmutableList<FakeToolCall> ToolCalls, int? DelayMs, FakeFault? Fault)
+public sealed record FakeTurn(string? Content, ImmutableList<FakeToolCall> ToolCalls, int? DelayMs, FakeFault? Fault, string? Reasoning = null)
 {
     internal static FakeTurn Parse(JsonNode? node, string where)
     {
@@ -71,7 +72,7 @@ public sealed record FakeTurn(string? Content, ImmutableList<FakeToolCall> ToolC
         if (o["content"] is null && calls.IsEmpty && o["fault"] is null)
             throw new FakeScriptException($"{where} needs \"content\", \"tool_calls\" or a \"fault\".");
         return new FakeTurn((string?)o["content"], calls, (int?)o["delay_ms"],
-            o["fault"] is JsonObject fault ? FakeFault.Parse(fault, $"{where}.fault") : null);
+            o["fault"] is JsonObject fault ? FakeFault.Parse(fault, $"{where}.fault") : null, (string?)o["reasoning"]);
     }
 }
 
@@ -89,18 +90,22 @@ public sealed record FakeToolCall(string Name, string Arguments)
     }
 }
 
-/// <summary>An injected failure: an HTTP error (<see cref="Status"/> with headers and body) or a stream cut after
-/// <see cref="CutAfterChunks"/> chunks. Applies to the first <see cref="Times"/> requests of its turn.</summary>
-public sealed record FakeFault(int? Status, ImmutableDictionary<string, string> Headers, string? Body, int? CutAfterChunks, int Times)
+/// <summary>An injected failure: an HTTP error (<see cref="Status"/> with headers and body), a stream cut after
+/// <see cref="CutAfterChunks"/> chunks, or (Responses API) an in-stream <c>error</c> + <c>response.failed</c> with
+/// <see cref="FailedCode"/> and <see cref="FailedMessage"/>. Applies to the first <see cref="Times"/> requests of its turn.</summary>
+public sealed record FakeFault(int? Status, ImmutableDictionary<string, string> Headers, string? Body, int? CutAfterChunks, int Times,
+    string? FailedCode = null, string? FailedMessage = null)
 {
     internal static FakeFault Parse(JsonObject o, string where)
     {
         var headers = o["headers"] is JsonObject h
             ? h.ToImmutableDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? "")
             : ImmutableDictionary<string, string>.Empty;
-        var fault = new FakeFault((int?)o["status"], headers, o["body"]?.ToJsonString(), (int?)o["cut_after_chunks"], (int?)o["times"] ?? 1);
-        if (fault.Status is null && fault.CutAfterChunks is null)
-            throw new FakeScriptException($"{where} needs \"status\" or \"cut_after_chunks\".");
+        var failed = o["response_failed"] as JsonObject;
+        var fault = new FakeFault((int?)o["status"], headers, o["body"]?.ToJsonString(), (int?)o["cut_after_chunks"], (int?)o["times"] ?? 1,
+            (string?)failed?["code"], (string?)failed?["message"]);
+        if (fault.Status is null && fault.CutAfterChunks is null && failed is null)
+            throw new FakeScriptException($"{where} needs \"status\", \"cut_after_chunks\" or \"response_failed\".");
         return fault;
     }
 }

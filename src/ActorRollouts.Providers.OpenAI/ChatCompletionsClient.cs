@@ -6,9 +6,13 @@ namespace ActorRollouts.Providers.OpenAI;
 /// <summary>One attempt of an OpenAI Chat Completions call, streamed, through the official SDK. Works with any
 /// OpenAI-compatible server (vLLM, SGLang, …). Failures become <see cref="ModelCallException"/>s that say whether a
 /// retry can help.</summary>
-public sealed class ChatCompletionsClient(ProviderSettings settings) : IModelClient
+public sealed class ChatCompletionsClient : IModelClient
 {
-    private readonly OpenAiClients _clients = new(settings);
+    private readonly OpenAiClients _clients;
+
+    public ChatCompletionsClient(ProviderSettings settings) : this(new OpenAiClients(settings)) { }
+
+    internal ChatCompletionsClient(OpenAiClients clients) => _clients = clients;
 
     public async Task<ModelResponse> CompleteAsync(ModelRequest request, Action<ModelDelta>? onDelta, CancellationToken cancellationToken)
     {
@@ -18,7 +22,7 @@ public sealed class ChatCompletionsClient(ProviderSettings settings) : IModelCli
         try
         {
             var updates = chat.CompleteChatStreamingAsync(ChatConversions.ToChatMessages(request.Messages),
-                ChatConversions.ToOptions(request.Tools), cancellationToken);
+                ChatConversions.ToOptions(request), cancellationToken);
             await foreach (var update in updates) assembler.Add(update);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

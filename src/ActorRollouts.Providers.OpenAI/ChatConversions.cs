@@ -18,11 +18,20 @@ internal static class ChatConversions
         _ => throw new ArgumentException($"Unknown message role '{message.Role}'."),
     };
 
-    public static ChatCompletionOptions ToOptions(IEnumerable<ToolSpec> tools)
+    /// <summary>Tools, temperature, <c>max_completion_tokens</c>, and the endpoint's extra body fields (vLLM/SGLang
+    /// options such as <c>top_k</c> or <c>chat_template_kwargs</c>) written into the request through the SDK's JSON patch.</summary>
+    public static ChatCompletionOptions ToOptions(ModelRequest request)
     {
-        var options = new ChatCompletionOptions();
-        foreach (var tool in tools)
+        var endpoint = request.Endpoint;
+        var options = new ChatCompletionOptions
+        {
+            Temperature = endpoint.Temperature is { } t ? (float)t : null,
+            MaxOutputTokenCount = endpoint.MaxOutputTokens,
+        };
+        foreach (var tool in request.Tools)
             options.Tools.Add(ChatTool.CreateFunctionTool(tool.Name, tool.Description, BinaryData.FromString(tool.ParametersSchema.GetRawText())));
+        foreach (var (key, value) in endpoint.ExtraBody ?? System.Collections.Immutable.ImmutableDictionary<string, System.Text.Json.JsonElement>.Empty)
+            options.Patch.Set(System.Text.Encoding.UTF8.GetBytes($"$.{key}"), BinaryData.FromString(value.GetRawText()));
         return options;
     }
 

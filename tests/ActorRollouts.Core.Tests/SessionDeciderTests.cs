@@ -182,3 +182,15 @@ public class SessionDeciderTests
         Assert.IsType<SessionEffect.None>(SessionDecider.NextEffect(state));
     }
 }
+
+public class SessionDeciderStopTests
+{
+    [Fact]
+    public void NextEffect_AnswerCutByOutputLimit_CompletesMaxTokens()
+    {
+        var cut = Given.Answer("partial") with { FinishReason = "length" };
+        var state = Given.Run(Given.Started(), new SessionInputs.ModelAttemptStarting(1, 1, Given.T0), new SessionInputs.ModelResponded(1, cut, Given.T0));
+
+        Assert.Equal(new SessionEffect.Complete(StopReasons.MaxTokens), SessionDecider.NextEffect(state));
+    }
+}

@@ -65,3 +65,28 @@ public class TaskFileTests
         Assert.Equal(["read_file"], sessions[2].Tools);
     }
 }
+
+public class FleetPlannerRoutingTests
+{
+    [Fact]
+    public void Plan_AutoApi_RoutesEachSessionByItsModelAndTaskApiWins()
+    {
+        var tasks = TaskFile.Parse([
+                """{"id":"a","prompt":"p","model":"gpt-5.1-codex-high"}""",
+                """{"id":"b","prompt":"p"}""",
+                """{"id":"c","prompt":"p","model":"o3","api":"chat"}""",
+            ], "t.jsonl", Path.GetTempPath(), _ => true);
+
+        var sessions = FleetPlanner.Plan("f", tasks, new RunDefaults(new Endpoint("http://h/v1", "gpt-4o", "auto"), 5, []));
+
+        Assert.Equal(["responses", "chat", "chat"], sessions.Select(s => s.Endpoint.Api));
+        Assert.Equal("gpt-5.1-codex-high", sessions[0].Endpoint.Model); // the suffix is stripped only when sent
+    }
+
+    [Fact]
+    public void Parse_BadApi_NamesTheLine()
+    {
+        Assert.StartsWith("t.jsonl:1: 'api' must be auto, chat or responses",
+            Assert.Throws<TaskFileException>(() => TaskFile.Parse(["""{"id":"a","prompt":"p","api":"grpc"}"""], "t.jsonl", "/", _ => true)).Message);
+    }
+}

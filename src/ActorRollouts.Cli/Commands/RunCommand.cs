@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using ActorRollouts.Actors.Configuration;
@@ -33,6 +34,11 @@ public static partial class RunCommand
     private static readonly Option<int?> MaxTurns = new("--max-turns") { Description = "Model turns per session unless the task says (default from HOCON: 20)." };
     private static readonly Option<string?> FakeLlmScript = new("--fake-llm") { Description = "Answer with the built-in scripted model from this script (offline; no key needed)." };
     private static readonly Option<string?> Config = CommonOptions.Config();
+    private static readonly Option<string> Api = new("--api") { Description = "auto (route by model family), chat or responses; a task's 'api' wins.", DefaultValueFactory = _ => "auto" };
+    private static readonly Option<string?> ReasoningEffort = new("--reasoning-effort") { Description = "Reasoning effort for Responses models (low, medium, high, …); a -low/-medium/-high suffix on gpt-5.1 names wins." };
+    private static readonly Option<double?> Temperature = new("--temperature") { Description = "Sampling temperature (Chat Completions only; reasoning models take none)." };
+    private static readonly Option<int?> MaxOutputTokens = new("--max-output-tokens") { Description = "Output token limit per call (max_completion_tokens / max_output_tokens)." };
+    private static readonly Option<string?> ExtraBody = new("--extra-body") { Description = "JSON object of extra Chat Completions request fields for vLLM/SGLang, e.g. '{\"top_k\":20}'." };
     private static readonly Option<int?> MaxConcurrentRequests = new("--max-concurrent-requests") { Description = "Model requests in flight at once per endpoint, across the fleet (default: unlimited)." };
     private static readonly Option<int?> Rpm = new("--rpm") { Description = "Requests per minute per endpoint (default: unlimited)." };
     private static readonly Option<long?> Tpm = new("--tpm") { Description = "Tokens per minute per endpoint, estimated before a call and corrected by reported usage (default: unlimited)." };
@@ -45,7 +51,7 @@ public static partial class RunCommand
         var command = new Command("run", "Run a fleet of rollouts: every task × its samples.")
         {
             Tasks, Model, BaseUrl, ApiKeyEnv, Concurrency, DataDir, FleetId, Out, MaxTurns, FakeLlmScript, Config,
-            MaxConcurrentRequests, Rpm, Tpm,
+            MaxConcurrentRequests, Rpm, Tpm, Api, ReasoningEffort, Temperature, MaxOutputTokens, ExtraBody,
         };
         command.SetAction((parse, cancel) => RunAsync(parse, cancel));
         return command;
@@ -62,6 +68,10 @@ public static partial class RunCommand
         if (!FleetIdPattern().IsMatch(fleetId))
             throw new UsageException($"--fleet-id '{fleetId}' may use only letters, digits, '.', '_' and '-'.");
 
+        var api = parse.GetValue(Api)!;
+        if (!ApiRouting.IsValid(api)) throw new UsageException($"--api must be auto, chat or responses (got '{api}').");
+        if (parse.GetValue(MaxOutputTokens) is < 1) throw new UsageException("--max-output-tokens must be at least 1.");
+        var extraBody = ParseExtraBody(parse.GetValue(ExtraBody));
         var tasks = LoadTasks(parse.GetValue(Tasks)!);
         var script = parse.GetValue(FakeLlmScript) is { } scriptPath ? LoadScript(scriptPath) : null;
         var apiKeyEnv = parse.GetValue(ApiKeyEnv)!;
@@ -80,7 +90,7 @@ public static partial class RunCommand
         {
             var settings = RolloutSettings.From(system.Settings.Config);
             var endpoint = new Endpoint(fakeLlm?.BaseUrl.ToString() ?? baseUrl ?? Endpoint.DefaultOpenAiBaseUrl, parse.GetValue(Model)!,
-                "chat", apiKeyEnv);
+                api, apiKeyEnv, parse.GetValue(ReasoningEffort), parse.GetValue(Temperature), parse.GetValue(MaxOutputTokens), extraBody);
             var sessions = FleetPlanner.Plan(fleetId, tasks,
                 new RunDefaults(endpoint, parse.GetValue(MaxTurns) ?? settings.DefaultMaxTurns, [.. ToolCatalog.DefaultToolNames]));
 
@@ -91,7 +101,7 @@ public static partial class RunCommand
                 TokensPerMinute = parse.GetValue(Tpm) ?? settings.Gate.TokensPerMinute,
             };
             var services = new FleetServices(
-                new SessionServices(new ChatCompletionsClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
+                new SessionServices(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
                     paths.WorkspacesDir, TimeProvider.System, Gates(system, sessions, gate.Limits)),
                 trajectories);
             Console.Error.WriteLine($"fleet {fleetId}: {sessions.Count} sessions ({tasks.Count} tasks), concurrency {concurrency}, model {endpoint.Model} at {endpoint.BaseUrl}");
@@ -127,6 +137,27 @@ public static partial class RunCommand
             ? null
             : sessions.Select(s => s.Endpoint.BaseUrl).Distinct().Select((url, i) => (url, i))
                 .ToDictionary(e => e.url, e => system.ActorOf(EndpointGate.Props(limits, TimeProvider.System), $"gate-{e.i}"));
+
+    private static System.Collections.Immutable.ImmutableDictionary<string, System.Text.Json.JsonElement>? ParseExtraBody(string? json)
+    {
+        if (json is null) return null;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object) throw new UsageException("--extra-body must be a JSON object.");
+            var fields = doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
+            if (fields.Keys.FirstOrDefault(k => !ExtraBodyKey().IsMatch(k)) is { } bad)
+                throw new UsageException($"--extra-body field '{bad}' is not a plain field name.");
+            return fields.ToImmutableDictionary();
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new UsageException($"--extra-body is not valid JSON: {ex.Message.Split(" Path:")[0]}");
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex ExtraBodyKey();
 
     private static IReadOnlyList<TaskDefinition> LoadTasks(string path)
     {

@@ -1,8 +1,18 @@
 namespace ActorRollouts.Core.Model;
 
-/// <summary>Where a session's model lives. Holds no secret: only the name of the environment variable
-/// that holds the API key, which the provider reads at call time.</summary>
-public sealed record Endpoint(string BaseUrl, string Model, string Api = "chat", string ApiKeyEnv = "OPENAI_API_KEY")
+/// <summary>Where a session's model lives and how it is asked. Holds no secret: only the name of the environment
+/// variable that holds the API key, which the provider reads at call time. <paramref name="Api"/> is already resolved
+/// (<c>chat</c> or <c>responses</c>). <paramref name="ExtraBody"/> holds non-OpenAI request fields for vLLM/SGLang
+/// (<c>top_k</c>, <c>chat_template_kwargs</c>, …), sent with Chat Completions requests.</summary>
+public sealed record Endpoint(
+    string BaseUrl,
+    string Model,
+    string Api = "chat",
+    string ApiKeyEnv = "OPENAI_API_KEY",
+    string? ReasoningEffort = null,
+    double? Temperature = null,
+    int? MaxOutputTokens = null,
+    System.Collections.Immutable.ImmutableDictionary<string, System.Text.Json.JsonElement>? ExtraBody = null)
 {
     public const string DefaultOpenAiBaseUrl = "https://api.openai.com/v1";
 }

@@ -18,6 +18,9 @@ public static class Roles
 /// <param name="ToolCalls">Tool calls of an assistant message, in the order the model made them.</param>
 /// <param name="ToolCallId">On tool messages: the call this message answers.</param>
 /// <param name="ToolResult">On tool messages: the full structured result behind <paramref name="Content"/>.</param>
+/// <param name="ResponseItems">On assistant messages from the Responses API: every output item (reasoning with its
+/// encrypted content, message, function calls) as the raw JSON the API sent, in the original order, so the next turn —
+/// or a resumed session — sends them back unchanged.</param>
 public sealed record Message(
     string Role,
     string? Content,
@@ -25,7 +28,8 @@ public sealed record Message(
     ImmutableList<ToolCall>? ToolCalls = null,
     string? ToolCallId = null,
     ToolResult? ToolResult = null,
-    string? Id = null)
+    string? Id = null,
+    ImmutableList<string>? ResponseItems = null)
 {
     public static Message System(string content) => new(Roles.System, content);
     public static Message User(string content) => new(Roles.User, content);

@@ -35,6 +35,8 @@ public static class ModelErrorKinds
     public const string Timeout = "timeout";
     public const string StreamCut = "stream_cut";
     public const string Protocol = "protocol";
+    /// <summary>The API reported a failure inside a successful (200) stream: <c>error</c> / <c>response.failed</c>.</summary>
+    public const string ApiError = "api_error";
 }
 
 /// <summary>Thrown by a model client when a call fails. Carries what the retry decision needs.</summary>

@@ -52,7 +52,8 @@ public static class SessionDecider
         }
 
         var last = state.Messages.LastOrDefault();
-        if (last is { Role: Roles.Assistant }) return new SessionEffect.Complete(StopReasons.Done);
+        if (last is { Role: Roles.Assistant })
+            return new SessionEffect.Complete(state.LastFinishReason == "length" ? StopReasons.MaxTokens : StopReasons.Done);
         if (state.Turns >= state.Spec!.MaxTurns) return new SessionEffect.Complete(StopReasons.MaxTurns);
         return new SessionEffect.CallModel(state.Turns + 1);
     }

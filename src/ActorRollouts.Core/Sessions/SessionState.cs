@@ -22,6 +22,9 @@ public sealed record SessionState
     /// <summary>The turn whose model request went out without a journaled response yet.</summary>
     public int? InFlightTurn { get; init; }
 
+    /// <summary>The API's finish reason of the latest response (<c>length</c> means the output limit cut it).</summary>
+    public string? LastFinishReason { get; init; }
+
     /// <summary>Attempts made for the in-flight turn (for numbering the next one).</summary>
     public int InFlightAttempts { get; init; }
 
@@ -56,7 +59,7 @@ public sealed record SessionState
         ModelRequestFailed => this,
         ModelResponseReceived e when InFlightTurn == e.Turn => this with
         {
-            Turns = e.Turn, InFlightTurn = null, InFlightAttempts = 0,
+            Turns = e.Turn, InFlightTurn = null, InFlightAttempts = 0, LastFinishReason = e.FinishReason,
         },
         ModelResponseReceived => this,
         UsageUpdated e => this with { Usage = e.Total, CostUsd = e.CostUsd },

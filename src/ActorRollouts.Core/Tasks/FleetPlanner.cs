@@ -6,7 +6,8 @@ namespace ActorRollouts.Core.Tasks;
 /// <summary>Run-wide settings a task line may override.</summary>
 public sealed record RunDefaults(Endpoint Endpoint, int MaxTurns, ImmutableList<string> Tools);
 
-/// <summary>Expands tasks × samples into the sessions of a fleet, in a stable order.</summary>
+/// <summary>Expands tasks × samples into the sessions of a fleet, in a stable order. Each session's endpoint gets its
+/// model (the task's, else the run's) and its API resolved (<c>auto</c> routes by model family).</summary>
 public static class FleetPlanner
 {
     public static ImmutableList<SessionSpec> Plan(string fleetId, IEnumerable<TaskDefinition> tasks, RunDefaults defaults) =>
@@ -17,10 +18,16 @@ public static class FleetPlanner
                 sample,
                 task.Prompt,
                 task.System,
-                task.Model is { } model ? defaults.Endpoint with { Model = model } : defaults.Endpoint,
+                EndpointFor(task, defaults.Endpoint),
                 task.MaxTurns ?? defaults.MaxTurns,
                 task.Workspace,
                 task.Tools ?? defaults.Tools,
                 task.Metadata)))
             .ToImmutableList();
+
+    private static Endpoint EndpointFor(TaskDefinition task, Endpoint run)
+    {
+        var model = task.Model ?? run.Model;
+        return run with { Model = model, Api = ApiRouting.Resolve(task.Api ?? run.Api, model) };
+    }
 }

@@ -14,7 +14,8 @@ public sealed record TaskDefinition(
     int Samples = 1,
     string? Model = null,
     ImmutableDictionary<string, JsonElement>? Metadata = null,
-    int Line = 0);
+    int Line = 0,
+    string? Api = null);
 
 /// <summary>A task file could not be used. The message names the file and line.</summary>
 public sealed class TaskFileException(string message) : Exception(message);

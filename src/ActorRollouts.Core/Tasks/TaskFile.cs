@@ -9,7 +9,7 @@ namespace ActorRollouts.Core.Tasks;
 public static partial class TaskFile
 {
     private static readonly string[] KnownFields =
-        ["id", "prompt", "system", "workspace", "tools", "max_turns", "samples", "model", "metadata"];
+        ["id", "prompt", "system", "workspace", "tools", "max_turns", "samples", "model", "metadata", "api"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex IdPattern();
@@ -91,7 +91,11 @@ public static partial class TaskFile
             metadata = metaEl.EnumerateObject().ToImmutableDictionary(p => p.Name, p => p.Value.Clone());
         }
 
-        return new TaskDefinition(id, prompt,
+        var api = OptionalString(root, "api", where);
+        if (api is not null && !Model.ApiRouting.IsValid(api))
+            throw new TaskFileException($"{where}: 'api' must be auto, chat or responses (got '{api}').");
+
+        return new TaskDefinition(id, prompt, Api: api,
             System: OptionalString(root, "system", where),
             Workspace: workspace,
             Tools: tools,

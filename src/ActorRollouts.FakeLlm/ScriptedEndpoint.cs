@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace ActorRollouts.FakeLlm;
+
+/// <summary>What an API endpoint needs from a request to pick the scripted answer.</summary>
+internal sealed record ScriptedRequest(string Model, bool Stream, bool IncludeUsage, string FirstUserMessage, int TurnIndex, int BodyLength);
+
+/// <summary>The turn chosen for a request, with the fault to inject in its stream (if any).</summary>
+internal sealed record ScriptedTurn(FakeScenario Scenario, int Index, FakeTurn Turn, FakeFault? StreamFault, long Sequence);
+
+/// <summary>The flow every scripted API endpoint shares: record the request, parse it, pick the scenario and the turn
+/// (the number of earlier assistant turns in the transcript), wait the scripted delay, serve an injected HTTP fault,
+/// else let the endpoint render the answer in its API's shapes.</summary>
+internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
+{
+    private readonly FaultCounter _faults = new();
+    private long _sequence;
+
+    protected abstract ScriptedRequest Parse(JsonObject body, int bodyLength);
+
+    /// <summary>Writes the answer; returns the usage it reported.</summary>
+    protected abstract Task<FakeUsage?> AnswerAsync(HttpContext context, ScriptedRequest request, ScriptedTurn turn);
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var body = await new StreamReader(context.Request.Body).ReadToEndAsync(context.RequestAborted);
+        var entry = log.Begin(context, body);
+        try
+        {
+            var (status, usage) = await PlayAsync(context, body);
+            log.End(entry, status, usage);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            log.End(entry, 499, null); // the client went away (e.g. its process was killed)
+        }
+        finally
+        {
+            log.Finish();
+        }
+    }
+
+    private async Task<(int Status, FakeUsage? Usage)> PlayAsync(HttpContext context, string body)
+    {
+        ScriptedRequest request;
+        try
+        {
+            request = Parse(JsonNode.Parse(body) as JsonObject ?? throw new FormatException("the body is not a JSON object"), body.Length);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            await OpenAiErrors.WriteAsync(context, 400, $"We could not parse the JSON body of your request: {ex.Message}", null);
+            return (400, null);
+        }
+        if (script.Find(request.FirstUserMessage) is not { } scenario)
+        {
+            var shown = request.FirstUserMessage.Length <= 60 ? request.FirstUserMessage : request.FirstUserMessage[..57] + "...";
+            await OpenAiErrors.WriteAsync(context, 400, $"[fake-llm] no scenario matches the first user message \"{shown}\".", "no_scenario");
+            return (400, null);
+        }
+
+        var turn = request.TurnIndex < scenario.Turns.Count
+            ? scenario.Turns[request.TurnIndex]
+            : new FakeTurn($"[fake-llm] the script has no turn {request.TurnIndex + 1} for this scenario.", [], null, null);
+        var delay = turn.DelayMs ?? scenario.DelayMs;
+        if (delay > 0) await Task.Delay(delay, context.RequestAborted);
+
+        var fault = turn.Fault is { } f && _faults.ShouldServe(scenario.Index, request.TurnIndex, f) ? f : null;
+        if (fault?.Status is { } status)
+        {
+            await WriteHttpFaultAsync(context, fault, status);
+            return (status, null);
+        }
+        var usage = await AnswerAsync(context, request, new ScriptedTurn(scenario, request.TurnIndex, turn, fault, Interlocked.Increment(ref _sequence)));
+        return (200, usage);
+    }
+
+    private static async Task WriteHttpFaultAsync(HttpContext context, FakeFault fault, int status)
+    {
+        context.Response.StatusCode = status;
+        foreach (var (name, value) in fault.Headers) context.Response.Headers[name] = value;
+        context.Response.ContentType = "application/json";
+        var body = fault.Body ?? new JsonObject
+        {
+            ["error"] = new JsonObject { ["message"] = $"[fake-llm] injected HTTP {status}", ["type"] = "server_error", ["param"] = null, ["code"] = null },
+        }.ToJsonString();
+        await context.Response.WriteAsync(body, context.RequestAborted);
+    }
+
+    /// <summary>Writes server-sent events, cutting the connection after the fault's chunk count if it has one.</summary>
+    protected static async Task<bool> StreamAsync(HttpContext context, IEnumerable<string> events, FakeFault? fault)
+    {
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        var sent = 0;
+        foreach (var e in events)
+        {
+            if (fault?.CutAfterChunks is { } cut && sent == cut)
+            {
+                context.Abort(); // the connection drops mid-stream, as a flaky network would
+                return false;
+            }
+            await context.Response.WriteAsync(e, context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            sent++;
+        }
+        return true;
+    }
+
+    /// <summary>Message content is a string or an array of parts <c>[{"type":"text"|"input_text","text":…}]</c>.</summary>
+    protected static string TextOf(JsonNode? content) => content switch
+    {
+        JsonValue v => (string?)v ?? "",
+        JsonArray parts => string.Concat(parts.Select(p => (string?)p?["text"] ?? "")),
+        _ => "",
+    };
+
+    /// <summary>Pieces of about three words, spaces kept, so a client really has to assemble.</summary>
+    protected static IEnumerable<string> SplitWords(string text)
+    {
+        var words = text.Split(' ');
+        for (var i = 0; i < words.Length; i += 3)
+            yield return string.Join(' ', words.Skip(i).Take(3)) + (i + 3 < words.Length ? " " : "");
+    }
+
+    protected static IEnumerable<string> SplitInThree(string text)
+    {
+        if (text.Length < 3)
+        {
+            yield return text;
+            yield break;
+        }
+        var third = text.Length / 3;
+        yield return text[..third];
+        yield return text[third..(2 * third)];
+        yield return text[(2 * third)..];
+    }
+
+    /// <summary>A short tag that names a scripted turn, stable across runs (for ids and encrypted content).</summary>
+    protected static string Tag(ScriptedTurn turn) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{turn.Scenario.Match}|{turn.Index}")))[..6].ToLowerInvariant();
+
+    /// <summary>Deterministic usage, so tests can sum what the server reported: about four bytes a token.</summary>
+    protected static FakeUsage UsageFor(ScriptedRequest request, FakeTurn turn) =>
+        new(Math.Max(1, (request.BodyLength + 3) / 4),
+            Math.Max(1, ((turn.Content?.Length ?? 0) + (turn.Reasoning?.Length ?? 0) + turn.ToolCalls.Sum(c => c.Name.Length + c.Arguments.Length) + 3) / 4));
+}
