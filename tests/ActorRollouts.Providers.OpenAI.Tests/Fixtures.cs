@@ -20,6 +20,16 @@ internal static class Fixtures
 
     public static ChatCompletionsClient Client() => new(new ProviderSettings(TimeSpan.FromSeconds(20)));
 
+    public static ResponsesApiClient Responses() => new(new ProviderSettings(TimeSpan.FromSeconds(20)));
+
+    /// <summary>A recording as a Responses SSE body. <c>.chunks.txt</c> files hold one event JSON per line without SSE
+    /// framing: each line gets its <c>event:</c>/<c>data:</c> lines back, exactly as the API frames them.</summary>
+    public static string ResponsesSse(string relative) =>
+        relative.EndsWith(".chunks.txt", StringComparison.Ordinal)
+            ? string.Concat(Text(relative).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(line => $"event: {JsonDocument.Parse(line).RootElement.GetProperty("type").GetString()}\ndata: {line}\n\n"))
+            : Text(relative);
+
     private static string Find()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -12,7 +12,8 @@ namespace ActorRollouts.Providers.OpenAI.Tests;
 public sealed record Replay(string Body, int Status = 200, string ContentType = "text/event-stream",
     IReadOnlyDictionary<string, string>? Headers = null, int? CutAfterBytes = null);
 
-/// <summary>Serves a <see cref="Replay"/> to every <c>POST /v1/chat/completions</c> on 127.0.0.1 and keeps the requests.</summary>
+/// <summary>Serves a <see cref="Replay"/> to every <c>POST /v1/chat/completions</c> and <c>/v1/responses</c> on
+/// 127.0.0.1 and keeps the requests.</summary>
 public sealed class ReplayServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -35,6 +36,7 @@ public sealed class ReplayServer : IAsyncDisposable
         var app = builder.Build();
         var server = new ReplayServer(app, replay);
         app.MapPost("/v1/chat/completions", server.Answer);
+        app.MapPost("/v1/responses", server.Answer);
         await app.StartAsync();
         server.BaseUrl = new Uri(app.Urls.First() + "/v1");
         return server;
