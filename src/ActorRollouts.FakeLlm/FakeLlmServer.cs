@@ -71,8 +71,11 @@ public sealed class FakeLlmServer : IAsyncDisposable
     }
 }
 
+/// <summary>A request the server received. <see cref="Turn"/> is the scripted turn it was answered from (0-based; the
+/// number of earlier assistant turns in its transcript), null when none was played.</summary>
 public sealed record RecordedRequest(
-    string Method, string Path, string Body, string? Authorization, DateTimeOffset ReceivedAt, int StatusCode, FakeUsage? ReportedUsage);
+    string Method, string Path, string Body, string? Authorization, DateTimeOffset ReceivedAt, int StatusCode, FakeUsage? ReportedUsage,
+    int? Turn = null);
 
 public sealed record FakeUsage(int PromptTokens, int CompletionTokens);
 
@@ -102,9 +105,15 @@ internal sealed class RequestLog
         }
     }
 
-    public void End(int entry, int statusCode, FakeUsage? usage)
+    public void End(int entry, int statusCode, FakeUsage? usage, int? turn = null)
     {
-        lock (_gate) _requests[entry] = _requests[entry] with { StatusCode = statusCode, ReportedUsage = usage };
+        lock (_gate) _requests[entry] = _requests[entry] with { StatusCode = statusCode, ReportedUsage = usage, Turn = turn ?? _requests[entry].Turn };
+    }
+
+    /// <summary>Notes the turn as soon as it is known, so a test can see it while the answer is still delayed.</summary>
+    public void Turn(int entry, int turn)
+    {
+        lock (_gate) _requests[entry] = _requests[entry] with { Turn = turn };
     }
 
     public void Finish() => Interlocked.Decrement(ref _inFlight);

@@ -29,7 +29,7 @@ internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
         var entry = log.Begin(context, body);
         try
         {
-            var (status, usage) = await PlayAsync(context, body);
+            var (status, usage) = await PlayAsync(context, body, entry);
             log.End(entry, status, usage);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -42,7 +42,7 @@ internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
         }
     }
 
-    private async Task<(int Status, FakeUsage? Usage)> PlayAsync(HttpContext context, string body)
+    private async Task<(int Status, FakeUsage? Usage)> PlayAsync(HttpContext context, string body, int entry)
     {
         ScriptedRequest request;
         try
@@ -61,6 +61,7 @@ internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
             return (400, null);
         }
 
+        log.Turn(entry, request.TurnIndex);
         var turn = request.TurnIndex < scenario.Turns.Count
             ? scenario.Turns[request.TurnIndex]
             : new FakeTurn($"[fake-llm] the script has no turn {request.TurnIndex + 1} for this scenario.", [], null, null);

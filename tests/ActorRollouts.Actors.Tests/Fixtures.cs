@@ -16,7 +16,7 @@ namespace ActorRollouts.Actors.Tests;
 internal static class Fixtures
 {
     public static SessionServices Services(ActorSystem system, string dataDir) =>
-        new(new ChatCompletionsClient(new ProviderSettings(TimeSpan.FromSeconds(20))), RolloutSettings.From(system.Settings.Config),
+        new(new OpenAiModelClient(new ProviderSettings(TimeSpan.FromSeconds(20))), RolloutSettings.From(system.Settings.Config),
             Path.Combine(dataDir, "workspaces"), TimeProvider.System);
 
     public static FleetServices Fleet(ActorSystem system, string dataDir) =>
@@ -35,23 +35,18 @@ internal static class Fixtures
     }
 
     public static SessionSpec Spec(string fleetId, string taskId, string prompt, Uri baseUrl, string? template = null,
-        int maxTurns = 10, int sample = 0) =>
+        int maxTurns = 10, int sample = 0, string model = "gpt-4o") =>
         new(SessionSpec.MakeSessionId(fleetId, taskId, sample), fleetId, taskId, sample, prompt, "You are a test agent.",
-            new Endpoint(baseUrl.ToString(), "gpt-4o", "chat", "AR_TEST_UNSET_KEY"), maxTurns, template,
+            new Endpoint(baseUrl.ToString(), model, ApiRouting.Resolve(ApiRouting.Auto, model), "AR_TEST_UNSET_KEY"), maxTurns, template,
             ["read_file", "write_file", "edit_file", "list_files"]);
 
     public static Task<FakeLlmServer> Server(string scriptJson) => FakeLlmServer.StartAsync(FakeScript.Parse(scriptJson));
 
-    /// <summary>Which turn a recorded request asked for: the number of assistant messages it carried.</summary>
-    public static int TurnIndexOf(RecordedRequest request)
-    {
-        using var doc = JsonDocument.Parse(request.Body);
-        return doc.RootElement.GetProperty("messages").EnumerateArray()
-            .Count(m => m.GetProperty("role").GetString() == "assistant");
-    }
+    /// <summary>Which turn a recorded request asked for (0-based), as the scripted server worked it out.</summary>
+    public static int TurnIndexOf(RecordedRequest request) => request.Turn ?? -1;
 
     public static ImmutableList<RecordedRequest> ModelCalls(FakeLlmServer server) =>
-        server.Requests.Where(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal)).ToImmutableList();
+        server.Requests.Where(r => r.Path is "/v1/chat/completions" or "/v1/responses").ToImmutableList();
 }
 
 /// <summary>Stands in for a session's supervisor: creates the child, passes it what the test sends, and forwards

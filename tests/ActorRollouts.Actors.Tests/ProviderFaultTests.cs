@@ -25,10 +25,11 @@ public class ProviderFaultTests : TestKit
         _dataDir = dataDir;
 
     /// <summary>Runs one session against the script; returns its journal and what the server saw.</summary>
-    private async Task<(ImmutableList<ISessionEvent> Events, ImmutableList<ActorRollouts.FakeLlm.RecordedRequest> Calls)> RunOne(string script, string fleetId)
+    private async Task<(ImmutableList<ISessionEvent> Events, ImmutableList<ActorRollouts.FakeLlm.RecordedRequest> Calls)> RunOne(
+        string script, string fleetId, string model = "gpt-4o")
     {
         await using var server = await Fixtures.Server(script);
-        var spec = Fixtures.Spec(fleetId, "t", "go", server.BaseUrl);
+        var spec = Fixtures.Spec(fleetId, "t", "go", server.BaseUrl, model: model);
         Sys.ActorOf(RolloutSupervisor.Props(fleetId, Fixtures.Fleet(Sys, _dataDir))).Tell(new RunFleet([spec], 1));
         ExpectMsg<FleetFinished>(Patience);
         var events = (await new JournalReader(Sys).SessionEventsAsync(spec.SessionId)).Select(e => e.Event).ToImmutableList();
@@ -49,6 +50,22 @@ public class ProviderFaultTests : TestKit
         Assert.Equal((429, 2000L, true), (failed.HttpStatus, failed.RetryAfterMs, failed.WillRetry));
         Assert.Contains("Rate limit reached", failed.Error);
         Assert.IsType<SessionCompleted>(events[^1]);
+    }
+
+    [Fact]
+    public async Task ResponsesRateLimitInsideTheStream_IsRetriedAfterTheDelayTheMessageNames()
+    {
+        var (events, calls) = await RunOne("""
+            {"scenarios":[{"turns":[{"content":"through","fault":{"response_failed":{"code":"rate_limit_exceeded",
+              "message":"Rate limit reached for gpt-5.1 on tokens per min (TPM): Limit 30000, Used 22999, Requested 12528. Please try again in 1.5s."}}}]}]}
+            """, "frl", model: "gpt-5.1");
+
+        Assert.All(calls, c => Assert.Equal("/v1/responses", c.Path));
+        Assert.Equal(2, calls.Count);
+        Assert.True(calls[1].ReceivedAt - calls[0].ReceivedAt >= TimeSpan.FromSeconds(1.5), $"retried after {(calls[1].ReceivedAt - calls[0].ReceivedAt).TotalMilliseconds} ms");
+        var failed = Assert.Single(events.OfType<ModelRequestFailed>());
+        Assert.Equal((ModelErrorKinds.ApiError, 1500L, true), (failed.ErrorKind, failed.RetryAfterMs, failed.WillRetry));
+        Assert.Equal("through", events.OfType<MessageAppended>().Last().Message.Content);
     }
 
     [Fact]

@@ -60,18 +60,21 @@ public class RolloutSupervisorTests : TestKit
     }
 
     /// <summary>System 1 is terminated while turn 2's request is in flight. System 2 — a new ActorSystem on the same
-    /// SQLite journal — recovers the fleet and the session, sends exactly the same turn-2 request again, and never
-    /// repeats turn 1, whose response was journaled.</summary>
-    [Fact]
-    public async Task Session_InterruptedMidway_RecoversInNewSystemAndNeverRepeatsAJournaledModelCall()
+    /// SQLite journal — recovers the fleet and the session, sends exactly the same turn-2 request again (on the
+    /// Responses API that includes turn 1's reasoning item with its encrypted content), and never repeats turn 1,
+    /// whose response was journaled.</summary>
+    [Theory]
+    [InlineData("gpt-4o", "/v1/chat/completions")]
+    [InlineData("gpt-5.1-codex-high", "/v1/responses")]
+    public async Task Session_InterruptedMidway_RecoversInNewSystemAndNeverRepeatsAJournaledModelCall(string model, string path)
     {
         await using var server = await Fixtures.Server("""
             { "scenarios": [ { "turns": [
-                { "tool_calls": [ { "name": "write_file", "arguments": { "path": "note.txt", "content": "one\n" } } ] },
+                { "reasoning": "Write it first.", "tool_calls": [ { "name": "write_file", "arguments": { "path": "note.txt", "content": "one\n" } } ] },
                 { "content": "Now the slow part.", "delay_ms": 1500, "tool_calls": [ { "name": "read_file", "arguments": { "path": "note.txt" } } ] },
                 { "content": "Finished." } ] } ] }
             """);
-        var spec = Fixtures.Spec("fr", "slow", "take your time", server.BaseUrl);
+        var spec = Fixtures.Spec("fr", "slow", "take your time", server.BaseUrl, model: model);
         var first = Sys.ActorOf(RolloutSupervisor.Props("fr", Fixtures.Fleet(Sys, _dataDir)));
         first.Tell(new RunFleet([spec], 1));
         AwaitAssert(() => Assert.Contains(Fixtures.ModelCalls(server), r => Fixtures.TurnIndexOf(r) == 1), Patience);
@@ -91,6 +94,8 @@ public class RolloutSupervisorTests : TestKit
         Assert.Equal(2, calls.Count(r => Fixtures.TurnIndexOf(r) == 1));   // in flight at the kill: sent once more
         var turnTwo = calls.Where(r => Fixtures.TurnIndexOf(r) == 1).Select(r => r.Body).ToList();
         Assert.Equal(turnTwo[0], turnTwo[1]);                              // from exactly the same transcript
+        Assert.All(calls, c => Assert.Equal(path, c.Path));
+        if (path == "/v1/responses") Assert.Contains("gAAAAB-fake-", turnTwo[1]); // turn 1's reasoning, carried over
 
         var journalAfter = await new JournalReader(second).SessionEventsAsync(spec.SessionId);
         Assert.Equal(journalBefore.Select(e => (e.Seq, e.Event.GetType())), journalAfter.Take(journalBefore.Count).Select(e => (e.Seq, e.Event.GetType())));

@@ -64,3 +64,50 @@ public class ChatRequestTests
         Assert.Equal("Bearer no-key", Assert.Single(server.Received).Authorization);
     }
 }
+
+public class RequestOptionsTests
+{
+    private const string ChatDone = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+
+    [Fact]
+    public async Task Chat_TemperatureMaxTokensAndExtraBody_AreSentForVllmStyleServers()
+    {
+        await using var server = await ReplayServer.StartAsync(new Replay(ChatDone));
+        var extra = System.Collections.Immutable.ImmutableDictionary<string, JsonElement>.Empty
+            .Add("top_k", JsonDocument.Parse("20").RootElement)
+            .Add("chat_template_kwargs", JsonDocument.Parse("""{"enable_thinking":false}""").RootElement);
+        var request = Fixtures.Request(server.BaseUrl) with
+        {
+            Endpoint = new Endpoint(server.BaseUrl.ToString(), "Qwen/Qwen3-8B", "chat", "AR_NO_KEY", Temperature: 0.6, MaxOutputTokens: 512, ExtraBody: extra),
+        };
+
+        await Fixtures.Client().CompleteAsync(request, null, CancellationToken.None);
+
+        var body = JsonDocument.Parse(Assert.Single(server.Received).Body).RootElement;
+        Assert.Equal(0.6, body.GetProperty("temperature").GetDouble(), precision: 5);
+        Assert.Equal(512, body.GetProperty("max_completion_tokens").GetInt32());
+        Assert.Equal(20, body.GetProperty("top_k").GetInt32());
+        Assert.False(body.GetProperty("chat_template_kwargs").GetProperty("enable_thinking").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Responses_MaxOutputTokensAndEffortFromEndpoint_NoTemperatureEvenIfSet()
+    {
+        var body = Fixtures.Text("_derived_sse/openai-dotnet__ResponsesTests__StreamingResponses__entry0.sse");
+        await using var server = await ReplayServer.StartAsync(new Replay(body));
+        var request = Fixtures.Request(server.BaseUrl, messages: [Message.System("be brief"), Message.User("hi")]) with
+        {
+            Endpoint = new Endpoint(server.BaseUrl.ToString(), "o3", "responses", "AR_NO_KEY", ReasoningEffort: "medium", Temperature: 0.6, MaxOutputTokens: 300),
+        };
+
+        await Fixtures.Responses().CompleteAsync(request, null, CancellationToken.None);
+
+        var sent = JsonDocument.Parse(Assert.Single(server.Received).Body).RootElement;
+        Assert.Equal(("o3", "be brief", 300, "medium", "auto"), (sent.GetProperty("model").GetString(), sent.GetProperty("instructions").GetString(),
+            sent.GetProperty("max_output_tokens").GetInt32(), sent.GetProperty("reasoning").GetProperty("effort").GetString(),
+            sent.GetProperty("reasoning").GetProperty("summary").GetString()));
+        Assert.False(sent.TryGetProperty("temperature", out _));
+        Assert.False(sent.GetProperty("store").GetBoolean());
+        Assert.True(sent.GetProperty("stream").GetBoolean());
+    }
+}
