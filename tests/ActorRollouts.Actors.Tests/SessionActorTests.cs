@@ -92,4 +92,27 @@ public class SessionActorTests : TestKit
         Assert.Contains("refused", failed.Error, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("127.0.0.1:1", failed.Error);
     }
+
+    [Fact]
+    public async Task Session_StreamedDeltas_ArePublishedOnTheEventStreamWhileTheJournalKeepsTheAssembledMessage()
+    {
+        await using var server = await Fixtures.Server(ReadWriteDone);
+        var spec = Fixtures.Spec("f4", "deltas", "copy", server.BaseUrl, Fixtures.Template(_dataDir, ("a.txt", "alpha\n")));
+        var watcher = CreateTestProbe();
+        Sys.EventStream.Subscribe(watcher, typeof(SessionDelta));
+        var parent = Sys.ActorOf(StepParent.Props(SessionActor.Props(spec.SessionId, Fixtures.Services(Sys, _dataDir)), TestActor));
+
+        parent.Tell(new StartSession(spec));
+
+        ExpectMsg<SessionEnded>(Patience);
+        // Every delta was published before the response was journaled; drain what the watcher got.
+        var deltas = watcher.ReceiveWhile(TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(300), m => m as SessionDelta).OfType<SessionDelta>().ToList();
+        Assert.All(deltas, d => Assert.Equal(spec.SessionId, d.SessionId));
+        Assert.Equal("Reading.", string.Concat(deltas.Where(d => d.Turn == 1 && d.Delta.Kind == ModelDelta.TextKind).Select(d => d.Delta.Text)));
+        Assert.Equal("""{"path":"b.txt","content":"copied\n"}""",
+            string.Concat(deltas.Where(d => d.Turn == 2 && d.Delta.Kind == ModelDelta.ToolArgumentsKind).Select(d => d.Delta.Text)));
+        var journal = (await new JournalReader(Sys).SessionEventsAsync(spec.SessionId)).Select(e => e.Event).ToList();
+        Assert.Equal("Reading.", journal.OfType<MessageAppended>().First(m => m.Message.Role == Roles.Assistant).Message.Content);
+        Assert.True(deltas.Count > journal.Count(e => e is MessageAppended), "deltas are finer than messages and none of them is journaled");
+    }
 }

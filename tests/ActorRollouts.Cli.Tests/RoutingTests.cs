@@ -91,3 +91,28 @@ public class RoutingTests
         Assert.Equal("gpt-4o", (string?)JsonNode.Parse(requests[0].Body)!["model"]);
     }
 }
+
+public class WatchTests
+{
+    [Fact]
+    public async Task Run_Watch_StreamsThatSessionsDeltasToStderrAsTheyArrive()
+    {
+        var run = await Cli.RunAsync(["run", "examples/tasks.jsonl", "--fake-llm", "examples/fake-llm.json", "--data-dir", Cli.NewTempDir(),
+            "--fleet-id", "w", "--watch", "w:add-todo:1"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("[w:add-todo:1 turn 3 text] Appending the new item after the last one.", run.Stderr);
+        Assert.Contains("[w:add-todo:1 turn 2 tool_arguments call_1_0_", run.Stderr);
+        Assert.DoesNotContain("[w:fix-greeting", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Run_WatchUnknownSession_ExitsTwo()
+    {
+        var run = await Cli.RunAsync(["run", "examples/tasks.jsonl", "--fake-llm", "examples/fake-llm.json", "--data-dir", Cli.NewTempDir(),
+            "--fleet-id", "w", "--watch", "w:nope:0"]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--watch: no session 'w:nope:0'", run.Stderr);
+    }
+}

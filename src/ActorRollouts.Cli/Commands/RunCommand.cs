@@ -39,6 +39,7 @@ public static partial class RunCommand
     private static readonly Option<double?> Temperature = new("--temperature") { Description = "Sampling temperature (Chat Completions only; reasoning models take none)." };
     private static readonly Option<int?> MaxOutputTokens = new("--max-output-tokens") { Description = "Output token limit per call (max_completion_tokens / max_output_tokens)." };
     private static readonly Option<string?> ExtraBody = new("--extra-body") { Description = "JSON object of extra Chat Completions request fields for vLLM/SGLang, e.g. '{\"top_k\":20}'." };
+    private static readonly Option<string?> Watch = new("--watch") { Description = "Stream this session's deltas (text, reasoning, tool arguments) to stderr as they arrive." };
     private static readonly Option<int?> MaxConcurrentRequests = new("--max-concurrent-requests") { Description = "Model requests in flight at once per endpoint, across the fleet (default: unlimited)." };
     private static readonly Option<int?> Rpm = new("--rpm") { Description = "Requests per minute per endpoint (default: unlimited)." };
     private static readonly Option<long?> Tpm = new("--tpm") { Description = "Tokens per minute per endpoint, estimated before a call and corrected by reported usage (default: unlimited)." };
@@ -51,7 +52,7 @@ public static partial class RunCommand
         var command = new Command("run", "Run a fleet of rollouts: every task × its samples.")
         {
             Tasks, Model, BaseUrl, ApiKeyEnv, Concurrency, DataDir, FleetId, Out, MaxTurns, FakeLlmScript, Config,
-            MaxConcurrentRequests, Rpm, Tpm, Api, ReasoningEffort, Temperature, MaxOutputTokens, ExtraBody,
+            MaxConcurrentRequests, Rpm, Tpm, Api, ReasoningEffort, Temperature, MaxOutputTokens, ExtraBody, Watch,
         };
         command.SetAction((parse, cancel) => RunAsync(parse, cancel));
         return command;
@@ -107,6 +108,12 @@ public static partial class RunCommand
             Console.Error.WriteLine($"fleet {fleetId}: {sessions.Count} sessions ({tasks.Count} tasks), concurrency {concurrency}, model {endpoint.Model} at {endpoint.BaseUrl}");
             Console.Error.WriteLine($"journal {Path.Combine(paths.DataDir, "journal.db")} · trajectories {trajectories}");
 
+            if (parse.GetValue(Watch) is { } watched)
+            {
+                if (sessions.All(s => s.SessionId != watched))
+                    throw new UsageException($"--watch: no session '{watched}' in this fleet (ids look like {sessions[0].SessionId}).");
+                system.ActorOf(WatchPrinter.Props(watched, Console.Error), "watch");
+            }
             var progress = system.ActorOf(ProgressReporter.Props(Console.Error, interactive: !Console.IsErrorRedirected), "progress");
             var supervisor = system.ActorOf(RolloutSupervisor.Props(fleetId, services), $"fleet-{fleetId}");
             var outcome = await supervisor.Ask<object>(new FleetCommands.RunFleet(sessions, concurrency), Timeout.InfiniteTimeSpan, cancel);
