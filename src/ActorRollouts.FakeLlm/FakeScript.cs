@@ -91,10 +91,10 @@ public sealed record FakeToolCall(string Name, string Arguments)
 }
 
 /// <summary>An injected failure: an HTTP error (<see cref="Status"/> with headers and body), a stream cut after
-/// <see cref="CutAfterChunks"/> chunks, or (Responses API) an in-stream <c>error</c> + <c>response.failed</c> with
+/// <see cref="CutAfterChunks"/> chunks, a broken event after <see cref="MalformedAfterChunks"/> chunks, or (Responses API) an in-stream <c>error</c> + <c>response.failed</c> with
 /// <see cref="FailedCode"/> and <see cref="FailedMessage"/>. Applies to the first <see cref="Times"/> requests of its turn.</summary>
 public sealed record FakeFault(int? Status, ImmutableDictionary<string, string> Headers, string? Body, int? CutAfterChunks, int Times,
-    string? FailedCode = null, string? FailedMessage = null)
+    string? FailedCode = null, string? FailedMessage = null, int? MalformedAfterChunks = null)
 {
     internal static FakeFault Parse(JsonObject o, string where)
     {
@@ -103,9 +103,9 @@ public sealed record FakeFault(int? Status, ImmutableDictionary<string, string> 
             : ImmutableDictionary<string, string>.Empty;
         var failed = o["response_failed"] as JsonObject;
         var fault = new FakeFault((int?)o["status"], headers, o["body"]?.ToJsonString(), (int?)o["cut_after_chunks"], (int?)o["times"] ?? 1,
-            (string?)failed?["code"], (string?)failed?["message"]);
-        if (fault.Status is null && fault.CutAfterChunks is null && failed is null)
-            throw new FakeScriptException($"{where} needs \"status\", \"cut_after_chunks\" or \"response_failed\".");
+            (string?)failed?["code"], (string?)failed?["message"], (int?)o["malformed_after_chunks"]);
+        if (fault.Status is null && fault.CutAfterChunks is null && failed is null && fault.MalformedAfterChunks is null)
+            throw new FakeScriptException($"{where} needs \"status\", \"cut_after_chunks\", \"malformed_after_chunks\" or \"response_failed\".");
         return fault;
     }
 }

@@ -103,6 +103,11 @@ internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
                 context.Abort(); // the connection drops mid-stream, as a flaky network would
                 return false;
             }
+            if (fault?.MalformedAfterChunks is { } broken && sent == broken)
+            {
+                await context.Response.WriteAsync("data: {\"id\": \"garbled\", \"choices\": [\n\n", context.RequestAborted);
+                return false; // a proxy mangled the stream; nothing sensible can follow
+            }
             await context.Response.WriteAsync(e, context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
             sent++;

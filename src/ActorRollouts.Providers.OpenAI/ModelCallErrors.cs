@@ -24,6 +24,8 @@ internal static partial class ModelCallErrors
                 new ModelCallException(ModelErrorKinds.StreamCut, Mask($"the connection to {url} broke mid-response: {Innermost(ex).Message}"), retryable: true, inner: ex),
             HttpRequestException http =>
                 new ModelCallException(ModelErrorKinds.Connection, Mask($"cannot reach {url}: {ConnectionProblem(http)}"), retryable: true, inner: ex),
+            JsonException =>
+                new ModelCallException(ModelErrorKinds.Protocol, Mask($"a malformed event in the response stream from {url}: {ex.Message}"), retryable: true, inner: ex),
             OperationCanceledException or TimeoutException =>
                 new ModelCallException(ModelErrorKinds.Timeout, $"{url} did not answer in time", retryable: true, inner: ex),
             _ => new ModelCallException(ModelErrorKinds.Protocol, Mask($"unexpected answer from {url}: {ex.GetType().Name}: {ex.Message}"), inner: ex),

@@ -68,6 +68,21 @@ public class ProviderFaultTests : TestKit
         Assert.Equal("through", events.OfType<MessageAppended>().Last().Message.Content);
     }
 
+    [Theory]
+    [InlineData("gpt-4o")]
+    [InlineData("gpt-5.1")]
+    public async Task MalformedEventInTheStream_IsRetriedAndTheTranscriptStaysClean(string model)
+    {
+        var (events, calls) = await RunOne("""
+            {"scenarios":[{"turns":[{"content":"clean answer in several words","fault":{"malformed_after_chunks":2}}]}]}
+            """, "fmal" + model.Replace(".", ""), model);
+
+        Assert.Equal(2, calls.Count);
+        var failed = Assert.Single(events.OfType<ModelRequestFailed>());
+        Assert.Equal((ModelErrorKinds.Protocol, true), (failed.ErrorKind, failed.WillRetry));
+        Assert.Equal("clean answer in several words", Assert.Single(events.OfType<MessageAppended>(), m => m.Message.Role == Roles.Assistant).Message.Content);
+    }
+
     [Fact]
     public async Task ThreeServerErrorsThenSuccess_CompletesAndJournalsEveryAttempt()
     {
