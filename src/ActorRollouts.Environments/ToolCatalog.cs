@@ -10,7 +10,7 @@ public static class ToolCatalog
 {
     private static readonly FrozenDictionary<string, ITool> Tools = new ITool[]
     {
-        new ReadFileTool(), new WriteFileTool(), new EditFileTool(), new ListFilesTool(),
+        new ReadFileTool(), new WriteFileTool(), new EditFileTool(), new DeleteFileTool(), new ListFilesTool(), new SearchTool(), new BashTool(),
     }.ToFrozenDictionary(t => t.Spec.Name);
 
     /// <summary>Offered when a task does not list its tools.</summary>

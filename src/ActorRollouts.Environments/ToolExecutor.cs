@@ -1,36 +1,61 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using ActorRollouts.Core.Model;
+using ActorRollouts.Environments.Diffs;
 using ActorRollouts.Environments.Tools;
 
 namespace ActorRollouts.Environments;
 
+/// <summary>A tool call's result and the workspace files it changed.</summary>
+public sealed record ToolExecution(ToolResult Outcome, ImmutableList<FileChange> Changes);
+
 /// <summary>Runs the model's tool calls against one workspace. Never throws for anything the model or a tool did: an
 /// unknown tool, broken arguments, a tool failure or a crash all come back as a failed <see cref="ToolResult"/> the
-/// model can read, so the session goes on.</summary>
-public sealed class ToolExecutor
+/// model can read, so the session goes on. Around every tool that may write, it compares the workspace before and
+/// after, so the diffs and changed files of a result are what really changed on disk, whichever tool did it.</summary>
+public sealed class ToolExecutor : IToolExecutor
 {
     private readonly IReadOnlyDictionary<string, ITool> _enabled;
     private readonly ToolContext _context;
 
-    public ToolExecutor(Workspace workspace, IEnumerable<string> enabledTools)
-        : this(workspace, enabledTools.Select(ToolCatalog.Get))
+    public ToolExecutor(Workspace workspace, IEnumerable<string> enabledTools, EnvironmentOptions? options = null)
+        : this(workspace, enabledTools.Select(ToolCatalog.Get), options)
     {
     }
 
-    internal ToolExecutor(Workspace workspace, IEnumerable<ITool> tools)
+    internal ToolExecutor(Workspace workspace, IEnumerable<ITool> tools, EnvironmentOptions? options = null)
     {
         _enabled = tools.ToDictionary(t => t.Spec.Name);
-        _context = new ToolContext(workspace);
+        _context = new ToolContext(workspace, options ?? EnvironmentOptions.Default);
     }
 
-    public async Task<ToolResult> ExecuteAsync(ToolCall call, CancellationToken cancellationToken)
+    public async Task<ToolExecution> ExecuteAsync(ToolCall call, CancellationToken cancellationToken)
     {
-        if (!_enabled.TryGetValue(call.Name, out var tool))
-            return ToolResult.Failure(call, ErrorCodes.ToolUnknown,
-                $"Unknown tool '{call.Name}'. Available tools: {string.Join(", ", _enabled.Keys.Order(StringComparer.Ordinal))}.");
+        if (!_enabled.TryGetValue(call.Name, out var tool)) return new ToolExecution(Unknown(call), []);
+        var before = tool.Idempotent ? null : await Task.Run(() => WorkspaceSnapshot.Take(_context.Workspace), CancellationToken.None);
+        var result = await RunAsync(tool, call, cancellationToken);
+        if (before is null) return new ToolExecution(result, []);
+        var changes = before.ChangesTo(await Task.Run(() => WorkspaceSnapshot.Take(_context.Workspace), CancellationToken.None));
+        return new ToolExecution(WithChanges(result, changes), changes);
+    }
+
+    private ToolResult Unknown(ToolCall call) => ToolResult.Failure(call, ErrorCodes.ToolUnknown,
+        $"Unknown tool '{call.Name}'. Available tools: {string.Join(", ", _enabled.Keys.Order(StringComparer.Ordinal))}.");
+
+    private static ToolResult WithChanges(ToolResult result, ImmutableList<FileChange> changes) => changes.IsEmpty
+        ? result
+        : result with
+        {
+            Diffs = changes.Where(c => c.Diff is not null).Select(c => new FileDiff(c.Path, c.Diff!)).ToImmutableList(),
+            FilesChanged = changes.Select(c => c.Path).ToImmutableList(),
+        };
+
+    private async Task<ToolResult> RunAsync(ITool tool, ToolCall call, CancellationToken cancellationToken)
+    {
         try
         {
             var arguments = ParseArguments(call, tool.Spec);
+            CheckReadFirst(tool, arguments);
             return await tool.ExecuteAsync(call, arguments, _context, cancellationToken);
         }
         catch (ToolFailure failure)
@@ -45,6 +70,16 @@ public sealed class ToolExecutor
         {
             return ToolResult.Failure(call, ErrorCodes.Internal, $"'{call.Name}' crashed: {ex.GetType().Name}: {ex.Message}");
         }
+    }
+
+    /// <summary><c>requires_read_first</c>: the model may only change a file it has looked at in this session.</summary>
+    private void CheckReadFirst(ITool tool, JsonElement arguments)
+    {
+        if (!_context.Options.RequireReadFirst.Contains(tool.Spec.Name)) return;
+        if (!arguments.TryGetProperty("path", out var p) || p.ValueKind != JsonValueKind.String) return; // the tool reports it
+        var full = _context.Workspace.Resolve(p.GetString()!);
+        if (File.Exists(full) && !_context.HasRead(_context.Workspace.Relative(full)))
+            throw new ToolFailure(ErrorCodes.Validation, $"Read '{p.GetString()}' with read_file before you {tool.Spec.Name} it.");
     }
 
     /// <summary>Arguments must be a JSON object with only the parameters the tool declares (an empty string counts as

@@ -38,6 +38,8 @@ internal static class SampleEvents
         new UsageUpdated(new Usage(300, 60, 10, 128), 0.0012345m, At),
         new ToolCallStarted("call_1", "write_file", Call.Arguments, At),
         new ToolCallCompleted(Result, 15, At),
+        new FileChanged("call_1", new FileChange("a.txt", FileChangeKinds.Modified, 3, 4, "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-ü\n+üü\n", "ab12"), At),
+        new FileChanged("call_1", new FileChange("img.png", FileChangeKinds.Created, null, 2048, null, "cd34"), At),
         new ToolCallCompleted(ToolResult.Failure(Call, ErrorCodes.Validation, "bad"), 1, At),
         new SessionResumed(41, ["call_1"], At),
         new SessionCompleted(StopReasons.MaxTurns, At),

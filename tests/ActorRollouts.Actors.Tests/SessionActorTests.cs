@@ -42,12 +42,14 @@ public class SessionActorTests : TestKit
         Assert.Equal(
             ["SessionStarted", "MessageAppended", "MessageAppended",
              "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "UsageUpdated", "ToolCallStarted", "ToolCallCompleted", "MessageAppended",
-             "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "UsageUpdated", "ToolCallStarted", "ToolCallCompleted", "MessageAppended",
+             "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "UsageUpdated", "ToolCallStarted", "ToolCallCompleted", "FileChanged", "MessageAppended",
              "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "UsageUpdated", "SessionCompleted"],
             events.Select(e => e.Event.GetType().Name));
         var state = SessionState.From(events.Select(e => e.Event));
         Assert.Contains("alpha", state.Messages.Single(m => m.ToolCallId is not null && m.ToolResult!.Name == "read_file").Content);
         Assert.Equal("copied\n", File.ReadAllText(Path.Combine(state.Workspace!, "b.txt")));
+        var created = events.Select(e => e.Event).OfType<FileChanged>().Single().Change;
+        Assert.Equal(("b.txt", FileChangeKinds.Created, 7L), (created.Path, created.Change, created.NewBytes));
         Assert.Equal(3, Fixtures.ModelCalls(server).Count);
     }
 

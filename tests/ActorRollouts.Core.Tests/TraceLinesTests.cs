@@ -84,3 +84,24 @@ public class TraceLinesTests
             lines.Where(l => (string?)l["_type"] == "event").Select(l => (string?)l["type"]));
     }
 }
+
+public class FileChangeTraceTests
+{
+    [Fact]
+    public void Decide_ToolFinishedWithChanges_JournalsOneFileChangedEachBetweenCompletedAndToolMessage()
+    {
+        var call = Given.Call("c1", "bash", """{"command":"x"}""");
+        var state = Given.Run(Given.Started(), new SessionInputs.ModelAttemptStarting(1, 1, Given.T0),
+            new SessionInputs.ModelResponded(1, Given.Answer(null, call), Given.T0), new SessionInputs.ToolStarting(call, Given.T0));
+        var changes = System.Collections.Immutable.ImmutableList.Create(
+            new FileChange("new.txt", FileChangeKinds.Created, null, 3, "--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,1 @@\n+hi\n", "aa"),
+            new FileChange("old.bin", FileChangeKinds.Deleted, 10, null, null, null));
+
+        var events = SessionDecider.Decide(state, new SessionInputs.ToolFinished(Given.Ok(call), 5, Given.T0, changes));
+
+        Assert.Equal(["ToolCallCompleted", "FileChanged", "FileChanged", "MessageAppended"], events.Select(e => e.GetType().Name));
+        var lines = events.Select((e, i) => TraceLines.ToLine(i + 1, e)).ToList();
+        Assert.Equal(["file_created", "file_deleted"], lines.Skip(1).Take(2).Select(l => (string?)l["type"]));
+        Assert.Equal(("new.txt", "c1", 3L), ((string?)lines[1]["data"]!["path"], (string?)lines[1]["data"]!["tool_call_id"], (long?)lines[1]["data"]!["new_bytes"]));
+    }
+}

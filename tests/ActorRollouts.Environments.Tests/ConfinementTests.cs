@@ -36,7 +36,7 @@ public class ConfinementTests
     public static TheoryData<string, string> Attempts()
     {
         var data = new TheoryData<string, string>();
-        foreach (var tool in new[] { "read_file", "write_file", "edit_file", "list_files" })
+        foreach (var tool in new[] { "read_file", "write_file", "edit_file", "delete_file", "list_files", "search" })
             foreach (var escape in Escapes)
                 data.Add(tool, escape);
         return data;
@@ -55,6 +55,7 @@ public class ConfinementTests
             "read_file" => await ws.Run(tool, new { path }),
             "write_file" => await ws.Run(tool, new { path, content = "pwned\n" }),
             "edit_file" => await ws.Run(tool, new { path, old_string = "sentinel", new_string = "pwned" }),
+            "search" => await ws.Run(tool, new { pattern = "sentinel", path }),
             _ => await ws.Run(tool, new { path }),
         };
 

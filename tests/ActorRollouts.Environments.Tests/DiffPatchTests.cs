@@ -56,7 +56,7 @@ public class DiffPatchTests
     private static string Lines(int from, int to) => string.Concat(Enumerable.Range(from, to - from + 1).Select(i => $"line {i}\n"));
 
     /// <summary>Writes the old file (if any) into a fresh tree, runs <c>patch -p1</c> there, returns the file after.</summary>
-    private static async Task<string?> ApplyWithPatch(string relative, string? oldText, string diff)
+    internal static async Task<string?> ApplyWithPatch(string relative, string? oldText, string diff)
     {
         var tree = Path.Combine(Path.GetTempPath(), "ar-patch", Guid.NewGuid().ToString("n")[..12]);
         Directory.CreateDirectory(tree);

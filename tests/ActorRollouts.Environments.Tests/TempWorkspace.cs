@@ -8,14 +8,19 @@ public sealed class TempWorkspace : IDisposable
 {
     private static int _calls;
 
-    public TempWorkspace(params string[] tools)
+    /// <summary>No read-first rule unless a test asks for it, so each tool can be tested on its own.</summary>
+    public static readonly EnvironmentOptions Plain = EnvironmentOptions.Default with { RequireReadFirst = [] };
+
+    public TempWorkspace(params string[] tools) : this(Plain, tools) { }
+
+    public TempWorkspace(EnvironmentOptions options, params string[] tools)
     {
         Base = Path.Combine(Path.GetTempPath(), "ar-env-tests", Guid.NewGuid().ToString("n")[..12]);
         Outside = Path.Combine(Base, "outside");
         Directory.CreateDirectory(Outside);
         File.WriteAllText(Path.Combine(Outside, "secret.txt"), "sentinel\n");
         Workspace = Workspace.Create(Path.Combine(Base, "ws"), null);
-        Executor = new ToolExecutor(Workspace, tools.Length > 0 ? tools : ToolCatalog.AllToolNames);
+        Executor = new ToolExecutor(Workspace, tools.Length > 0 ? tools : ToolCatalog.AllToolNames, options);
     }
 
     public string Base { get; }
@@ -31,11 +36,13 @@ public sealed class TempWorkspace : IDisposable
         File.WriteAllText(PathOf(relative), content);
     }
 
-    public Task<ToolResult> Run(string tool, object arguments) =>
-        RunRaw(tool, JsonSerializer.Serialize(arguments));
+    public async Task<ToolResult> Run(string tool, object arguments) => (await Execute(tool, arguments)).Outcome;
 
-    public Task<ToolResult> RunRaw(string tool, string arguments) =>
-        Executor.ExecuteAsync(new ToolCall($"call_{Interlocked.Increment(ref _calls)}", tool, arguments), CancellationToken.None);
+    public async Task<ToolResult> RunRaw(string tool, string arguments) =>
+        (await Executor.ExecuteAsync(new ToolCall($"call_{Interlocked.Increment(ref _calls)}", tool, arguments), CancellationToken.None)).Outcome;
+
+    public Task<ToolExecution> Execute(string tool, object arguments) =>
+        Executor.ExecuteAsync(new ToolCall($"call_{Interlocked.Increment(ref _calls)}", tool, JsonSerializer.Serialize(arguments)), CancellationToken.None);
 
     /// <summary>Everything under the outside folder, to prove nothing there changed.</summary>
     public string OutsideSnapshot() =>

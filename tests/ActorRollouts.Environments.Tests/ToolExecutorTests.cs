@@ -49,8 +49,8 @@ public class ToolExecutorTests
         using var ws = new TempWorkspace();
         var executor = new ToolExecutor(ws.Workspace, [new ThrowingTool(), ToolCatalog.Get("list_files")]);
 
-        var crashed = await executor.ExecuteAsync(new ToolCall("c1", "explode", "{}"), CancellationToken.None);
-        var after = await executor.ExecuteAsync(new ToolCall("c2", "list_files", "{}"), CancellationToken.None);
+        var crashed = (await executor.ExecuteAsync(new ToolCall("c1", "explode", "{}"), CancellationToken.None)).Outcome;
+        var after = (await executor.ExecuteAsync(new ToolCall("c2", "list_files", "{}"), CancellationToken.None)).Outcome;
 
         Assert.Equal(ErrorCodes.Internal, crashed.ErrorCode);
         Assert.Contains("kaboom", crashed.Content);

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using ActorRollouts.Core.Gates;
 using ActorRollouts.Core.Model;
+using ActorRollouts.Environments;
 using Akka.Configuration;
 
 namespace ActorRollouts.Actors.Configuration;
@@ -15,10 +16,17 @@ public sealed record GateSettings(int MaxConcurrentRequests, int RequestsPerMinu
     public GateLimits Limits => GateLimits.FromPerMinute(MaxConcurrentRequests, RequestsPerMinute, TokensPerMinute, Window);
 }
 
+/// <summary>The environment actor's settings (HOCON <c>actor-rollouts.environment</c>). <paramref name="ExecutorFactory"/>
+/// replaces the real tool executor (tests inject failures with it).</summary>
+public sealed record EnvironmentSettings(
+    TimeSpan ToolTimeout,
+    EnvironmentOptions Options,
+    Func<Workspace, IReadOnlyList<string>, IToolExecutor>? ExecutorFactory = null);
+
 /// <summary>All of <c>actor-rollouts { … }</c>, read once at start.</summary>
 public sealed record RolloutSettings(
     ProviderRetrySettings Provider,
-    TimeSpan ToolTimeout,
+    EnvironmentSettings Environment,
     int DefaultMaxTurns,
     int MaxSessionRestarts,
     PriceTable Prices,
@@ -35,7 +43,12 @@ public sealed record RolloutSettings(
                 MaxBackoff: c.GetTimeSpan("provider.max-backoff", TimeSpan.FromSeconds(8)),
                 MaxRetryAfter: c.GetTimeSpan("provider.max-retry-after", TimeSpan.FromSeconds(120)),
                 RequestTimeout: c.GetTimeSpan("provider.request-timeout", TimeSpan.FromSeconds(120))),
-            ToolTimeout: c.GetTimeSpan("environment.tool-timeout", TimeSpan.FromSeconds(120)),
+            Environment: new EnvironmentSettings(
+                c.GetTimeSpan("environment.tool-timeout", TimeSpan.FromSeconds(120)),
+                new EnvironmentOptions(
+                    ParseSandbox(c.GetString("environment.sandbox", "bwrap")),
+                    (c.GetStringList("environment.require-read-first") ?? ["edit_file"]).ToImmutableHashSet(),
+                    c.GetInt("environment.output-cap-bytes", 16_384))),
             DefaultMaxTurns: c.GetInt("session.max-turns", 20),
             MaxSessionRestarts: c.GetInt("supervisor.max-session-restarts", 3),
             Prices: ReadPrices(c),
@@ -45,6 +58,13 @@ public sealed record RolloutSettings(
                 c.GetLong("gate.tokens-per-minute", 0),
                 c.GetTimeSpan("gate.window", TimeSpan.FromMinutes(1))));
     }
+
+    public static SandboxMode ParseSandbox(string value) => value.ToLowerInvariant() switch
+    {
+        "bwrap" => SandboxMode.Bwrap,
+        "none" => SandboxMode.None,
+        _ => throw new ConfigurationException($"actor-rollouts.environment.sandbox must be bwrap or none (got '{value}')."),
+    };
 
     /// <summary>Keys are read from the HOCON object directly: model names hold dots ("gpt-4.1") that a config path
     /// would split.</summary>

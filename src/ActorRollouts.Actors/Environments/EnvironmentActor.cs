@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using ActorRollouts.Actors.Configuration;
 using ActorRollouts.Environments;
 using ActorRollouts.Core.Model;
 using Akka.Actor;
@@ -15,23 +16,23 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     private readonly string _root;
     private readonly string? _template;
     private readonly ImmutableList<string> _tools;
-    private readonly TimeSpan _toolTimeout;
+    private readonly EnvironmentSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private ToolExecutor? _executor;
+    private IToolExecutor? _executor;
 
     public IStash Stash { get; set; } = null!;
 
-    public EnvironmentActor(string root, string? template, ImmutableList<string> tools, TimeSpan toolTimeout)
+    public EnvironmentActor(string root, string? template, ImmutableList<string> tools, EnvironmentSettings settings)
     {
         _root = root;
         _template = template;
         _tools = tools;
-        _toolTimeout = toolTimeout;
+        _settings = settings;
         Preparing();
     }
 
-    public static Props Props(string root, string? template, ImmutableList<string> tools, TimeSpan toolTimeout) =>
-        Akka.Actor.Props.Create(() => new EnvironmentActor(root, template, tools, toolTimeout));
+    public static Props Props(string root, string? template, ImmutableList<string> tools, EnvironmentSettings settings) =>
+        Akka.Actor.Props.Create(() => new EnvironmentActor(root, template, tools, settings));
 
     protected override void PreStart()
     {
@@ -44,7 +45,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     {
         Receive<WorkspaceReady>(ready =>
         {
-            _executor = new ToolExecutor(ready.Workspace, _tools);
+            _executor = _settings.ExecutorFactory?.Invoke(ready.Workspace, _tools) ?? new ToolExecutor(ready.Workspace, _tools, _settings.Options);
             Become(Ready);
             Stash.UnstashAll();
         });
@@ -62,26 +63,25 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
         {
             var replyTo = Sender;
             var executor = _executor!;
-            var timeout = _toolTimeout;
+            var timeout = _settings.ToolTimeout;
             Execute(executor, run.Call, timeout).PipeTo(replyTo);
         });
     }
 
-    private static async Task<ToolRan> Execute(ToolExecutor executor, ToolCall call, TimeSpan timeout)
+    private static async Task<ToolRan> Execute(IToolExecutor executor, ToolCall call, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         using var cancel = new CancellationTokenSource(timeout);
-        ToolResult result;
         try
         {
-            result = await executor.ExecuteAsync(call, cancel.Token);
+            var execution = await executor.ExecuteAsync(call, cancel.Token);
+            return new ToolRan(execution.Outcome, clock.ElapsedMilliseconds, execution.Changes);
         }
         catch (Exception ex)
         {
             // The executor answers tool-level problems itself; anything escaping it is our bug, still an answer.
-            result = ToolResult.Failure(call, ErrorCodes.Internal, $"The tool crashed: {ex.Message}");
+            return new ToolRan(ToolResult.Failure(call, ErrorCodes.Internal, $"The tool crashed: {ex.Message}"), clock.ElapsedMilliseconds, []);
         }
-        return new ToolRan(result, clock.ElapsedMilliseconds);
     }
 
     private sealed record WorkspaceReady(Workspace Workspace);

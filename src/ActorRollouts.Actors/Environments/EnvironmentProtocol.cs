@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using ActorRollouts.Core.Model;
 
 namespace ActorRollouts.Actors.Environments;
@@ -8,8 +9,8 @@ public static class EnvironmentProtocol
     /// <summary>Session → environment: execute this call in the workspace.</summary>
     public sealed record RunTool(ToolCall Call);
 
-    /// <summary>Environment → session: the call's result (failures are results too).</summary>
-    public sealed record ToolRan(ToolResult Result, long DurationMs);
+    /// <summary>Environment → session: the call's result (failures are results too) and the files it changed.</summary>
+    public sealed record ToolRan(ToolResult Result, long DurationMs, ImmutableList<FileChange> Changes);
 
     /// <summary>Environment → session: the workspace could not be prepared; the session cannot go on.</summary>
     public sealed record EnvironmentUnavailable(string Reason);

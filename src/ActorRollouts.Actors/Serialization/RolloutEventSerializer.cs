@@ -25,6 +25,7 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(UsageUpdated)] = "usage-updated.v1",
         [typeof(ToolCallStarted)] = "tool-call-started.v1",
         [typeof(ToolCallCompleted)] = "tool-call-completed.v1",
+        [typeof(FileChanged)] = "file-changed.v1",
         [typeof(SessionResumed)] = "session-resumed.v1",
         [typeof(SessionCompleted)] = "session-completed.v1",
         [typeof(SessionFailed)] = "session-failed.v1",

@@ -46,7 +46,7 @@ public sealed class SessionActor : ReceivePersistentActor
         Command<AttemptStarting>(a => Handle(new ModelAttemptStarting(a.Turn, a.Attempt, Now)));
         Command<AttemptFailed>(f => Handle(new ModelAttemptFailed(f.Turn, f.Attempt, f.ErrorKind, f.HttpStatus, f.RetryAfter, f.WillRetry, f.Error, Now)));
         Command<ModelAnswered>(OnModelAnswered);
-        Command<ToolRan>(t => Handle(new ToolFinished(t.Result, t.DurationMs, Now)));
+        Command<ToolRan>(t => Handle(new ToolFinished(t.Result, t.DurationMs, Now, t.Changes)));
         Command<EnvironmentUnavailable>(e => Handle(new Fail($"environment unavailable: {e.Reason}", Now)));
     }
 
@@ -138,7 +138,7 @@ public sealed class SessionActor : ReceivePersistentActor
         _provider = Context.ActorOf(ProviderActor.Props(_services.ModelClient, _services.Settings.Provider, _sessionId,
             _services.GateFor(spec.Endpoint)), "provider");
         _environment = Context.ActorOf(
-            EnvironmentActor.Props(_state.Workspace!, spec.WorkspaceTemplate, spec.Tools, _services.Settings.ToolTimeout), "environment");
+            EnvironmentActor.Props(_state.Workspace!, spec.WorkspaceTemplate, spec.Tools, _services.Settings.Environment), "environment");
     }
 
     /// <summary>Tells the parent how the session ended. The parent stops this actor; stopping ourselves could let the

@@ -39,6 +39,7 @@ public static partial class RunCommand
     private static readonly Option<double?> Temperature = new("--temperature") { Description = "Sampling temperature (Chat Completions only; reasoning models take none)." };
     private static readonly Option<int?> MaxOutputTokens = new("--max-output-tokens") { Description = "Output token limit per call (max_completion_tokens / max_output_tokens)." };
     private static readonly Option<string?> ExtraBody = new("--extra-body") { Description = "JSON object of extra Chat Completions request fields for vLLM/SGLang, e.g. '{\"top_k\":20}'." };
+    private static readonly Option<string?> Sandbox = new("--sandbox") { Description = "How bash runs: bwrap (bubblewrap: no network, system read-only; the default from HOCON) or none." };
     private static readonly Option<string?> Watch = new("--watch") { Description = "Stream this session's deltas (text, reasoning, tool arguments) to stderr as they arrive." };
     private static readonly Option<int?> MaxConcurrentRequests = new("--max-concurrent-requests") { Description = "Model requests in flight at once per endpoint, across the fleet (default: unlimited)." };
     private static readonly Option<int?> Rpm = new("--rpm") { Description = "Requests per minute per endpoint (default: unlimited)." };
@@ -52,7 +53,7 @@ public static partial class RunCommand
         var command = new Command("run", "Run a fleet of rollouts: every task × its samples.")
         {
             Tasks, Model, BaseUrl, ApiKeyEnv, Concurrency, DataDir, FleetId, Out, MaxTurns, FakeLlmScript, Config,
-            MaxConcurrentRequests, Rpm, Tpm, Api, ReasoningEffort, Temperature, MaxOutputTokens, ExtraBody, Watch,
+            MaxConcurrentRequests, Rpm, Tpm, Api, ReasoningEffort, Temperature, MaxOutputTokens, ExtraBody, Watch, Sandbox,
         };
         command.SetAction((parse, cancel) => RunAsync(parse, cancel));
         return command;
@@ -89,7 +90,7 @@ public static partial class RunCommand
         using var marker = paths.HoldRunMarker();
         try
         {
-            var settings = RolloutSettings.From(system.Settings.Config);
+            var settings = WithSandbox(RolloutSettings.From(system.Settings.Config), parse.GetValue(Sandbox));
             var endpoint = new Endpoint(fakeLlm?.BaseUrl.ToString() ?? baseUrl ?? Endpoint.DefaultOpenAiBaseUrl, parse.GetValue(Model)!,
                 api, apiKeyEnv, parse.GetValue(ReasoningEffort), parse.GetValue(Temperature), parse.GetValue(MaxOutputTokens), extraBody);
             var sessions = FleetPlanner.Plan(fleetId, tasks,
@@ -105,6 +106,7 @@ public static partial class RunCommand
                 new SessionServices(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
                     paths.WorkspacesDir, TimeProvider.System, Gates(system, sessions, gate.Limits)),
                 trajectories);
+            CheckSandbox(settings.Environment.Options.Sandbox, sessions);
             Console.Error.WriteLine($"fleet {fleetId}: {sessions.Count} sessions ({tasks.Count} tasks), concurrency {concurrency}, model {endpoint.Model} at {endpoint.BaseUrl}");
             Console.Error.WriteLine($"journal {Path.Combine(paths.DataDir, "journal.db")} · trajectories {trajectories}");
 
@@ -136,6 +138,31 @@ public static partial class RunCommand
         {
             await RolloutHost.StopAsync(system);
         }
+    }
+
+    private static RolloutSettings WithSandbox(RolloutSettings settings, string? sandbox)
+    {
+        if (sandbox is null) return settings;
+        SandboxMode mode;
+        try
+        {
+            mode = RolloutSettings.ParseSandbox(sandbox);
+        }
+        catch (Akka.Configuration.ConfigurationException)
+        {
+            throw new UsageException($"--sandbox must be bwrap or none (got '{sandbox}').");
+        }
+        return settings with { Environment = settings.Environment with { Options = settings.Environment.Options with { Sandbox = mode } } };
+    }
+
+    /// <summary>Commands only run where the sandbox can hold them: a missing bubblewrap stops the run before it starts.</summary>
+    private static void CheckSandbox(SandboxMode mode, IEnumerable<SessionSpec> sessions)
+    {
+        if (!sessions.Any(s => s.Tools.Contains("bash"))) return;
+        if (mode == SandboxMode.None)
+            Console.Error.WriteLine("warning: --sandbox none: bash commands run unconfined, with your network and your files. Use only with trusted models.");
+        else if (!Environments.Sandbox.CommandRunner.BwrapAvailable())
+            throw new UsageException("the bash tool runs under bubblewrap, which is not installed (apt-get install bubblewrap), or pass --sandbox none.");
     }
 
     /// <summary>One gate per endpoint the fleet uses, so every session calling it shares its limits.</summary>

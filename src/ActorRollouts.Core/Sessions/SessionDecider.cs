@@ -30,7 +30,11 @@ public static class SessionDecider
             ToolStarting t when state.UnansweredToolCalls().Any(c => c.Id == t.Call.Id) =>
                 [new ToolCallStarted(t.Call.Id, t.Call.Name, t.Call.Arguments, t.Now)],
             ToolFinished f when state.RunningToolCalls.Contains(f.Result.ToolCallId) =>
-                [new ToolCallCompleted(f.Result, f.DurationMs, f.Now), new MessageAppended(Message.ToolMessage(f.Result), f.Now)],
+            [
+                new ToolCallCompleted(f.Result, f.DurationMs, f.Now),
+                .. (f.Changes ?? []).Select(c => new FileChanged(f.Result.ToolCallId, c, f.Now)),
+                new MessageAppended(Message.ToolMessage(f.Result), f.Now),
+            ],
             Resume r => ResumeEvents(state, r),
             Finish f => [new SessionCompleted(f.StopReason, f.Now)],
             Fail f => [new SessionFailed(f.Error, f.Now)],

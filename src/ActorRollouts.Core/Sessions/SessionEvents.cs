@@ -40,6 +40,9 @@ public static class SessionEvents
     /// <summary>A tool call was handed to the environment.</summary>
     public sealed record ToolCallStarted(string ToolCallId, string Name, string Arguments, DateTimeOffset Timestamp) : ISessionEvent;
 
+    /// <summary>A tool call created, modified or deleted a workspace file (with its diff for text files).</summary>
+    public sealed record FileChanged(string ToolCallId, FileChange Change, DateTimeOffset Timestamp) : ISessionEvent;
+
     /// <summary>A tool call finished (successfully or not); the tool message follows as its own <see cref="MessageAppended"/>.</summary>
     public sealed record ToolCallCompleted(ToolResult Result, long DurationMs, DateTimeOffset Timestamp) : ISessionEvent;
 

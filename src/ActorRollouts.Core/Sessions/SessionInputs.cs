@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using ActorRollouts.Core.Model;
 using ActorRollouts.Core.Tasks;
 
@@ -26,7 +27,8 @@ public static class SessionInputs
 
     public sealed record ToolStarting(ToolCall Call, DateTimeOffset Now) : ISessionInput;
 
-    public sealed record ToolFinished(ToolResult Result, long DurationMs, DateTimeOffset Now) : ISessionInput;
+    /// <summary>A tool call ended; <paramref name="Changes"/> are the workspace files it changed.</summary>
+    public sealed record ToolFinished(ToolResult Result, long DurationMs, DateTimeOffset Now, ImmutableList<FileChange>? Changes = null) : ISessionInput;
 
     /// <summary>The session was recovered from its journal (after sequence number <paramref name="FromSequenceNr"/>)
     /// and continues. <paramref name="IsIdempotent"/> tells, by tool name, which interrupted tools may simply run again.</summary>

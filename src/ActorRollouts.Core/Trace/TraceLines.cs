@@ -51,6 +51,7 @@ public static class TraceLines
         UsageUpdated => "usage_update",
         ToolCallStarted => "tool_call_started",
         ToolCallCompleted => "tool_call_completed",
+        FileChanged e => $"file_{e.Change.Change}",
         SessionResumed => "session_resumed",
         SessionCompleted => "session_completed",
         SessionFailed => "session_failed",
@@ -74,6 +75,7 @@ public static class TraceLines
         ToolCallStarted e => new JsonObject { ["name"] = e.Name, ["tool_call_id"] = e.ToolCallId, ["arguments"] = e.Arguments },
         ToolCallCompleted e => WithDuration(Node(e.Result), e.DurationMs),
         UsageUpdated e => new JsonObject { ["tokens"] = Node(e.Total), ["cost"] = e.CostUsd },
+        FileChanged e => WithToolCallId(Node(e.Change), e.ToolCallId),
         // The timestamp is its own field on every line; keep it out of data.
         _ => WithoutTimestamp(Node(@event, @event.GetType())),
     };
@@ -81,6 +83,12 @@ public static class TraceLines
     private static JsonNode? WithDuration(JsonNode? node, long durationMs)
     {
         if (node is JsonObject o) o["duration_ms"] = durationMs;
+        return node;
+    }
+
+    private static JsonNode? WithToolCallId(JsonNode? node, string toolCallId)
+    {
+        if (node is JsonObject o) o["tool_call_id"] = toolCallId;
         return node;
     }
 

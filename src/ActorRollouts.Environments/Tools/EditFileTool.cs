@@ -40,9 +40,8 @@ internal sealed class EditFileTool : ITool
         await File.WriteAllTextAsync(full, after, cancellationToken);
 
         var relative = context.Workspace.Relative(full);
-        var (diffs, changed) = ToolData.Change(relative, before, after);
         var replaced = replaceAll ? occurrences : 1;
-        return ToolResult.Success(call, $"Edited {relative}: {replaced} replacement(s).", diffs, changed, ToolData.Of(("replacements", replaced)));
+        return ToolResult.Success(call, $"Edited {relative}: {replaced} replacement(s).", data: ToolData.Of(("replacements", replaced)));
     }
 
     private static int Count(string text, string value)

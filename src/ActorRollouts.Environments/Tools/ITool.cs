@@ -16,12 +16,14 @@ public interface ITool
     Task<ToolResult> ExecuteAsync(ToolCall call, JsonElement arguments, ToolContext context, CancellationToken cancellationToken);
 }
 
-/// <summary>What a tool call runs against: the workspace, and what the session has read so far.</summary>
-public sealed class ToolContext(Workspace workspace)
+/// <summary>What a tool call runs against: the workspace, the environment's settings, and what the session has read.</summary>
+public sealed class ToolContext(Workspace workspace, EnvironmentOptions options)
 {
     private readonly ConcurrentDictionary<string, bool> _read = new();
 
     public Workspace Workspace { get; } = workspace;
+
+    public EnvironmentOptions Options { get; } = options;
 
     public void MarkRead(string relativePath) => _read[relativePath] = true;
 

@@ -25,15 +25,14 @@ internal sealed class WriteFileTool : ITool
         var full = context.Workspace.Resolve(path);
         if (Directory.Exists(full)) throw new ToolFailure(ErrorCodes.Validation, $"'{path}' is a directory.");
 
-        var before = File.Exists(full) ? await File.ReadAllTextAsync(full, cancellationToken) : null;
+        var existed = File.Exists(full);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         await File.WriteAllTextAsync(full, content, cancellationToken);
 
         var relative = context.Workspace.Relative(full);
         context.MarkRead(relative); // the model knows what it just wrote
-        var (diffs, changed) = ToolData.Change(relative, before, content);
         var bytes = Encoding.UTF8.GetByteCount(content);
-        return ToolResult.Success(call, before is null ? $"Created {relative} ({bytes} bytes)." : $"Wrote {relative} ({bytes} bytes).",
-            diffs, changed, ToolData.Of(("bytes", bytes), ("created", before is null)));
+        return ToolResult.Success(call, !existed ? $"Created {relative} ({bytes} bytes)." : $"Wrote {relative} ({bytes} bytes).",
+            data: ToolData.Of(("bytes", bytes), ("created", !existed)));
     }
 }

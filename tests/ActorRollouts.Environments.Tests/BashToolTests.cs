@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using ActorRollouts.Core.Model;
+using ActorRollouts.Environments.Sandbox;
+
+namespace ActorRollouts.Environments.Tests;
+
+/// <summary>bash under bubblewrap (installed by .ci/run): no network, nothing writable but the workspace, a timeout
+/// that leaves nothing running, and the files a command changed found by comparing the workspace before and after.</summary>
+public class BashToolTests
+{
+    [Fact]
+    public void Bubblewrap_IsInstalled()
+    {
+        Assert.True(CommandRunner.BwrapAvailable(), "bwrap is missing: .ci/run installs bubblewrap (apt-get install bubblewrap)");
+    }
+
+    [Fact]
+    public async Task Bash_RunsInTheWorkspaceAndReportsExitCodeAndOutput()
+    {
+        using var ws = new TempWorkspace();
+        ws.Write("a.txt", "hello\n");
+
+        var result = await ws.Run("bash", new { command = "pwd; cat a.txt; echo oops >&2; exit 3" });
+
+        Assert.True(result.Ok, result.Content);
+        Assert.Equal(3, result.Data!["exit_code"].GetInt32());
+        Assert.Contains("/workspace\nhello\n", result.Content);
+        Assert.Contains("--- stderr ---\noops", result.Content);
+        Assert.Equal("bwrap", result.Data["sandbox"].GetString());
+    }
+
+    [Fact]
+    public async Task Bash_InSandbox_CannotOpenANetworkConnection()
+    {
+        using var ws = new TempWorkspace();
+
+        var result = await ws.Run("bash", new { command = "(exec 3<>/dev/tcp/127.0.0.1/22) 2>&1 || echo NO-NETWORK; (exec 3<>/dev/tcp/1.1.1.1/80) 2>&1 || echo NO-NETWORK-2" });
+
+        Assert.Contains("NO-NETWORK\n", result.Content);
+        Assert.Contains("NO-NETWORK-2", result.Content);
+        Assert.Contains("Network is unreachable", result.Content);
+    }
+
+    [Fact]
+    public async Task Bash_InSandbox_CannotWriteOutsideTheWorkspace()
+    {
+        using var ws = new TempWorkspace();
+        var before = ws.OutsideSnapshot();
+        var marker = $"ar-sandbox-{Guid.NewGuid():n}";
+
+        var result = await ws.Run("bash", new
+        {
+            command = $"echo x > {ws.Outside}/secret.txt; echo x > /usr/{marker}; echo x > /etc/{marker}; echo x > /tmp/{marker} && echo TMP-WRITABLE; echo x > ../{marker}; ls {ws.Outside}",
+        });
+
+        Assert.Contains("TMP-WRITABLE", result.Content); // a private /tmp...
+        Assert.False(File.Exists($"/tmp/{marker}"));     // ...that is not ours
+        Assert.False(File.Exists($"/usr/{marker}"));
+        Assert.False(File.Exists($"/etc/{marker}"));
+        Assert.False(File.Exists(Path.Combine(ws.Base, marker)));
+        Assert.Equal(before, ws.OutsideSnapshot());
+        Assert.Contains("Read-only file system", result.Content);
+    }
+
+    [Fact]
+    public async Task Bash_SleepPastItsTimeout_IsTimeoutWithinTwoSecondsAndLeavesNoProcessBehind()
+    {
+        using var ws = new TempWorkspace();
+        var marker = $"60.{Random.Shared.Next(100000, 999999)}";
+        var clock = Stopwatch.StartNew();
+
+        var result = await ws.Run("bash", new { command = $"sleep {marker} & sleep {marker}", timeout_s = 1 });
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        Assert.Equal(ErrorCodes.Timeout, result.ErrorCode);
+        Assert.True(result.Data!["timed_out"].GetBoolean());
+        Assert.Empty(ProcessesMentioning(marker));
+    }
+
+    [Fact]
+    public async Task Bash_CreatesEditsAndDeletes_ReportsEachChangeWithDiffsThatPatchApplies()
+    {
+        using var ws = new TempWorkspace();
+        ws.Write("keep.txt", "one\ntwo\nthree\n");
+        ws.Write("gone.txt", "bye\n");
+
+        var execution = await ws.Execute("bash", new
+        {
+            command = "echo fresh > new.txt && sed -i 's/two/TWO/' keep.txt && rm gone.txt && printf '\\x00\\x01' > blob.bin && mkdir -p d && echo deep > d/x.txt",
+        });
+
+        var changes = execution.Changes.ToDictionary(c => c.Path);
+        Assert.Equal(["blob.bin", "d/x.txt", "gone.txt", "keep.txt", "new.txt"], changes.Keys.Order());
+        Assert.Equal((FileChangeKinds.Created, FileChangeKinds.Modified, FileChangeKinds.Deleted),
+            (changes["new.txt"].Change, changes["keep.txt"].Change, changes["gone.txt"].Change));
+        Assert.Null(changes["blob.bin"].Diff);                 // binary: size and hash only
+        Assert.Equal(2, changes["blob.bin"].NewBytes);
+        Assert.Equal(64, changes["blob.bin"].Sha256!.Length);
+        Assert.Equal(execution.Changes.Select(c => c.Path), execution.Outcome.FilesChanged!);
+        Assert.Equal(4, execution.Outcome.Diffs!.Count);
+        Assert.Equal("one\nTWO\nthree\n", await DiffPatchTests.ApplyWithPatch("keep.txt", "one\ntwo\nthree\n", changes["keep.txt"].Diff!));
+        Assert.Equal("fresh\n", await DiffPatchTests.ApplyWithPatch("new.txt", null, changes["new.txt"].Diff!));
+        Assert.Null(await DiffPatchTests.ApplyWithPatch("gone.txt", "bye\n", changes["gone.txt"].Diff!));
+    }
+
+    [Fact]
+    public async Task Bash_LongOutput_IsCutInTheMiddle()
+    {
+        using var ws = new TempWorkspace();
+
+        var result = await ws.Run("bash", new { command = "seq 1 100000" });
+
+        Assert.True(result.Data!["stdout_truncated"].GetBoolean());
+        Assert.Contains("\n1\n2\n3\n", "\n" + result.Content[result.Content.IndexOf("1\n", StringComparison.Ordinal)..]);
+        Assert.Contains("100000", result.Content);
+        Assert.Contains("characters cut", result.Content);
+        Assert.True(result.Content.Length < 20_000);
+    }
+
+    private static List<int> ProcessesMentioning(string marker) =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(int.Parse!)
+            .Where(pid =>
+            {
+                try
+                {
+                    return File.ReadAllText($"/proc/{pid}/cmdline").Contains(marker);
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            }).ToList();
+}
