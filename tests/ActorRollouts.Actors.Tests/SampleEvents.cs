@@ -41,6 +41,8 @@ internal static class SampleEvents
         new FileChanged("call_1", new FileChange("a.txt", FileChangeKinds.Modified, 3, 4, "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-ü\n+üü\n", "ab12"), At),
         new FileChanged("call_1", new FileChange("img.png", FileChangeKinds.Created, null, 2048, null, "cd34"), At),
         new ToolCallCompleted(ToolResult.Failure(Call, ErrorCodes.Validation, "bad"), 1, At),
+        new ConfirmationRequested("call_1", "delete_file", """{"path":"a.txt"}""", At),
+        new ConfirmationResolved("call_1", false, "policy:deny", At),
         new SessionResumed(41, ["call_1"], At),
         new SessionCompleted(StopReasons.MaxTurns, At),
         new SessionFailed("model call failed", At),

@@ -15,7 +15,7 @@ public static class Cli
     private static string Binary => Path.Combine(AppContext.BaseDirectory, "actor-rollouts.dll");
 
     public static async Task<CliResult> RunAsync(string[] args, string? workingDirectory = null,
-        IDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+        IDictionary<string, string?>? environment = null, TimeSpan? timeout = null, string? stdin = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -34,6 +34,7 @@ public static class Cli
         }
 
         using var process = Process.Start(start)!;
+        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -194,3 +194,56 @@ public class SessionDeciderStopTests
         Assert.Equal(new SessionEffect.Complete(StopReasons.MaxTokens), SessionDecider.NextEffect(state));
     }
 }
+
+public class ConfirmationDeciderTests
+{
+    private static readonly ToolCall Delete = Given.Call("d1", "delete_file", """{"path":"a.txt"}""");
+
+    private static SessionState AwaitingDelete()
+    {
+        var started = Given.Run(SessionState.Empty, new SessionInputs.Start(Given.Spec() with { ConfirmTools = ["delete_file"] }, "/ws", Given.T0));
+        return Given.Run(started, new SessionInputs.ModelAttemptStarting(1, 1, Given.T0), new SessionInputs.ModelResponded(1, Given.Answer(null, Delete), Given.T0));
+    }
+
+    [Fact]
+    public void NextEffect_CallNeedingConfirmation_AsksFirstThenWaits()
+    {
+        var state = AwaitingDelete();
+        Assert.Equal(new SessionEffect.Confirm(Delete), SessionDecider.NextEffect(state));
+
+        state = Given.Run(state, new SessionInputs.ConfirmationNeeded(Delete, Given.T0));
+
+        Assert.IsType<SessionEffect.Wait>(SessionDecider.NextEffect(state));
+    }
+
+    [Fact]
+    public void Decide_Approved_JournalsItAndTheCallRuns()
+    {
+        var state = Given.Run(AwaitingDelete(), new SessionInputs.ConfirmationNeeded(Delete, Given.T0),
+            new SessionInputs.ConfirmationAnswered("d1", true, "user", Given.T0));
+
+        Assert.Equal(true, state.Confirmations["d1"]);
+        Assert.Equal(new SessionEffect.RunTool(Delete), SessionDecider.NextEffect(state));
+    }
+
+    [Fact]
+    public void Decide_Denied_AnswersTheCallWithConfirmedDenyAndTheModelIsAskedAgain()
+    {
+        var state = Given.Run(AwaitingDelete(), new SessionInputs.ConfirmationNeeded(Delete, Given.T0));
+
+        var events = SessionDecider.Decide(state, new SessionInputs.ConfirmationAnswered("d1", false, "policy:deny", Given.T0));
+        state = events.Aggregate(state, (s, e) => s.Apply(e));
+
+        Assert.Equal(["ConfirmationResolved", "ToolCallCompleted", "MessageAppended"], events.Select(e => e.GetType().Name));
+        Assert.Equal(ErrorCodes.ConfirmedDeny, state.Messages[^1].ToolResult!.ErrorCode);
+        Assert.Equal(new SessionEffect.CallModel(2), SessionDecider.NextEffect(state));
+    }
+
+    [Fact]
+    public void Apply_ResumeWithAQuestionPending_AsksItAgain()
+    {
+        var state = Given.Run(AwaitingDelete(), new SessionInputs.ConfirmationNeeded(Delete, Given.T0), new SessionInputs.Resume(9, _ => false, Given.T0));
+
+        Assert.Equal(new SessionEffect.Confirm(Delete), SessionDecider.NextEffect(state));
+    }
+}

@@ -21,7 +21,9 @@ public sealed record GateSettings(int MaxConcurrentRequests, int RequestsPerMinu
 public sealed record EnvironmentSettings(
     TimeSpan ToolTimeout,
     EnvironmentOptions Options,
-    Func<Workspace, IReadOnlyList<string>, IToolExecutor>? ExecutorFactory = null);
+    Func<Workspace, IReadOnlyList<string>, IToolExecutor>? ExecutorFactory = null,
+    string ConfirmPolicy = "auto",
+    ImmutableList<string>? ConfirmTools = null);
 
 /// <summary>All of <c>actor-rollouts { … }</c>, read once at start.</summary>
 public sealed record RolloutSettings(
@@ -48,7 +50,9 @@ public sealed record RolloutSettings(
                 new EnvironmentOptions(
                     ParseSandbox(c.GetString("environment.sandbox", "bwrap")),
                     (c.GetStringList("environment.require-read-first") ?? ["edit_file"]).ToImmutableHashSet(),
-                    c.GetInt("environment.output-cap-bytes", 16_384))),
+                    c.GetInt("environment.output-cap-bytes", 16_384)),
+                ConfirmPolicy: ReadConfirmPolicy(c.GetString("environment.confirm-policy", "auto")),
+                ConfirmTools: (c.GetStringList("environment.require-confirmation") ?? ["delete_file"]).ToImmutableList()),
             DefaultMaxTurns: c.GetInt("session.max-turns", 20),
             MaxSessionRestarts: c.GetInt("supervisor.max-session-restarts", 3),
             Prices: ReadPrices(c),
@@ -58,6 +62,11 @@ public sealed record RolloutSettings(
                 c.GetLong("gate.tokens-per-minute", 0),
                 c.GetTimeSpan("gate.window", TimeSpan.FromMinutes(1))));
     }
+
+    private static string ReadConfirmPolicy(string value) =>
+        Sessions.ConfirmPolicies.IsValid(value)
+            ? value
+            : throw new ConfigurationException($"actor-rollouts.environment.confirm-policy must be auto, deny or ask (got '{value}').");
 
     public static SandboxMode ParseSandbox(string value) => value.ToLowerInvariant() switch
     {

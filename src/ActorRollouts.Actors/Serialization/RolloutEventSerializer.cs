@@ -26,6 +26,8 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(ToolCallStarted)] = "tool-call-started.v1",
         [typeof(ToolCallCompleted)] = "tool-call-completed.v1",
         [typeof(FileChanged)] = "file-changed.v1",
+        [typeof(ConfirmationRequested)] = "confirmation-requested.v1",
+        [typeof(ConfirmationResolved)] = "confirmation-resolved.v1",
         [typeof(SessionResumed)] = "session-resumed.v1",
         [typeof(SessionCompleted)] = "session-completed.v1",
         [typeof(SessionFailed)] = "session-failed.v1",

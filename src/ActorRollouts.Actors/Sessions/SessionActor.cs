@@ -48,6 +48,7 @@ public sealed class SessionActor : ReceivePersistentActor
         Command<ModelAnswered>(OnModelAnswered);
         Command<ToolRan>(t => Handle(new ToolFinished(t.Result, t.DurationMs, Now, t.Changes)));
         Command<EnvironmentUnavailable>(e => Handle(new Fail($"environment unavailable: {e.Reason}", Now)));
+        Command<ConfirmationProtocol.ConfirmAnswer>(a => Handle(new ConfirmationAnswered(a.ToolCallId, a.Approved, a.DecidedBy, Now)));
     }
 
     public static Props Props(string sessionId, SessionServices services) =>
@@ -111,6 +112,9 @@ public sealed class SessionActor : ReceivePersistentActor
             case SessionEffect.RunTool run:
                 PersistThen(new ToolStarting(run.Call, Now), () => _environment.Tell(new RunTool(run.Call)));
                 break;
+            case SessionEffect.Confirm confirm:
+                PersistThen(new ConfirmationNeeded(confirm.Call, Now), () => RequestConfirmation(confirm.Call));
+                break;
             case SessionEffect.Complete complete:
                 PersistThen(new Finish(complete.StopReason, Now), ReportEnded);
                 break;
@@ -129,6 +133,18 @@ public sealed class SessionActor : ReceivePersistentActor
             _state = _state.Apply(e);
             if (--remaining == 0) then();
         });
+    }
+
+    /// <summary>The policy answers at once (the answer still goes through the journal); <c>ask</c> waits for a person,
+    /// without blocking: the answer arrives as a message.</summary>
+    private void RequestConfirmation(ToolCall call)
+    {
+        var policy = _services.Settings.Environment.ConfirmPolicy;
+        if (policy == ConfirmPolicies.Ask && _services.Confirmer is { } confirmer)
+            confirmer.Tell(new ConfirmationProtocol.ConfirmRequest(_sessionId, call));
+        else
+            Self.Tell(new ConfirmationProtocol.ConfirmAnswer(_sessionId, call.Id, policy == ConfirmPolicies.Auto,
+                policy == ConfirmPolicies.Ask ? "policy:ask-without-a-terminal(deny)" : $"policy:{policy}"));
     }
 
     private void StartChildren()

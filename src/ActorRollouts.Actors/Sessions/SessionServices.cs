@@ -10,7 +10,8 @@ public sealed record SessionServices(
     RolloutSettings Settings,
     string WorkspacesDir,
     TimeProvider Time,
-    IReadOnlyDictionary<string, IActorRef>? Gates = null)
+    IReadOnlyDictionary<string, IActorRef>? Gates = null,
+    IActorRef? Confirmer = null)
 {
     /// <summary>The gate of the endpoint's base URL, or null when it has no limits.</summary>
     public IActorRef? GateFor(Endpoint endpoint) => Gates?.GetValueOrDefault(endpoint.BaseUrl);

@@ -40,6 +40,7 @@ public static partial class RunCommand
     private static readonly Option<int?> MaxOutputTokens = new("--max-output-tokens") { Description = "Output token limit per call (max_completion_tokens / max_output_tokens)." };
     private static readonly Option<string?> ExtraBody = new("--extra-body") { Description = "JSON object of extra Chat Completions request fields for vLLM/SGLang, e.g. '{\"top_k\":20}'." };
     private static readonly Option<string?> Sandbox = new("--sandbox") { Description = "How bash runs: bwrap (bubblewrap: no network, system read-only; the default from HOCON) or none." };
+    private static readonly Option<string?> Confirm = new("--confirm") { Description = "Approvals for tools that need one (delete_file): auto, deny or ask (prompt on the terminal; answers read from stdin)." };
     private static readonly Option<string?> Watch = new("--watch") { Description = "Stream this session's deltas (text, reasoning, tool arguments) to stderr as they arrive." };
     private static readonly Option<int?> MaxConcurrentRequests = new("--max-concurrent-requests") { Description = "Model requests in flight at once per endpoint, across the fleet (default: unlimited)." };
     private static readonly Option<int?> Rpm = new("--rpm") { Description = "Requests per minute per endpoint (default: unlimited)." };
@@ -53,7 +54,7 @@ public static partial class RunCommand
         var command = new Command("run", "Run a fleet of rollouts: every task × its samples.")
         {
             Tasks, Model, BaseUrl, ApiKeyEnv, Concurrency, DataDir, FleetId, Out, MaxTurns, FakeLlmScript, Config,
-            MaxConcurrentRequests, Rpm, Tpm, Api, ReasoningEffort, Temperature, MaxOutputTokens, ExtraBody, Watch, Sandbox,
+            MaxConcurrentRequests, Rpm, Tpm, Api, ReasoningEffort, Temperature, MaxOutputTokens, ExtraBody, Watch, Sandbox, Confirm,
         };
         command.SetAction((parse, cancel) => RunAsync(parse, cancel));
         return command;
@@ -90,11 +91,12 @@ public static partial class RunCommand
         using var marker = paths.HoldRunMarker();
         try
         {
-            var settings = WithSandbox(RolloutSettings.From(system.Settings.Config), parse.GetValue(Sandbox));
+            var settings = WithConfirm(WithSandbox(RolloutSettings.From(system.Settings.Config), parse.GetValue(Sandbox)), parse.GetValue(Confirm));
             var endpoint = new Endpoint(fakeLlm?.BaseUrl.ToString() ?? baseUrl ?? Endpoint.DefaultOpenAiBaseUrl, parse.GetValue(Model)!,
                 api, apiKeyEnv, parse.GetValue(ReasoningEffort), parse.GetValue(Temperature), parse.GetValue(MaxOutputTokens), extraBody);
             var sessions = FleetPlanner.Plan(fleetId, tasks,
-                new RunDefaults(endpoint, parse.GetValue(MaxTurns) ?? settings.DefaultMaxTurns, [.. ToolCatalog.DefaultToolNames]));
+                new RunDefaults(endpoint, parse.GetValue(MaxTurns) ?? settings.DefaultMaxTurns, [.. ToolCatalog.DefaultToolNames],
+                    settings.Environment.ConfirmTools));
 
             var gate = settings.Gate with
             {
@@ -104,7 +106,8 @@ public static partial class RunCommand
             };
             var services = new FleetServices(
                 new SessionServices(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
-                    paths.WorkspacesDir, TimeProvider.System, Gates(system, sessions, gate.Limits)),
+                    paths.WorkspacesDir, TimeProvider.System, Gates(system, sessions, gate.Limits),
+                    settings.Environment.ConfirmPolicy == ConfirmPolicies.Ask ? system.ActorOf(TerminalConfirmer.Props(Console.In, Console.Error), "confirmer") : null),
                 trajectories);
             CheckSandbox(settings.Environment.Options.Sandbox, sessions);
             Console.Error.WriteLine($"fleet {fleetId}: {sessions.Count} sessions ({tasks.Count} tasks), concurrency {concurrency}, model {endpoint.Model} at {endpoint.BaseUrl}");
@@ -138,6 +141,13 @@ public static partial class RunCommand
         {
             await RolloutHost.StopAsync(system);
         }
+    }
+
+    private static RolloutSettings WithConfirm(RolloutSettings settings, string? policy)
+    {
+        if (policy is null) return settings;
+        if (!ConfirmPolicies.IsValid(policy)) throw new UsageException($"--confirm must be auto, deny or ask (got '{policy}').");
+        return settings with { Environment = settings.Environment with { ConfirmPolicy = policy } };
     }
 
     private static RolloutSettings WithSandbox(RolloutSettings settings, string? sandbox)

@@ -29,6 +29,9 @@ public static class SessionDecider
             ],
             ToolStarting t when state.UnansweredToolCalls().Any(c => c.Id == t.Call.Id) =>
                 [new ToolCallStarted(t.Call.Id, t.Call.Name, t.Call.Arguments, t.Now)],
+            ConfirmationNeeded c when state.UnansweredToolCalls().Any(u => u.Id == c.Call.Id) && !state.Confirmations.ContainsKey(c.Call.Id) =>
+                [new ConfirmationRequested(c.Call.Id, c.Call.Name, c.Call.Arguments, c.Now)],
+            ConfirmationAnswered a when state.Confirmations.TryGetValue(a.ToolCallId, out var pending) && pending is null => AnsweredEvents(state, a),
             ToolFinished f when state.RunningToolCalls.Contains(f.Result.ToolCallId) =>
             [
                 new ToolCallCompleted(f.Result, f.DurationMs, f.Now),
@@ -52,7 +55,13 @@ public static class SessionDecider
         if (unanswered.Count > 0)
         {
             var next = unanswered[0];
-            return state.RunningToolCalls.Contains(next.Id) ? SessionEffect.Waiting : new SessionEffect.RunTool(next);
+            if (state.RunningToolCalls.Contains(next.Id)) return SessionEffect.Waiting;
+            if (state.Spec!.NeedsConfirmation(next.Name))
+            {
+                if (!state.Confirmations.TryGetValue(next.Id, out var approved)) return new SessionEffect.Confirm(next);
+                if (approved is null) return SessionEffect.Waiting;
+            }
+            return new SessionEffect.RunTool(next);
         }
 
         var last = state.Messages.LastOrDefault();
@@ -70,6 +79,16 @@ public static class SessionDecider
             events.Add(new MessageAppended(Message.System(start.Spec.System), start.Now));
         events.Add(new MessageAppended(Message.User(start.Spec.Prompt), start.Now));
         return events.ToImmutable();
+    }
+
+    /// <summary>An approval is journaled; a refusal also answers the call with E_CONFIRMED_DENY (it never runs).</summary>
+    private static ImmutableList<ISessionEvent> AnsweredEvents(SessionState state, ConfirmationAnswered a)
+    {
+        var resolved = new ConfirmationResolved(a.ToolCallId, a.Approved, a.DecidedBy, a.Now);
+        if (a.Approved) return [resolved];
+        var call = state.UnansweredToolCalls().Single(c => c.Id == a.ToolCallId);
+        var denied = ToolResult.Failure(call, ErrorCodes.ConfirmedDeny, $"'{call.Name}' was not approved ({a.DecidedBy}); it did not run.");
+        return [resolved, new ToolCallCompleted(denied, 0, a.Now), new MessageAppended(Message.ToolMessage(denied), a.Now)];
     }
 
     private static ImmutableList<ISessionEvent> AttemptFailedEvents(ModelAttemptFailed f)

@@ -11,6 +11,9 @@ public abstract record SessionEffect
     /// <summary>Hand this tool call to the environment.</summary>
     public sealed record RunTool(ToolCall Call) : SessionEffect;
 
+    /// <summary>Ask for an approval of this call before it runs.</summary>
+    public sealed record Confirm(ToolCall Call) : SessionEffect;
+
     /// <summary>End the session with this stop reason.</summary>
     public sealed record Complete(string StopReason) : SessionEffect;
 

@@ -37,6 +37,13 @@ public static class SessionEvents
     /// <summary>Cumulative token usage and cost of the session after a model response.</summary>
     public sealed record UsageUpdated(Usage Total, decimal CostUsd, DateTimeOffset Timestamp) : ISessionEvent;
 
+    /// <summary>A tool call that needs an approval is waiting for one.</summary>
+    public sealed record ConfirmationRequested(string ToolCallId, string Name, string Arguments, DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>The approval was given or refused; <paramref name="DecidedBy"/> says who (<c>policy:auto</c>,
+    /// <c>policy:deny</c>, <c>user</c>).</summary>
+    public sealed record ConfirmationResolved(string ToolCallId, bool Approved, string DecidedBy, DateTimeOffset Timestamp) : ISessionEvent;
+
     /// <summary>A tool call was handed to the environment.</summary>
     public sealed record ToolCallStarted(string ToolCallId, string Name, string Arguments, DateTimeOffset Timestamp) : ISessionEvent;
 

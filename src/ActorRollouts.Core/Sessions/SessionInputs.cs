@@ -27,6 +27,11 @@ public static class SessionInputs
 
     public sealed record ToolStarting(ToolCall Call, DateTimeOffset Now) : ISessionInput;
 
+    /// <summary>A call that needs an approval is about to ask for one.</summary>
+    public sealed record ConfirmationNeeded(ToolCall Call, DateTimeOffset Now) : ISessionInput;
+
+    public sealed record ConfirmationAnswered(string ToolCallId, bool Approved, string DecidedBy, DateTimeOffset Now) : ISessionInput;
+
     /// <summary>A tool call ended; <paramref name="Changes"/> are the workspace files it changed.</summary>
     public sealed record ToolFinished(ToolResult Result, long DurationMs, DateTimeOffset Now, ImmutableList<FileChange>? Changes = null) : ISessionInput;
 

@@ -32,6 +32,9 @@ public sealed record SessionState
     public ImmutableList<string> RunningToolCalls { get; init; } = [];
 
     /// <summary>Cumulative tokens and cost, as the last <c>usage-updated</c> event says.</summary>
+    /// <summary>Approvals by tool call id: requested (null), approved (true) or refused (false).</summary>
+    public ImmutableDictionary<string, bool?> Confirmations { get; init; } = ImmutableDictionary<string, bool?>.Empty;
+
     public Usage Usage { get; init; } = Usage.Zero;
     public decimal CostUsd { get; init; }
     public int ModelRequests { get; init; }
@@ -63,6 +66,8 @@ public sealed record SessionState
         },
         ModelResponseReceived => this,
         UsageUpdated e => this with { Usage = e.Total, CostUsd = e.CostUsd },
+        ConfirmationRequested e => this with { Confirmations = Confirmations.SetItem(e.ToolCallId, null) },
+        ConfirmationResolved e => this with { Confirmations = Confirmations.SetItem(e.ToolCallId, e.Approved) },
         ToolCallStarted e => this with { RunningToolCalls = RunningToolCalls.Remove(e.ToolCallId).Add(e.ToolCallId) },
         ToolCallCompleted e => this with
         {
@@ -75,6 +80,8 @@ public sealed record SessionState
         {
             InFlightTurn = null, InFlightAttempts = 0, Resumes = Resumes + 1,
             RunningToolCalls = RunningToolCalls.RemoveAll(e.RerunToolCallIds.Contains),
+            // Nobody will answer a question asked before the interruption: it is asked again.
+            Confirmations = Confirmations.RemoveRange(Confirmations.Where(c => c.Value is null).Select(c => c.Key)),
         },
         SessionCompleted e => this with
         {

@@ -4,7 +4,7 @@ using ActorRollouts.Core.Model;
 namespace ActorRollouts.Core.Tasks;
 
 /// <summary>Run-wide settings a task line may override.</summary>
-public sealed record RunDefaults(Endpoint Endpoint, int MaxTurns, ImmutableList<string> Tools);
+public sealed record RunDefaults(Endpoint Endpoint, int MaxTurns, ImmutableList<string> Tools, ImmutableList<string>? ConfirmTools = null);
 
 /// <summary>Expands tasks × samples into the sessions of a fleet, in a stable order. Each session's endpoint gets its
 /// model (the task's, else the run's) and its API resolved (<c>auto</c> routes by model family).</summary>
@@ -22,7 +22,8 @@ public static class FleetPlanner
                 task.MaxTurns ?? defaults.MaxTurns,
                 task.Workspace,
                 task.Tools ?? defaults.Tools,
-                task.Metadata)))
+                task.Metadata,
+                defaults.ConfirmTools)))
             .ToImmutableList();
 
     private static Endpoint EndpointFor(TaskDefinition task, Endpoint run)

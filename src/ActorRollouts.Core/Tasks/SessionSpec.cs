@@ -4,7 +4,8 @@ using ActorRollouts.Core.Model;
 
 namespace ActorRollouts.Core.Tasks;
 
-/// <summary>Everything one session needs to run: what the model is asked, with which tools, where.
+/// <summary>Everything one session needs to run: what the model is asked, with which tools (and which of them need an
+/// approval before they run), where.
 /// Built from a task line and the run's options; journaled in session-started (no secrets in it).</summary>
 public sealed record SessionSpec(
     string SessionId,
@@ -17,7 +18,11 @@ public sealed record SessionSpec(
     int MaxTurns,
     string? WorkspaceTemplate,
     ImmutableList<string> Tools,
-    ImmutableDictionary<string, JsonElement>? Metadata = null)
+    ImmutableDictionary<string, JsonElement>? Metadata = null,
+    ImmutableList<string>? ConfirmTools = null)
 {
+    /// <summary>Whether a call of this tool waits for an approval (<c>requires_confirmation</c>).</summary>
+    public bool NeedsConfirmation(string tool) => ConfirmTools?.Contains(tool) == true;
+
     public static string MakeSessionId(string fleetId, string taskId, int sample) => $"{fleetId}:{taskId}:{sample}";
 }

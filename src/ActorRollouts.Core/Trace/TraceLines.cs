@@ -50,6 +50,8 @@ public static class TraceLines
         ModelResponseReceived => "model_response_received",
         UsageUpdated => "usage_update",
         ToolCallStarted => "tool_call_started",
+        ConfirmationRequested => "confirmation_requested",
+        ConfirmationResolved => "confirmation_resolved",
         ToolCallCompleted => "tool_call_completed",
         FileChanged e => $"file_{e.Change.Change}",
         SessionResumed => "session_resumed",
