@@ -10,7 +10,9 @@ using static ActorRollouts.Actors.Environments.EnvironmentProtocol;
 namespace ActorRollouts.Actors.Environments;
 
 /// <summary>Owns one session's workspace and executes its tool calls off the mailbox. Preparing the workspace
-/// (copying the task's template) also runs off the mailbox; calls that arrive meanwhile wait in the stash.</summary>
+/// (copying the task's template) also runs off the mailbox; calls that arrive meanwhile wait in the stash. If the actor
+/// crashes while a call runs, its supervisor (the session) restarts it — the workspace on disk stays as it is — and the
+/// call in flight is answered with E_INTERNAL, never left hanging.</summary>
 public sealed class EnvironmentActor : ReceiveActor, IWithStash
 {
     private readonly string _root;
@@ -19,6 +21,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     private readonly EnvironmentSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IToolExecutor? _executor;
+    private (IActorRef ReplyTo, ToolCall Call)? _inFlight;
 
     public IStash Stash { get; set; } = null!;
 
@@ -62,9 +65,14 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
         Receive<RunTool>(run =>
         {
             var replyTo = Sender;
-            var executor = _executor!;
-            var timeout = _settings.ToolTimeout;
-            Execute(executor, run.Call, timeout).PipeTo(replyTo);
+            _inFlight = (replyTo, run.Call);
+            Execute(_executor!, run.Call, _settings.ToolTimeout)
+                .PipeTo(Self, success: ran => new Executed(replyTo, ran));
+        });
+        Receive<Executed>(done =>
+        {
+            if (_inFlight?.Call.Id == done.Ran.Result.ToolCallId) _inFlight = null;
+            done.ReplyTo.Tell(done.Ran);
         });
     }
 
@@ -83,6 +91,20 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
             return new ToolRan(ToolResult.Failure(call, ErrorCodes.Internal, $"The tool crashed: {ex.Message}"), clock.ElapsedMilliseconds, []);
         }
     }
+
+    protected override void PreRestart(Exception reason, object message)
+    {
+        if (_inFlight is var (replyTo, call))
+        {
+            _log.Error(reason, "Environment {0} crashed while running {1} ({2}); restarting it", _root, call.Name, call.Id);
+            replyTo.Tell(new ToolRan(ToolResult.Failure(call, ErrorCodes.Internal,
+                $"The environment crashed while '{call.Name}' ran ({reason.GetType().Name}: {reason.Message}). It was restarted; " +
+                "the workspace is as the call left it."), 0, []));
+        }
+        base.PreRestart(reason, message);
+    }
+
+    private sealed record Executed(IActorRef ReplyTo, ToolRan Ran);
 
     private sealed record WorkspaceReady(Workspace Workspace);
 

@@ -56,6 +56,12 @@ public sealed class SessionActor : ReceivePersistentActor
 
     private DateTimeOffset Now => _services.Time.GetUtcNow();
 
+    /// <summary>The session is the error kernel: a child that fails (or is killed) is restarted, whatever the reason. The
+    /// environment answers its interrupted call itself; the provider's in-flight attempt is reported failed by its own
+    /// task, so neither leaves the session waiting.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(10, TimeSpan.FromMinutes(1), Decider.From(_ => Directive.Restart));
+
     /// <summary>A session whose journal shows it running was interrupted: it journals <c>session-resumed</c> and goes
     /// on by itself (in-flight work is redone or answered as interrupted, by the decider's rules).</summary>
     private void OnRecovered()
@@ -150,7 +156,7 @@ public sealed class SessionActor : ReceivePersistentActor
     private void StartChildren()
     {
         var spec = _state.Spec!;
-        _toolSpecs = ToolCatalog.Specs(spec.Tools);
+        _toolSpecs = ToolCatalog.Specs(spec.Tools.Where(ToolCatalog.IsKnown)); // task files are checked; a test executor may add its own
         _provider = Context.ActorOf(ProviderActor.Props(_services.ModelClient, _services.Settings.Provider, _sessionId,
             _services.GateFor(spec.Endpoint)), "provider");
         _environment = Context.ActorOf(
