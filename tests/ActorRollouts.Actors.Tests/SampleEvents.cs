@@ -46,6 +46,7 @@ internal static class SampleEvents
         new SessionResumed(41, ["call_1"], At),
         new SessionCompleted(StopReasons.MaxTurns, At),
         new SessionFailed("model call failed", At),
+        new RewardAssigned(0.75, "python grade.py", "last line of stdout (exit code 0)", At),
         new FleetStarted("f", [Spec, Spec with { SessionId = "f:t:2", Sample = 2 }], 8, At),
         new FleetSessionLaunched("f:t:1", At),
         new FleetSessionFinished("f:t:1", SessionOutcomes.Failed, null, "boom", At),

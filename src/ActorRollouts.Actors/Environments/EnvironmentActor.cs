@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using ActorRollouts.Actors.Configuration;
 using ActorRollouts.Environments;
+using ActorRollouts.Environments.Sandbox;
 using ActorRollouts.Core.Model;
 using Akka.Actor;
 using Akka.Event;
@@ -21,6 +22,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     private readonly EnvironmentSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IToolExecutor? _executor;
+    private string? _executorRoot;
     private (IActorRef ReplyTo, ToolCall Call)? _inFlight;
 
     public IStash Stash { get; set; } = null!;
@@ -49,6 +51,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
         Receive<WorkspaceReady>(ready =>
         {
             _executor = _settings.ExecutorFactory?.Invoke(ready.Workspace, _tools) ?? new ToolExecutor(ready.Workspace, _tools, _settings.Options);
+            _executorRoot = ready.Workspace.Root;
             Become(Ready);
             Stash.UnstashAll();
         });
@@ -58,6 +61,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
             Context.Parent.Tell(new EnvironmentUnavailable($"workspace '{_root}' could not be prepared: {failed.Error.Message}"));
         });
         Receive<RunTool>(_ => Stash.Stash());
+        Receive<RunGrader>(_ => Stash.Stash());
     }
 
     private void Ready()
@@ -68,6 +72,14 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
             _inFlight = (replyTo, run.Call);
             Execute(_executor!, run.Call, _settings.ToolTimeout)
                 .PipeTo(Self, success: ran => new Executed(replyTo, ran));
+        });
+        Receive<RunGrader>(run =>
+        {
+            var options = _settings.Options;
+            CommandRunner.RunAsync(_executorRoot!, run.Grader.Command, TimeSpan.FromSeconds(run.Grader.TimeoutSeconds), options.Sandbox,
+                    options.OutputCapBytes, CancellationToken.None)
+                .PipeTo(Sender, success: r => new GraderRan(r.ExitCode, r.Stdout, r.TimedOut),
+                    failure: ex => new GraderRan(null, $"the grader could not run: {ex.Message}", false));
         });
         Receive<Executed>(done =>
         {

@@ -12,6 +12,12 @@ public static class EnvironmentProtocol
     /// <summary>Environment → session: the call's result (failures are results too) and the files it changed.</summary>
     public sealed record ToolRan(ToolResult Result, long DurationMs, ImmutableList<FileChange> Changes);
 
+    /// <summary>Session → environment: score the finished session with the task's grader, in the sandbox.</summary>
+    public sealed record RunGrader(Core.Grading.GraderSpec Grader);
+
+    /// <summary>Environment → session: what the grader command did.</summary>
+    public sealed record GraderRan(int? ExitCode, string Stdout, bool TimedOut);
+
     /// <summary>Environment → session: the workspace could not be prepared; the session cannot go on.</summary>
     public sealed record EnvironmentUnavailable(string Reason);
 }

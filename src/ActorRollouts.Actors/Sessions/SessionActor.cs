@@ -31,6 +31,8 @@ public sealed class SessionActor : ReceivePersistentActor
     private ImmutableList<ToolSpec> _toolSpecs = [];
     private IActorRef _provider = ActorRefs.Nobody;
     private IActorRef _environment = ActorRefs.Nobody;
+    private bool _environmentUnavailable;
+    private bool _gradingRequested;
 
     public override string PersistenceId => _sessionId;
 
@@ -47,7 +49,12 @@ public sealed class SessionActor : ReceivePersistentActor
         Command<AttemptFailed>(f => Handle(new ModelAttemptFailed(f.Turn, f.Attempt, f.ErrorKind, f.HttpStatus, f.RetryAfter, f.WillRetry, f.Error, Now)));
         Command<ModelAnswered>(OnModelAnswered);
         Command<ToolRan>(t => Handle(new ToolFinished(t.Result, t.DurationMs, Now, t.Changes)));
-        Command<EnvironmentUnavailable>(e => Handle(new Fail($"environment unavailable: {e.Reason}", Now)));
+        Command<EnvironmentUnavailable>(e =>
+        {
+            _environmentUnavailable = true;
+            Handle(new Fail($"environment unavailable: {e.Reason}", Now));
+        });
+        Command<GraderRan>(g => Handle(new Graded(g.ExitCode, g.Stdout, g.TimedOut, Now)));
         Command<ConfirmationProtocol.ConfirmAnswer>(a => Handle(new ConfirmationAnswered(a.ToolCallId, a.Approved, a.DecidedBy, Now)));
     }
 
@@ -86,7 +93,7 @@ public sealed class SessionActor : ReceivePersistentActor
             case SessionStatus.Running:
                 break; // already resumed on recovery
             default:
-                ReportEnded(); // finished in an earlier run; the supervisor only needs the outcome
+                Advance(); // finished in an earlier run: graded if it still needs to be, then reported
                 break;
         }
     }
@@ -106,7 +113,8 @@ public sealed class SessionActor : ReceivePersistentActor
     {
         if (_state.IsFinished)
         {
-            ReportEnded();
+            if (_state.IsSettled || !CanGrade()) ReportEnded();
+            else RequestGrading();
             return;
         }
         switch (SessionDecider.NextEffect(_state))
@@ -122,7 +130,7 @@ public sealed class SessionActor : ReceivePersistentActor
                 PersistThen(new ConfirmationNeeded(confirm.Call, Now), () => RequestConfirmation(confirm.Call));
                 break;
             case SessionEffect.Complete complete:
-                PersistThen(new Finish(complete.StopReason, Now), ReportEnded);
+                PersistThen(new Finish(complete.StopReason, Now), Advance);
                 break;
         }
     }
@@ -151,6 +159,18 @@ public sealed class SessionActor : ReceivePersistentActor
         else
             Self.Tell(new ConfirmationProtocol.ConfirmAnswer(_sessionId, call.Id, policy == ConfirmPolicies.Auto,
                 policy == ConfirmPolicies.Ask ? "policy:ask-without-a-terminal(deny)" : $"policy:{policy}"));
+    }
+
+    private bool CanGrade() => !_environmentUnavailable && _state.Workspace is not null;
+
+    /// <summary>The task's grader scores the finished session in its workspace, once; the reward is journaled before the
+    /// session reports its end.</summary>
+    private void RequestGrading()
+    {
+        if (_gradingRequested) return;
+        _gradingRequested = true;
+        if (_environment.IsNobody()) StartChildren();
+        _environment.Tell(new RunGrader(_state.Spec!.Grader!));
     }
 
     private void StartChildren()

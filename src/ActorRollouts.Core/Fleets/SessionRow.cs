@@ -17,6 +17,7 @@ public sealed record SessionRow(
     long ReasoningTokens,
     long CachedTokens,
     decimal CostUsd,
+    double? Reward,
     DateTimeOffset? StartedAt,
     DateTimeOffset? EndedAt,
     string? Error)
@@ -34,7 +35,7 @@ public sealed record SessionRow(
                     : SessionOutcomes.Pending;
         return new SessionRow(spec.SessionId, spec.FleetId, spec.TaskId, spec.Sample, status,
             session.StopReason ?? finished?.StopReason, session.Turns, session.Usage.InputTokens, session.Usage.OutputTokens,
-            session.Usage.ReasoningTokens, session.Usage.CachedTokens, session.CostUsd,
+            session.Usage.ReasoningTokens, session.Usage.CachedTokens, session.CostUsd, session.Reward,
             session.StartedAt, session.EndedAt, session.Error ?? finished?.Error);
     }
 }

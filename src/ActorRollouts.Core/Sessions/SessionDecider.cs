@@ -13,6 +13,10 @@ public static class SessionDecider
     {
         if (input is Start start)
             return state.Status == SessionStatus.NotStarted ? StartEvents(start) : [];
+        if (input is Graded graded)
+            return state.IsFinished && state.Reward is null && state.Spec?.Grader is { } grader
+                ? [RewardEvent(grader, graded)]
+                : [];
         if (state.Status != SessionStatus.Running) return [];
 
         return input switch
@@ -69,6 +73,12 @@ public static class SessionDecider
             return new SessionEffect.Complete(state.LastFinishReason == "length" ? StopReasons.MaxTokens : StopReasons.Done);
         if (state.Turns >= state.Spec!.MaxTurns) return new SessionEffect.Complete(StopReasons.MaxTurns);
         return new SessionEffect.CallModel(state.Turns + 1);
+    }
+
+    private static RewardAssigned RewardEvent(Grading.GraderSpec grader, Graded graded)
+    {
+        var (reward, details) = grader.Score(graded.ExitCode, graded.Stdout, graded.TimedOut);
+        return new RewardAssigned(reward, grader.Command, details, graded.Now);
     }
 
     private static ImmutableList<ISessionEvent> StartEvents(Start start)

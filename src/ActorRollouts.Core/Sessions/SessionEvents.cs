@@ -60,6 +60,9 @@ public static class SessionEvents
     /// <summary>The session ended normally: <c>done</c> (the model stopped calling tools) or a limit (<c>max_turns</c>).</summary>
     public sealed record SessionCompleted(string StopReason, DateTimeOffset Timestamp) : ISessionEvent;
 
+    /// <summary>The task's grader scored the finished session.</summary>
+    public sealed record RewardAssigned(double Reward, string Grader, string Details, DateTimeOffset Timestamp) : ISessionEvent;
+
     /// <summary>The session ended in failure; <paramref name="Error"/> says why in readable words.</summary>
     public sealed record SessionFailed(string Error, DateTimeOffset Timestamp) : ISessionEvent;
 }

@@ -41,5 +41,8 @@ public static class SessionInputs
 
     public sealed record Finish(string StopReason, DateTimeOffset Now) : ISessionInput;
 
+    /// <summary>The grader ran on the finished session's workspace.</summary>
+    public sealed record Graded(int? ExitCode, string Stdout, bool TimedOut, DateTimeOffset Now) : ISessionInput;
+
     public sealed record Fail(string Error, DateTimeOffset Now) : ISessionInput;
 }

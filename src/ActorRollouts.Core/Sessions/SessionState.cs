@@ -41,14 +41,21 @@ public sealed record SessionState
     public int ToolCallsCompleted { get; init; }
     public int Resumes { get; init; }
     public string? StopReason { get; init; }
+
+    /// <summary>The grader's score, once the session has ended and been graded.</summary>
+    public double? Reward { get; init; }
     public string? Error { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
 
     public bool IsFinished => Status is SessionStatus.Completed or SessionStatus.Failed;
 
+    /// <summary>Finished, and graded if the task has a grader: nothing is left to do.</summary>
+    public bool IsSettled => IsFinished && (Spec?.Grader is null || Reward is not null);
+
     public SessionState Apply(ISessionEvent @event) => @event switch
     {
+        RewardAssigned e when Status != SessionStatus.NotStarted => this with { Reward = e.Reward },
         SessionStarted e when Status == SessionStatus.NotStarted => this with
         {
             Spec = e.Spec, Workspace = e.Workspace, Status = SessionStatus.Running, StartedAt = e.Timestamp,

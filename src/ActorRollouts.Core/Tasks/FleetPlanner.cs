@@ -23,7 +23,8 @@ public static class FleetPlanner
                 task.Workspace,
                 task.Tools ?? defaults.Tools,
                 task.Metadata,
-                defaults.ConfirmTools)))
+                defaults.ConfirmTools,
+                task.Grader)))
             .ToImmutableList();
 
     private static Endpoint EndpointFor(TaskDefinition task, Endpoint run)

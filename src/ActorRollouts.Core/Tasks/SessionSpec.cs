@@ -19,7 +19,8 @@ public sealed record SessionSpec(
     string? WorkspaceTemplate,
     ImmutableList<string> Tools,
     ImmutableDictionary<string, JsonElement>? Metadata = null,
-    ImmutableList<string>? ConfirmTools = null)
+    ImmutableList<string>? ConfirmTools = null,
+    Grading.GraderSpec? Grader = null)
 {
     /// <summary>Whether a call of this tool waits for an approval (<c>requires_confirmation</c>).</summary>
     public bool NeedsConfirmation(string tool) => ConfirmTools?.Contains(tool) == true;

@@ -15,7 +15,8 @@ public sealed record TaskDefinition(
     string? Model = null,
     ImmutableDictionary<string, JsonElement>? Metadata = null,
     int Line = 0,
-    string? Api = null);
+    string? Api = null,
+    Grading.GraderSpec? Grader = null);
 
 /// <summary>A task file could not be used. The message names the file and line.</summary>
 public sealed class TaskFileException(string message) : Exception(message);

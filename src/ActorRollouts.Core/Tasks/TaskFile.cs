@@ -9,7 +9,7 @@ namespace ActorRollouts.Core.Tasks;
 public static partial class TaskFile
 {
     private static readonly string[] KnownFields =
-        ["id", "prompt", "system", "workspace", "tools", "max_turns", "samples", "model", "metadata", "api"];
+        ["id", "prompt", "system", "workspace", "tools", "max_turns", "samples", "model", "metadata", "api", "grader"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex IdPattern();
@@ -95,7 +95,7 @@ public static partial class TaskFile
         if (api is not null && !Model.ApiRouting.IsValid(api))
             throw new TaskFileException($"{where}: 'api' must be auto, chat or responses (got '{api}').");
 
-        return new TaskDefinition(id, prompt, Api: api,
+        return new TaskDefinition(id, prompt, Api: api, Grader: ParseGrader(root, where),
             System: OptionalString(root, "system", where),
             Workspace: workspace,
             Tools: tools,
@@ -103,6 +103,22 @@ public static partial class TaskFile
             Samples: OptionalPositiveInt(root, "samples", where) ?? 1,
             Model: OptionalString(root, "model", where),
             Metadata: metadata);
+    }
+
+    /// <summary><c>"grader": {"command": "pytest -q", "timeout_s": 60, "reward": "exit"|"stdout"}</c>.</summary>
+    private static Grading.GraderSpec? ParseGrader(JsonElement root, string where)
+    {
+        if (!root.TryGetProperty("grader", out var g) || g.ValueKind == JsonValueKind.Null) return null;
+        if (g.ValueKind != JsonValueKind.Object)
+            throw new TaskFileException($"{where}: 'grader' must be an object like {{\"command\": \"pytest -q\"}}.");
+        foreach (var p in g.EnumerateObject())
+            if (p.Name is not ("command" or "timeout_s" or "reward"))
+                throw new TaskFileException($"{where}: unknown grader field '{p.Name}' (known: command, timeout_s, reward).");
+        var command = RequiredString(g, "command", where + " grader");
+        var reward = OptionalString(g, "reward", where) ?? Grading.GraderSpec.ExitReward;
+        if (reward is not (Grading.GraderSpec.ExitReward or Grading.GraderSpec.StdoutReward))
+            throw new TaskFileException($"{where}: grader 'reward' must be \"exit\" or \"stdout\" (got '{reward}').");
+        return new Grading.GraderSpec(command, OptionalPositiveInt(g, "timeout_s", where) ?? 60, reward);
     }
 
     private static string RequiredString(JsonElement root, string name, string where) =>

@@ -56,6 +56,7 @@ public static class TraceLines
         FileChanged e => $"file_{e.Change.Change}",
         SessionResumed => "session_resumed",
         SessionCompleted => "session_completed",
+        RewardAssigned => "reward_assigned",
         SessionFailed => "session_failed",
         _ => "unknown",
     };

@@ -19,6 +19,7 @@ public sealed record Trajectory(
     ImmutableList<TrajectoryMessage> Messages,
     Usage Usage,
     decimal CostUsd,
+    double? Reward,
     int Turns,
     long DurationMs,
     ImmutableDictionary<string, JsonElement>? Metadata)
@@ -31,7 +32,7 @@ public sealed record Trajectory(
         return new Trajectory(spec.SessionId, spec.FleetId, spec.TaskId, spec.Sample, SessionOutcomes.Of(state.Status),
             state.StopReason, state.Error, spec.Endpoint.Model,
             state.Messages.Select(TrajectoryMessage.From).ToImmutableList(),
-            state.Usage, state.CostUsd, state.Turns, duration, spec.Metadata);
+            state.Usage, state.CostUsd, state.Reward, state.Turns, duration, spec.Metadata);
     }
 }
 
