@@ -25,7 +25,7 @@ public static class CommandRunner
         start.RedirectStandardInput = true;
         start.UseShellExecute = false;
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
+        using var process = await ProcessLauncher.StartAsync(start);
         process.StandardInput.Close();
         var stdout = new CappedBuffer(outputCap);
         var stderr = new CappedBuffer(outputCap);
