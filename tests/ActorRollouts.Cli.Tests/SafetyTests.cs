@@ -67,3 +67,34 @@ public class SafetyTests
         Assert.True((bool?)Completed(trace)[1]["ok"]);
     }
 }
+
+public class SandboxStartupTests
+{
+    private static async Task<string> BashTask()
+    {
+        var dir = Cli.NewTempDir();
+        var tasks = Path.Combine(dir, "tasks.jsonl");
+        await File.WriteAllLinesAsync(tasks, ["""{"id":"b","prompt":"run it","tools":["bash"]}"""]);
+        return tasks;
+    }
+
+    [Fact]
+    public async Task Run_BashWithBwrapSandboxButNoBubblewrapOnPath_IsAClearStartupError()
+    {
+        var empty = Cli.NewTempDir(); // a PATH where bwrap cannot be found
+
+        var run = await Cli.RunAsync(["run", await BashTask(), "--fake-llm", "examples/fake-llm.json", "--data-dir", Cli.NewTempDir()],
+            environment: new Dictionary<string, string?> { ["PATH"] = empty });
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("bubblewrap, which is not installed (apt-get install bubblewrap), or pass --sandbox none", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Run_SandboxNone_WarnsThatCommandsRunUnconfined()
+    {
+        var run = await Cli.RunAsync(["run", await BashTask(), "--fake-llm", "examples/fake-llm.json", "--data-dir", Cli.NewTempDir(), "--sandbox", "none"]);
+
+        Assert.Contains("warning: --sandbox none", run.Stderr);
+    }
+}
