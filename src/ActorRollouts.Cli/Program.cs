@@ -11,6 +11,7 @@ public static class Program
         var root = new RootCommand("ActorRollouts: run LLM agent rollouts as durable Akka.NET actors.")
         {
             RunCommand.Create(),
+            ResumeCommand.Create(),
             SessionsCommand.Create(),
             TraceCommand.Create(),
             FakeLlmCommand.Create(),

@@ -51,6 +51,22 @@ public static class Cli
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Starts the CLI without waiting, for tests that kill it part-way.</summary>
+    public static Process Start(string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Binary);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        _ = process.StandardOutput.ReadToEndAsync(); // drain, so the child never blocks on a full pipe
+        _ = process.StandardError.ReadToEndAsync();
+        return process;
+    }
+
     public static string NewTempDir()
     {
         var dir = Path.Combine(Path.GetTempPath(), "ar-cli-tests", Guid.NewGuid().ToString("n")[..12]);

@@ -121,7 +121,7 @@ public sealed class SessionActor : ReceivePersistentActor
         {
             case SessionEffect.CallModel call:
                 PersistThen(new ModelAttemptStarting(call.Turn, 1, Now), () =>
-                    _provider.Tell(new CallModel(new ModelRequest(_state.Spec!.Endpoint, _state.Messages, _toolSpecs, call.Turn, _sessionId))));
+                    _provider.Tell(new CallModel(new ModelRequest(_services.EndpointFor(_state.Spec!.Endpoint), _state.Messages, _toolSpecs, call.Turn, _sessionId))));
                 break;
             case SessionEffect.RunTool run:
                 PersistThen(new ToolStarting(run.Call, Now), () => _environment.Tell(new RunTool(run.Call)));

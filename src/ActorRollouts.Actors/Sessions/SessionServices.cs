@@ -11,10 +11,15 @@ public sealed record SessionServices(
     string WorkspacesDir,
     TimeProvider Time,
     IReadOnlyDictionary<string, IActorRef>? Gates = null,
-    IActorRef? Confirmer = null)
+    IActorRef? Confirmer = null,
+    Func<Endpoint, Endpoint>? Rebase = null)
 {
+    /// <summary>Where a session's calls go now: its journaled endpoint, or that endpoint moved by <see cref="Rebase"/> (a
+    /// resumed fleet whose scripted server or gateway has a new address).</summary>
+    public Endpoint EndpointFor(Endpoint journaled) => Rebase?.Invoke(journaled) ?? journaled;
+
     /// <summary>The gate of the endpoint's base URL, or null when it has no limits.</summary>
-    public IActorRef? GateFor(Endpoint endpoint) => Gates?.GetValueOrDefault(endpoint.BaseUrl);
+    public IActorRef? GateFor(Endpoint endpoint) => Gates?.GetValueOrDefault(EndpointFor(endpoint).BaseUrl);
 
     /// <summary><c>&lt;workspaces&gt;/&lt;fleet-id&gt;/&lt;task-id&gt;-&lt;sample&gt;</c>: readable, and unique per session.</summary>
     public string WorkspaceFor(Core.Tasks.SessionSpec spec) =>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Trajectories;
 
 namespace ActorRollouts.Actors.Trace;
 
@@ -13,5 +14,18 @@ public static class FleetReport
         foreach (var spec in fleet.Sessions)
             rows.Add(SessionRow.From(spec, fleet, await reader.SessionAsync(spec.SessionId), runActive));
         return rows.ToImmutable();
+    }
+
+    /// <summary>The trajectory of every finished session of the fleet, in plan order.</summary>
+    public static async Task<ImmutableList<Trajectory>> TrajectoriesAsync(JournalReader reader, string fleetId)
+    {
+        var fleet = await reader.FleetAsync(fleetId);
+        var trajectories = ImmutableList.CreateBuilder<Trajectory>();
+        foreach (var spec in fleet.Sessions)
+        {
+            var state = await reader.SessionAsync(spec.SessionId);
+            if (state.IsFinished && Trajectory.From(state) is { } trajectory) trajectories.Add(trajectory);
+        }
+        return trajectories.ToImmutable();
     }
 }

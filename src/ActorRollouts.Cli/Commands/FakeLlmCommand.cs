@@ -18,15 +18,7 @@ public static class FakeLlmCommand
 
     private static async Task<int> ServeAsync(ParseResult parse, CancellationToken cancel)
     {
-        FakeScript script;
-        try
-        {
-            script = FakeScript.Load(parse.GetValue(Script)!);
-        }
-        catch (FakeScriptException ex)
-        {
-            throw new UsageException(ex.Message);
-        }
+        var script = Hosting.CommonOptions.LoadScript(parse.GetValue(Script)!);
         await using var server = await FakeLlmServer.StartAsync(script, parse.GetValue(Port), cancel);
         Console.WriteLine($"fake-llm listening on {server.BaseUrl} (use --base-url {server.BaseUrl}); Ctrl+C to stop");
         try

@@ -76,7 +76,7 @@ public static partial class RunCommand
         if (parse.GetValue(MaxOutputTokens) is < 1) throw new UsageException("--max-output-tokens must be at least 1.");
         var extraBody = ParseExtraBody(parse.GetValue(ExtraBody));
         var tasks = LoadTasks(parse.GetValue(Tasks)!);
-        var script = parse.GetValue(FakeLlmScript) is { } scriptPath ? LoadScript(scriptPath) : null;
+        var script = parse.GetValue(FakeLlmScript) is { } scriptPath ? CommonOptions.LoadScript(scriptPath) : null;
         var apiKeyEnv = parse.GetValue(ApiKeyEnv)!;
         var baseUrl = parse.GetValue(BaseUrl);
         if (baseUrl is not null && !(Uri.TryCreate(baseUrl, UriKind.Absolute, out var parsedUrl) && parsedUrl.Scheme is "http" or "https"))
@@ -88,7 +88,6 @@ public static partial class RunCommand
 
         await using var fakeLlm = script is null ? null : await FakeLlmServer.StartAsync(script, cancellationToken: cancel);
         var system = RolloutHost.Start(paths.DataDir, parse.GetValue(Config));
-        using var marker = paths.HoldRunMarker();
         try
         {
             var settings = WithConfirm(WithSandbox(RolloutSettings.From(system.Settings.Config), parse.GetValue(Sandbox)), parse.GetValue(Confirm));
@@ -104,38 +103,17 @@ public static partial class RunCommand
                 RequestsPerMinute = parse.GetValue(Rpm) ?? settings.Gate.RequestsPerMinute,
                 TokensPerMinute = parse.GetValue(Tpm) ?? settings.Gate.TokensPerMinute,
             };
-            var services = new FleetServices(
-                new SessionServices(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
-                    paths.WorkspacesDir, TimeProvider.System, Gates(system, sessions, gate.Limits),
-                    settings.Environment.ConfirmPolicy == ConfirmPolicies.Ask ? system.ActorOf(TerminalConfirmer.Props(Console.In, Console.Error), "confirmer") : null),
-                trajectories);
-            CheckSandbox(settings.Environment.Options.Sandbox, sessions);
+            // A fleet id the journal already knows continues that fleet: its journaled plan wins over the task file.
+            var existing = await new JournalReader(system).FleetAsync(fleetId);
+            if (existing.IsPlanned)
+            {
+                Console.Error.WriteLine($"fleet {fleetId} exists: continuing it ({existing.Finished.Count} of {existing.Sessions.Count} sessions finished).");
+                sessions = existing.Sessions;
+            }
             Console.Error.WriteLine($"fleet {fleetId}: {sessions.Count} sessions ({tasks.Count} tasks), concurrency {concurrency}, model {endpoint.Model} at {endpoint.BaseUrl}");
             Console.Error.WriteLine($"journal {Path.Combine(paths.DataDir, "journal.db")} · trajectories {trajectories}");
-
-            if (parse.GetValue(Watch) is { } watched)
-            {
-                if (sessions.All(s => s.SessionId != watched))
-                    throw new UsageException($"--watch: no session '{watched}' in this fleet (ids look like {sessions[0].SessionId}).");
-                system.ActorOf(WatchPrinter.Props(watched, Console.Error), "watch");
-            }
-            var progress = system.ActorOf(ProgressReporter.Props(Console.Error, interactive: !Console.IsErrorRedirected), "progress");
-            var supervisor = system.ActorOf(RolloutSupervisor.Props(fleetId, services), $"fleet-{fleetId}");
-            var outcome = await supervisor.Ask<object>(new FleetCommands.RunFleet(sessions, concurrency), Timeout.InfiniteTimeSpan, cancel);
-            await progress.Ask<ProgressReporter.Done>(ProgressReporter.Flush.Instance, TimeSpan.FromSeconds(5));
-
-            if (outcome is FleetNotifications.FleetRejected rejected) throw new UsageException(rejected.Reason);
-            var rows = await FleetReport.RowsAsync(new JournalReader(system), fleetId, runActive: false);
-            SummaryTable.Write(SummaryTable.Stdout(), rows);
-            Console.WriteLine($"fleet {fleetId}: {SummaryTable.Totals(rows)}");
-            Console.WriteLine($"trajectories: {trajectories}");
-            var finished = (FleetNotifications.FleetFinished)outcome;
-            return finished.Failed == 0 ? ExitCodes.Ok : ExitCodes.SessionsFailed;
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            Console.Error.WriteLine($"\ninterrupted: the journal holds everything so far (fleet {fleetId}).");
-            return ExitCodes.Interrupted;
+            return await FleetRun.ExecuteAsync(new FleetRunRequest(system, settings, paths, trajectories, sessions, concurrency, gate.Limits,
+                parse.GetValue(Watch), existing.IsPlanned && (fakeLlm is not null || baseUrl is not null) ? e => e with { BaseUrl = endpoint.BaseUrl } : null), cancel);
         }
         finally
         {
@@ -165,23 +143,6 @@ public static partial class RunCommand
         return settings with { Environment = settings.Environment with { Options = settings.Environment.Options with { Sandbox = mode } } };
     }
 
-    /// <summary>Commands only run where the sandbox can hold them: a missing bubblewrap stops the run before it starts.</summary>
-    private static void CheckSandbox(SandboxMode mode, IEnumerable<SessionSpec> sessions)
-    {
-        if (!sessions.Any(s => s.Tools.Contains("bash"))) return;
-        if (mode == SandboxMode.None)
-            Console.Error.WriteLine("warning: --sandbox none: bash commands run unconfined, with your network and your files. Use only with trusted models.");
-        else if (!Environments.Sandbox.CommandRunner.BwrapAvailable())
-            throw new UsageException("the bash tool runs under bubblewrap, which is not installed (apt-get install bubblewrap), or pass --sandbox none.");
-    }
-
-    /// <summary>One gate per endpoint the fleet uses, so every session calling it shares its limits.</summary>
-    private static IReadOnlyDictionary<string, IActorRef>? Gates(ActorSystem system, IEnumerable<SessionSpec> sessions, GateLimits limits) =>
-        limits.IsUnlimited
-            ? null
-            : sessions.Select(s => s.Endpoint.BaseUrl).Distinct().Select((url, i) => (url, i))
-                .ToDictionary(e => e.url, e => system.ActorOf(EndpointGate.Props(limits, TimeProvider.System), $"gate-{e.i}"));
-
     private static System.Collections.Immutable.ImmutableDictionary<string, System.Text.Json.JsonElement>? ParseExtraBody(string? json)
     {
         if (json is null) return null;
@@ -210,18 +171,6 @@ public static partial class RunCommand
             return TaskFile.Load(path, ToolCatalog.IsKnown);
         }
         catch (TaskFileException ex)
-        {
-            throw new UsageException(ex.Message);
-        }
-    }
-
-    private static FakeScript LoadScript(string path)
-    {
-        try
-        {
-            return FakeScript.Load(path);
-        }
-        catch (FakeScriptException ex)
         {
             throw new UsageException(ex.Message);
         }

@@ -17,4 +17,16 @@ public static class CommonOptions
     {
         Description = "A HOCON file whose settings override hocon/*.conf.",
     };
+
+    public static FakeLlm.FakeScript LoadScript(string path)
+    {
+        try
+        {
+            return FakeLlm.FakeScript.Load(path);
+        }
+        catch (FakeLlm.FakeScriptException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
 }

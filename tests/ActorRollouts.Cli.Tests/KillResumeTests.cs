@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using ActorRollouts.FakeLlm;
+
+namespace ActorRollouts.Cli.Tests;
+
+/// <summary>The same 12-session × 4-turn fleet, once uninterrupted and once killed with SIGKILL part-way and resumed.</summary>
+public sealed class UninterruptedFleet : IAsyncLifetime
+{
+    public const string Script = """
+        { "scenarios": [ { "delay_ms": 120, "turns": [
+            { "content": "Reading first.", "tool_calls": [ { "name": "read_file", "arguments": { "path": "a.txt" } } ] },
+            { "tool_calls": [ { "name": "list_files", "arguments": {} } ] },
+            { "tool_calls": [ { "name": "search", "arguments": { "pattern": "alpha" } } ] },
+            { "content": "All read." } ] } ] }
+        """;
+
+    public const int Sessions = 12;
+    public const int Turns = 4;
+
+    public string Tasks { get; private set; } = "";
+    public Dictionary<string, List<string>> Transcripts { get; private set; } = [];
+
+    public async Task InitializeAsync()
+    {
+        var dir = Cli.NewTempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "template"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "template", "a.txt"), "alpha\nbeta\n");
+        Tasks = Path.Combine(dir, "tasks.jsonl");
+        await File.WriteAllLinesAsync(Tasks, Enumerable.Range(0, Sessions).Select(i =>
+            $$"""{"id":"t{{i}}","prompt":"task number {{i}}","workspace":"template","tools":["read_file","list_files","search"]}"""));
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script));
+        var run = await Cli.RunAsync(["run", Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "4", "--data-dir", Path.Combine(dir, "data"), "--fleet-id", "base"]);
+        if (run.ExitCode != 0) throw new InvalidOperationException(run.ToString());
+        Transcripts = KillResumeTests.ReadTranscripts(Path.Combine(dir, "data", "fleets", "base", "trajectories.jsonl"));
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+}
+
+public class KillResumeTests(UninterruptedFleet baseline) : IClassFixture<UninterruptedFleet>
+{
+    /// <summary>Role, content and tool calls of every message, per task: what a trainer reads (ids and times ignored).</summary>
+    public static Dictionary<string, List<string>> ReadTranscripts(string trajectoriesFile) =>
+        File.ReadAllLines(trajectoriesFile).Select(l => JsonNode.Parse(l)!).ToDictionary(
+            t => (string)t["task_id"]!,
+            t => t["messages"]!.AsArray().Select(m =>
+                $"{m!["role"]}|{m["content"]}|{string.Join(",", m["tool_calls"]?.AsArray().Select(c => $"{c!["name"]}{c["arguments"]}") ?? [])}|{m["tool_result"]?["ok"]}").ToList());
+
+    [Theory]
+    [InlineData(1)]    // early: the first model call is in flight
+    [InlineData(20)]   // mid-fleet
+    [InlineData(44)]   // near the end
+    public async Task Fleet_KilledWithSigkillAndResumed_CompletesLikeAnUninterruptedRunWithAtMostOneRepeatedCallPerTurn(int killAfterRequests)
+    {
+        var dir = Cli.NewTempDir();
+        var data = Path.Combine(dir, "data");
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(UninterruptedFleet.Script));
+        using var first = Cli.Start(["run", baseline.Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "4", "--data-dir", data, "--fleet-id", "k"]);
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (server.Requests.Count < killAfterRequests && !first.HasExited)
+                await Task.Delay(5, deadline.Token); // poll the server's own log for the kill point
+        }
+        first.Kill(); // SIGKILL: no shutdown, no flush, nothing
+        await first.WaitForExitAsync();
+        Assert.True(server.Requests.Count < UninterruptedFleet.Sessions * UninterruptedFleet.Turns, "killed before the fleet finished");
+
+        var sessions = await Cli.RunAsync(["sessions", "--fleet", "k", "--data-dir", data, "--json"]);
+        Assert.DoesNotContain("\"running\"", sessions.Stdout); // the killed process holds no session any more
+        var resume = await Cli.RunAsync(["resume", "k", "--data-dir", data]);
+
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        Assert.Contains($"{UninterruptedFleet.Sessions} sessions: {UninterruptedFleet.Sessions} completed", resume.Stdout);
+        var perTurn = server.Requests.Where(r => r.Turn is not null)
+            .GroupBy(r => (Prompt: JsonNode.Parse(r.Body)!["messages"]!.AsArray().First(m => (string?)m!["role"] == "user")!["content"]!.ToString(), r.Turn))
+            .ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(UninterruptedFleet.Sessions * UninterruptedFleet.Turns, perTurn.Count);
+        Assert.All(perTurn, kv => Assert.True(kv.Value <= 2, $"{kv.Key} was asked {kv.Value} times"));
+        var resumed = ReadTranscripts(Path.Combine(data, "fleets", "k", "trajectories.jsonl"));
+        Assert.Equal(baseline.Transcripts.Keys.Order(), resumed.Keys.Order());  // every finished session exactly once
+        foreach (var (task, transcript) in baseline.Transcripts)
+            Assert.Equal(transcript, resumed[task]);
+    }
+}
