@@ -30,7 +30,7 @@ internal static class ChatConversions
         };
         foreach (var tool in request.Tools)
             options.Tools.Add(ChatTool.CreateFunctionTool(tool.Name, tool.Description, BinaryData.FromString(tool.ParametersSchema.GetRawText())));
-        foreach (var (key, value) in endpoint.ExtraBody ?? System.Collections.Immutable.ImmutableDictionary<string, System.Text.Json.JsonElement>.Empty)
+        foreach (var (key, value) in endpoint.ExtraBody ?? System.Collections.Immutable.ImmutableSortedDictionary<string, System.Text.Json.JsonElement>.Empty)
             options.Patch.Set(System.Text.Encoding.UTF8.GetBytes($"$.{key}"), BinaryData.FromString(value.GetRawText()));
         return options;
     }

@@ -17,7 +17,7 @@ internal static class SampleEvents
     public static readonly SessionSpec Spec = new("f:t:1", "f", "t", 1, "do it", "sys",
         new Endpoint("http://127.0.0.1:5/v1", "gpt-4o", "chat", "MY_KEY_VAR"), 7, "/tmp/template",
         ["read_file", "write_file"],
-        ImmutableDictionary<string, JsonElement>.Empty
+        ImmutableSortedDictionary<string, JsonElement>.Empty
             .Add("difficulty", JsonDocument.Parse("\"hard\"").RootElement)
             .Add("tags", JsonDocument.Parse("""["a",{"b":2}]""").RootElement));
 
@@ -25,7 +25,7 @@ internal static class SampleEvents
 
     private static readonly ToolResult Result = new(true, "write_file", "wrote 3 bytes", "call_1", null,
         [new FileDiff("a.txt", "--- /dev/null\n+++ b/a.txt\n@@ -0,0 +1 @@\n+ü\n")], ["a.txt"],
-        ImmutableDictionary<string, JsonElement>.Empty.Add("bytes", JsonDocument.Parse("3").RootElement));
+        ImmutableSortedDictionary<string, JsonElement>.Empty.Add("bytes", JsonDocument.Parse("3").RootElement));
 
     public static IEnumerable<IRolloutEvent> All() =>
     [

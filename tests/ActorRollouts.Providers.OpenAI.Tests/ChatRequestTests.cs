@@ -73,7 +73,7 @@ public class RequestOptionsTests
     public async Task Chat_TemperatureMaxTokensAndExtraBody_AreSentForVllmStyleServers()
     {
         await using var server = await ReplayServer.StartAsync(new Replay(ChatDone));
-        var extra = System.Collections.Immutable.ImmutableDictionary<string, JsonElement>.Empty
+        var extra = System.Collections.Immutable.ImmutableSortedDictionary<string, JsonElement>.Empty
             .Add("top_k", JsonDocument.Parse("20").RootElement)
             .Add("chat_template_kwargs", JsonDocument.Parse("""{"enable_thinking":false}""").RootElement);
         var request = Fixtures.Request(server.BaseUrl) with

@@ -143,7 +143,7 @@ public static partial class RunCommand
         return settings with { Environment = settings.Environment with { Options = settings.Environment.Options with { Sandbox = mode } } };
     }
 
-    private static System.Collections.Immutable.ImmutableDictionary<string, System.Text.Json.JsonElement>? ParseExtraBody(string? json)
+    private static System.Collections.Immutable.ImmutableSortedDictionary<string, System.Text.Json.JsonElement>? ParseExtraBody(string? json)
     {
         if (json is null) return null;
         try
@@ -153,7 +153,7 @@ public static partial class RunCommand
             var fields = doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
             if (fields.Keys.FirstOrDefault(k => !ExtraBodyKey().IsMatch(k)) is { } bad)
                 throw new UsageException($"--extra-body field '{bad}' is not a plain field name.");
-            return fields.ToImmutableDictionary();
+            return fields.ToImmutableSortedDictionary();
         }
         catch (System.Text.Json.JsonException ex)
         {

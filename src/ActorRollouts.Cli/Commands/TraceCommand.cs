@@ -9,35 +9,57 @@ namespace ActorRollouts.Cli.Commands;
 /// <summary><c>trace SESSION_ID</c>: the session's journal as trace JSONL (DESIGN.md), read through Akka.Persistence.Query.</summary>
 public static class TraceCommand
 {
-    private static readonly Argument<string> SessionId = new("session-id") { Description = "Session id: <fleet-id>:<task-id>:<sample>." };
+    private static readonly Argument<string?> SessionId = new("session-id") { Description = "Session id: <fleet-id>:<task-id>:<sample>.", Arity = ArgumentArity.ZeroOrOne };
+    private static readonly Option<string?> Fleet = new("--fleet") { Description = "Every session of this fleet, one file each in the --out folder." };
     private static readonly Option<string> DataDir = CommonOptions.DataDir();
-    private static readonly Option<string?> Out = new("--out") { Description = "Write to this file instead of stdout." };
+    private static readonly Option<string?> Out = new("--out") { Description = "A file (one session; default stdout) or a folder (with --fleet)." };
 
     public static Command Create()
     {
-        var command = new Command("trace", "Print a session's journal as JSONL: a metadata line, then every message and event.") { SessionId, DataDir, Out };
+        var command = new Command("trace", "Print a session's journal as JSONL: a metadata line, then every message and event.") { SessionId, Fleet, DataDir, Out };
         command.SetAction((parse, _) => TraceAsync(parse));
         return command;
     }
 
     private static async Task<int> TraceAsync(ParseResult parse)
     {
+        var (sessionId, fleetId, outPath) = (parse.GetValue(SessionId), parse.GetValue(Fleet), parse.GetValue(Out));
+        if ((sessionId is null) == (fleetId is null)) throw new UsageException("give a SESSION_ID or --fleet ID (one of them).");
+        if (fleetId is not null && outPath is null) throw new UsageException("--fleet writes one file per session: give the folder with --out DIR.");
         var dataDir = JournalFile.RequireDataDir(parse.GetValue(DataDir)!);
-        var sessionId = parse.GetValue(SessionId)!;
         var system = RolloutHost.Start(dataDir, null, "actor-rollouts-trace");
         try
         {
-            var events = await new JournalReader(system).SessionEventsAsync(sessionId);
-            if (events.IsEmpty) throw new UsageException($"no session '{sessionId}' in {JournalFile.PathIn(dataDir)}.");
-            var outPath = parse.GetValue(Out);
-            await using var writer = outPath is null ? Console.Out : new StreamWriter(outPath);
-            foreach (var (seq, e) in events)
-                await writer.WriteLineAsync(TraceLines.ToLine(seq, e).ToJsonString(RolloutJson.Options));
+            var reader = new JournalReader(system);
+            if (sessionId is not null)
+            {
+                await using var writer = outPath is null ? Console.Out : new StreamWriter(outPath);
+                if (!await WriteAsync(reader, sessionId, writer)) throw new UsageException($"no session '{sessionId}' in {JournalFile.PathIn(dataDir)}.");
+                return ExitCodes.Ok;
+            }
+            var fleet = await reader.FleetAsync(fleetId!);
+            if (!fleet.IsPlanned) throw new UsageException($"no fleet '{fleetId}' in {JournalFile.PathIn(dataDir)}.");
+            Directory.CreateDirectory(outPath!);
+            var written = 0;
+            foreach (var spec in fleet.Sessions)
+            {
+                await using var writer = new StreamWriter(Path.Combine(outPath!, $"{spec.SessionId.Replace(':', '_')}.jsonl"));
+                if (await WriteAsync(reader, spec.SessionId, writer)) written++;
+            }
+            Console.Error.WriteLine($"wrote {written} traces to {Path.GetFullPath(outPath!)} ({fleet.Sessions.Count - written} sessions never started)");
             return ExitCodes.Ok;
         }
         finally
         {
             await RolloutHost.StopAsync(system);
         }
+    }
+
+    private static async Task<bool> WriteAsync(JournalReader reader, string sessionId, TextWriter writer)
+    {
+        var events = await reader.SessionEventsAsync(sessionId);
+        foreach (var (seq, e) in events)
+            await writer.WriteLineAsync(TraceLines.ToLine(seq, e).ToJsonString(RolloutJson.Options));
+        return !events.IsEmpty;
     }
 }

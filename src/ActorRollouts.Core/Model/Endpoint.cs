@@ -12,7 +12,7 @@ public sealed record Endpoint(
     string? ReasoningEffort = null,
     double? Temperature = null,
     int? MaxOutputTokens = null,
-    System.Collections.Immutable.ImmutableDictionary<string, System.Text.Json.JsonElement>? ExtraBody = null)
+    System.Collections.Immutable.ImmutableSortedDictionary<string, System.Text.Json.JsonElement>? ExtraBody = null)
 {
     public const string DefaultOpenAiBaseUrl = "https://api.openai.com/v1";
 }

@@ -13,11 +13,11 @@ public sealed record ToolResult(
     string? ErrorCode = null,
     ImmutableList<FileDiff>? Diffs = null,
     ImmutableList<string>? FilesChanged = null,
-    ImmutableDictionary<string, JsonElement>? Data = null)
+    ImmutableSortedDictionary<string, JsonElement>? Data = null)
 {
     public static ToolResult Success(ToolCall call, string content,
         ImmutableList<FileDiff>? diffs = null, ImmutableList<string>? filesChanged = null,
-        ImmutableDictionary<string, JsonElement>? data = null) =>
+        ImmutableSortedDictionary<string, JsonElement>? data = null) =>
         new(true, call.Name, content, call.Id, null, diffs, filesChanged, data);
 
     public static ToolResult Failure(ToolCall call, string errorCode, string message) =>

@@ -18,7 +18,7 @@ public sealed record SessionSpec(
     int MaxTurns,
     string? WorkspaceTemplate,
     ImmutableList<string> Tools,
-    ImmutableDictionary<string, JsonElement>? Metadata = null,
+    ImmutableSortedDictionary<string, JsonElement>? Metadata = null,
     ImmutableList<string>? ConfirmTools = null,
     Grading.GraderSpec? Grader = null)
 {

@@ -13,7 +13,7 @@ public sealed record TaskDefinition(
     int? MaxTurns = null,
     int Samples = 1,
     string? Model = null,
-    ImmutableDictionary<string, JsonElement>? Metadata = null,
+    ImmutableSortedDictionary<string, JsonElement>? Metadata = null,
     int Line = 0,
     string? Api = null,
     Grading.GraderSpec? Grader = null);

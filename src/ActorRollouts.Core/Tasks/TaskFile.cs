@@ -83,12 +83,12 @@ public static partial class TaskFile
                 throw new TaskFileException($"{where}: unknown tool '{unknown}' in 'tools'.");
         }
 
-        ImmutableDictionary<string, JsonElement>? metadata = null;
+        ImmutableSortedDictionary<string, JsonElement>? metadata = null;
         if (root.TryGetProperty("metadata", out var metaEl))
         {
             if (metaEl.ValueKind != JsonValueKind.Object)
                 throw new TaskFileException($"{where}: 'metadata' must be a JSON object.");
-            metadata = metaEl.EnumerateObject().ToImmutableDictionary(p => p.Name, p => p.Value.Clone());
+            metadata = metaEl.EnumerateObject().ToImmutableSortedDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal);
         }
 
         var api = OptionalString(root, "api", where);

@@ -22,7 +22,7 @@ public sealed record Trajectory(
     double? Reward,
     int Turns,
     long DurationMs,
-    ImmutableDictionary<string, JsonElement>? Metadata)
+    ImmutableSortedDictionary<string, JsonElement>? Metadata)
 {
     /// <summary>Builds the record from a session's folded state. Null when the session never started.</summary>
     public static Trajectory? From(SessionState state)
@@ -54,4 +54,4 @@ public sealed record TrajectoryToolResult(
     string? ErrorCode,
     ImmutableList<FileDiff>? Diffs,
     ImmutableList<string>? FilesChanged,
-    ImmutableDictionary<string, JsonElement>? Data);
+    ImmutableSortedDictionary<string, JsonElement>? Data);
