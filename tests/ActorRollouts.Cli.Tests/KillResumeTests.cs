@@ -82,3 +82,31 @@ public class KillResumeTests(UninterruptedFleet baseline) : IClassFixture<Uninte
             Assert.Equal(transcript, resumed[task]);
     }
 }
+
+public class CtrlCTests(UninterruptedFleet baseline) : IClassFixture<UninterruptedFleet>
+{
+    [Fact]
+    public async Task CtrlC_DuringARun_Exits130WithSessionsInterruptedAndResumeCompletesTheFleet()
+    {
+        var data = Path.Combine(Cli.NewTempDir(), "data");
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(UninterruptedFleet.Script));
+        using var run = Cli.Start(["run", baseline.Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "4", "--data-dir", data, "--fleet-id", "c"]);
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (server.Requests.Count < 10 && !run.HasExited)
+                await Task.Delay(5, deadline.Token); // poll the server's own log for the moment to interrupt
+        }
+
+        using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", run.Id.ToString()])) await interrupt.WaitForExitAsync();
+        await run.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(130, run.ExitCode);
+        var statuses = System.Text.Json.Nodes.JsonNode.Parse((await Cli.RunAsync(["sessions", "--fleet", "c", "--data-dir", data, "--json"])).Stdout)!
+            .AsArray().Select(r => (string)r!["status"]!).ToList();
+        Assert.Contains("interrupted", statuses);
+        Assert.DoesNotContain("running", statuses);
+        var resume = await Cli.RunAsync(["resume", "c", "--data-dir", data]);
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        Assert.Contains($"{UninterruptedFleet.Sessions} sessions: {UninterruptedFleet.Sessions} completed", resume.Stdout);
+    }
+}
