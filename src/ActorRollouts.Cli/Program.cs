@@ -14,6 +14,8 @@ public static class Program
             ResumeCommand.Create(),
             SessionsCommand.Create(),
             TraceCommand.Create(),
+            StatsCommand.Create(),
+            ExportCommand.Create(),
             FakeLlmCommand.Create(),
         };
         var parsed = root.Parse(args);

@@ -36,5 +36,10 @@ public class GraderTests
         var rewardLine = trace.Stdout.Split('\n').Select(l => l.Length > 0 ? JsonNode.Parse(l) : null).Single(l => (string?)l?["type"] == "reward_assigned")!;
         Assert.Equal((1.0, "test -f done.txt && grep -q yes done.txt"), ((double?)rewardLine["data"]!["reward"], (string?)rewardLine["data"]!["grader"]));
         Assert.Contains("mean reward 0.417 over 3 graded", run.Stdout);
+        var stats = JsonNode.Parse((await Cli.RunAsync(["stats", "--fleet", "g", "--data-dir", data, "--json"])).Stdout)!["reward"]!;
+        Assert.Equal((0.25 + 1.0) / 3, (double)stats["mean"]!, precision: 10);
+        Assert.Equal((0.0, 1.0), ((double)stats["min"]!, (double)stats["max"]!));
+        var best = await Cli.RunAsync(["export", "--fleet", "g", "--min-reward", "0.5", "--data-dir", data]);
+        Assert.Equal("made", (string?)JsonNode.Parse(best.Stdout.Trim())!["task_id"]);
     }
 }

@@ -50,7 +50,7 @@ public class DiffPatchTests
     [Fact]
     public void Count_CountsAddedAndRemovedLinesNotHeaders()
     {
-        Assert.Equal((2, 1), UnifiedDiff.Count(UnifiedDiff.Create("f", "a\nb\n", "a\nB\nc\n")));
+        Assert.Equal((2, 1), Core.Analysis.DiffLines.Count(UnifiedDiff.Create("f", "a\nb\n", "a\nB\nc\n")));
     }
 
     private static string Lines(int from, int to) => string.Concat(Enumerable.Range(from, to - from + 1).Select(i => $"line {i}\n"));

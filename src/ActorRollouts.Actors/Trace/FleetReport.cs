@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Sessions;
 using ActorRollouts.Core.Trajectories;
 
 namespace ActorRollouts.Actors.Trace;
@@ -14,6 +15,15 @@ public static class FleetReport
         foreach (var spec in fleet.Sessions)
             rows.Add(SessionRow.From(spec, fleet, await reader.SessionAsync(spec.SessionId), runActive));
         return rows.ToImmutable();
+    }
+
+    /// <summary>Every session of the fleet as its journal folds, in plan order (never-started ones are empty states).</summary>
+    public static async Task<ImmutableList<SessionState>> SessionsAsync(JournalReader reader, string fleetId)
+    {
+        var fleet = await reader.FleetAsync(fleetId);
+        var sessions = ImmutableList.CreateBuilder<SessionState>();
+        foreach (var spec in fleet.Sessions) sessions.Add(await reader.SessionAsync(spec.SessionId));
+        return sessions.ToImmutable();
     }
 
     /// <summary>The trajectory of every finished session of the fleet, in plan order.</summary>

@@ -26,13 +26,6 @@ public static class UnifiedDiff
         return diff.ToString();
     }
 
-    /// <summary>Counts the +/- lines of a diff (headers excluded), for analysis.</summary>
-    public static (int Added, int Removed) Count(string diff)
-    {
-        var lines = diff.Split('\n');
-        return (lines.Count(l => l.StartsWith('+') && !l.StartsWith("+++ ")), lines.Count(l => l.StartsWith('-') && !l.StartsWith("--- ")));
-    }
-
     /// <summary>Blocks closer than twice the context share one hunk.</summary>
     private static IEnumerable<List<DiffBlock>> Group(IList<DiffBlock> blocks)
     {

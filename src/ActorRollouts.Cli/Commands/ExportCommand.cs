@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Text.Json;
+using ActorRollouts.Cli.Hosting;
+using ActorRollouts.Core.Analysis;
+using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Json;
+using ActorRollouts.Core.Sessions;
+using ActorRollouts.Core.Trajectories;
+using ActorRollouts.Environments;
+
+namespace ActorRollouts.Cli.Commands;
+
+/// <summary><c>export --fleet ID --format trajectories|openai-chat</c>: finished sessions as training records, filtered.</summary>
+public static class ExportCommand
+{
+    private static readonly Option<string> Fleet = new("--fleet") { Description = "The fleet.", Required = true };
+    private static readonly Option<string> Format = new("--format") { Description = "trajectories (as the run writes them) or openai-chat (fine-tuning records).", DefaultValueFactory = _ => "trajectories" };
+    private static readonly Option<string?> Out = new("--out") { Description = "Write to this file instead of stdout." };
+    private static readonly Option<string?> Status = new("--status") { Description = "Only sessions with this status (completed, failed)." };
+    private static readonly Option<double?> MinReward = new("--min-reward") { Description = "Only graded sessions with at least this reward." };
+    private static readonly Option<int?> MaxDiffLines = new("--max-diff-lines") { Description = "Only sessions whose diffs add and remove at most this many lines in all." };
+    private static readonly Option<string> DataDir = CommonOptions.DataDir();
+
+    public static Command Create()
+    {
+        var command = new Command("export", "Export finished sessions as trajectories or OpenAI chat fine-tuning records.")
+        {
+            Fleet, Format, Out, Status, MinReward, MaxDiffLines, DataDir,
+        };
+        command.SetAction((parse, _) => ExportAsync(parse));
+        return command;
+    }
+
+    private static async Task<int> ExportAsync(ParseResult parse)
+    {
+        var format = parse.GetValue(Format)!;
+        if (format is not ("trajectories" or "openai-chat")) throw new UsageException($"--format must be trajectories or openai-chat (got '{format}').");
+        var sessions = await FleetJournal.ReadSessionsAsync(parse.GetValue(DataDir)!, parse.GetValue(Fleet)!, "actor-rollouts-export");
+        var (status, minReward, maxDiff) = (parse.GetValue(Status), parse.GetValue(MinReward), parse.GetValue(MaxDiffLines));
+        var chosen = sessions.Where(s => s.IsFinished
+                                         && (status is null || SessionOutcomes.Of(s.Status) == status)
+                                         && (minReward is null || s.Reward >= minReward)
+                                         && (maxDiff is null || FleetStats.DiffLineCount(s) <= maxDiff)).ToList();
+        var lines = chosen.Select(s => format == "openai-chat"
+            ? ChatExport.Record(s, ToolCatalog.Specs(s.Spec!.Tools.Where(ToolCatalog.IsKnown))).ToJsonString(RolloutJson.Options)
+            : JsonSerializer.Serialize(Trajectory.From(s), RolloutJson.Options));
+
+        var outPath = parse.GetValue(Out);
+        await using (var writer = outPath is null ? Console.Out : new StreamWriter(outPath))
+            foreach (var line in lines) await writer.WriteLineAsync(line);
+        Console.Error.WriteLine($"exported {chosen.Count} of {sessions.Count} sessions ({format})");
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,25 @@
+using System.Collections.Immutable;
+using ActorRollouts.Actors.Trace;
+using ActorRollouts.Core.Sessions;
+
+namespace ActorRollouts.Cli.Hosting;
+
+/// <summary>Opens a data dir's journal just long enough to read one fleet's sessions (for stats and export).</summary>
+public static class FleetJournal
+{
+    public static async Task<ImmutableList<SessionState>> ReadSessionsAsync(string dataDirOption, string fleetId, string systemName)
+    {
+        var dataDir = JournalFile.RequireDataDir(dataDirOption);
+        var system = RolloutHost.Start(dataDir, null, systemName);
+        try
+        {
+            var reader = new JournalReader(system);
+            if (!(await reader.FleetAsync(fleetId)).IsPlanned) throw new UsageException($"no fleet '{fleetId}' in {JournalFile.PathIn(dataDir)}.");
+            return await FleetReport.SessionsAsync(reader, fleetId);
+        }
+        finally
+        {
+            await RolloutHost.StopAsync(system);
+        }
+    }
+}
