@@ -27,7 +27,10 @@ internal static class SampleEvents
         [new FileDiff("a.txt", "--- /dev/null\n+++ b/a.txt\n@@ -0,0 +1 @@\n+ü\n")], ["a.txt"],
         ImmutableSortedDictionary<string, JsonElement>.Empty.Add("bytes", JsonDocument.Parse("3").RootElement));
 
-    public static IEnumerable<IRolloutEvent> All() =>
+    /// <summary>Every journaled type: the events, and a snapshot folded from the session events among them.</summary>
+    public static IEnumerable<object> All() => [.. Events(), SessionState.From(Events().OfType<ISessionEvent>())];
+
+    public static IEnumerable<IRolloutEvent> Events() =>
     [
         new SessionStarted(Spec, "/data/workspaces/f/t-1", At),
         new MessageAppended(new Message(Roles.Assistant, "thinking…", "because", [Call], Id: "msg_1"), At),

@@ -31,6 +31,7 @@ public sealed record RolloutSettings(
     EnvironmentSettings Environment,
     int DefaultMaxTurns,
     int MaxSessionRestarts,
+    int SnapshotEvery,
     PriceTable Prices,
     GateSettings Gate)
 {
@@ -55,6 +56,7 @@ public sealed record RolloutSettings(
                 ConfirmTools: (c.GetStringList("environment.require-confirmation") ?? ["delete_file"]).ToImmutableList()),
             DefaultMaxTurns: c.GetInt("session.max-turns", 20),
             MaxSessionRestarts: c.GetInt("supervisor.max-session-restarts", 3),
+            SnapshotEvery: Math.Max(1, c.GetInt("session.snapshot-every", 500)),
             Prices: ReadPrices(c),
             Gate: new GateSettings(
                 c.GetInt("gate.max-concurrent-requests", 0),

@@ -35,6 +35,7 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(FleetStarted)] = "fleet-started.v1",
         [typeof(FleetSessionLaunched)] = "fleet-session-launched.v1",
         [typeof(FleetSessionFinished)] = "fleet-session-finished.v1",
+        [typeof(Core.Sessions.SessionState)] = "session-state-snapshot.v1",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, Type> TypesByManifest =

@@ -32,6 +32,7 @@ public sealed class SessionActor : ReceivePersistentActor
     private IActorRef _provider = ActorRefs.Nobody;
     private IActorRef _environment = ActorRefs.Nobody;
     private bool _environmentUnavailable;
+    private long _snapshotAt;
     private bool _gradingRequested;
 
     public override string PersistenceId => _sessionId;
@@ -41,6 +42,11 @@ public sealed class SessionActor : ReceivePersistentActor
         _sessionId = sessionId;
         _services = services;
 
+        Recover<SnapshotOffer>(offer =>
+        {
+            _state = (SessionState)offer.Snapshot;
+            _snapshotAt = offer.Metadata.SequenceNr;
+        });
         Recover<ISessionEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
@@ -54,6 +60,8 @@ public sealed class SessionActor : ReceivePersistentActor
             _environmentUnavailable = true;
             Handle(new Fail($"environment unavailable: {e.Reason}", Now));
         });
+        Command<SaveSnapshotSuccess>(s => _log.Debug("Session {0} snapshot at {1}", _sessionId, s.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(f => _log.Warning("Session {0} could not save a snapshot: {1}", _sessionId, f.Cause.Message));
         Command<GraderRan>(g => Handle(new Graded(g.ExitCode, g.Stdout, g.TimedOut, Now)));
         Command<ConfirmationProtocol.ConfirmAnswer>(a => Handle(new ConfirmationAnswered(a.ToolCallId, a.Approved, a.DecidedBy, Now)));
     }
@@ -73,6 +81,7 @@ public sealed class SessionActor : ReceivePersistentActor
     /// on by itself (in-flight work is redone or answered as interrupted, by the decider's rules).</summary>
     private void OnRecovered()
     {
+        SnapshotIfDue(); // a long replay is paid once: the next recovery starts from here
         if (_state.Status != SessionStatus.Running) return;
         _log.Info("Session {0} resumes from its journal at sequence {1}", _sessionId, LastSequenceNr);
         StartChildren();
@@ -145,8 +154,18 @@ public sealed class SessionActor : ReceivePersistentActor
         PersistAll(events, e =>
         {
             _state = _state.Apply(e);
-            if (--remaining == 0) then();
+            if (--remaining > 0) return;
+            SnapshotIfDue();
+            then();
         });
+    }
+
+    /// <summary>Every <c>snapshot-every</c> events the state is saved, so recovery replays at most that many.</summary>
+    private void SnapshotIfDue()
+    {
+        if (LastSequenceNr - _snapshotAt < _services.Settings.SnapshotEvery) return;
+        _snapshotAt = LastSequenceNr;
+        SaveSnapshot(_state);
     }
 
     /// <summary>The policy answers at once (the answer still goes through the journal); <c>ask</c> waits for a person,

@@ -11,6 +11,10 @@ public interface IRolloutEvent
     DateTimeOffset Timestamp { get; }
 }
 
+/// <summary>Marker for snapshots (bound to the same serializer). A snapshot only shortens recovery: the journal keeps
+/// every event.</summary>
+public interface IRolloutSnapshot;
+
 /// <summary>The events of one session's journal: together they are the session's trace.</summary>
 public static class SessionEvents
 {

@@ -7,7 +7,7 @@ namespace ActorRollouts.Core.Sessions;
 
 /// <summary>The state of one session, folded from its events. Immutable; <see cref="Apply"/> is pure and total:
 /// no clock, no I/O, and an event that does not fit the state leaves it unchanged instead of throwing.</summary>
-public sealed record SessionState
+public sealed record SessionState : IRolloutSnapshot
 {
     public static readonly SessionState Empty = new();
 

@@ -1,0 +1,125 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using ActorRollouts.Actors.Sessions;
+using ActorRollouts.Actors.Trace;
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Sessions;
+using Akka.Actor;
+using Akka.Persistence;
+using Akka.TestKit.Xunit2;
+using static ActorRollouts.Actors.Sessions.SessionCommands;
+using static ActorRollouts.Actors.Sessions.SessionNotifications;
+using static ActorRollouts.Core.Sessions.SessionEvents;
+using static ActorRollouts.Core.Sessions.SessionInputs;
+
+namespace ActorRollouts.Actors.Tests;
+
+/// <summary>Long sessions recover from a snapshot plus the events after it; the journal keeps every event.</summary>
+public class SnapshotTests : TestKit
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly string _dataDir;
+
+    public SnapshotTests() : this(TestSystems.NewDataDir()) { }
+
+    private SnapshotTests(string dataDir) : base(TestSystems.Config(dataDir, "actor-rollouts.session.snapshot-every = 100")) => _dataDir = dataDir;
+
+    /// <summary>A finished session of about <paramref name="events"/> events, made by the real decider: turns of
+    /// model call → one read_file → result.</summary>
+    private static ImmutableList<ISessionEvent> History(string sessionId, int events)
+    {
+        var spec = Fixtures.Spec("snap", sessionId.Split(':')[1], "go", new Uri("http://127.0.0.1:9/v1"), maxTurns: 10_000) with { SessionId = sessionId };
+        var now = DateTimeOffset.UnixEpoch;
+        var state = SessionState.Empty;
+        var all = ImmutableList.CreateBuilder<ISessionEvent>();
+        void Feed(ISessionInput input)
+        {
+            var batch = SessionDecider.Decide(state, input);
+            all.AddRange(batch);
+            state = batch.Aggregate(state, (s, e) => s.Apply(e));
+        }
+        Feed(new Start(spec, "/ws/none", now));
+        for (var turn = 1; all.Count < events - 1; turn++)
+        {
+            var call = new ToolCall($"c{turn}", "read_file", """{"path":"a.txt"}""");
+            Feed(new ModelAttemptStarting(turn, 1, now));
+            Feed(new ModelResponded(turn, new ModelResponse($"r{turn}", Message.Assistant($"turn {turn}", [call]), new Usage(10, 2), "tool_calls", 1), now));
+            Feed(new ToolStarting(call, now));
+            Feed(new ToolFinished(ToolResult.Success(call, "alpha"), 1, now));
+        }
+        Feed(new Finish(StopReasons.Done, now));
+        return all.ToImmutable();
+    }
+
+    private sealed class HistoryWriter : ReceivePersistentActor
+    {
+        public override string PersistenceId { get; }
+
+        public HistoryWriter(string id, ImmutableList<ISessionEvent> events)
+        {
+            PersistenceId = id;
+            Command<string>(_ =>
+            {
+                var sender = Sender;
+                var left = events.Count;
+                PersistAll(events, _ => { if (--left == 0) sender.Tell("written"); });
+            });
+        }
+    }
+
+    private void Write(string sessionId, ImmutableList<ISessionEvent> events)
+    {
+        Sys.ActorOf(Props.Create(() => new HistoryWriter(sessionId, events))).Tell("write");
+        ExpectMsg("written", Patience);
+    }
+
+    /// <summary>Starts a session actor on an existing journal and times it until it reports how the session ended.</summary>
+    private TimeSpan Recover(string sessionId)
+    {
+        var clock = Stopwatch.StartNew();
+        var parent = Sys.ActorOf(StepParent.Props(SessionActor.Props(sessionId, Fixtures.Services(Sys, _dataDir)), TestActor));
+        parent.Tell(new StartSession(Fixtures.Spec("snap", "x", "go", new Uri("http://127.0.0.1:9/v1")) with { SessionId = sessionId }));
+        var ended = ExpectMsg<SessionEnded>(Patience);
+        clock.Stop();
+        Assert.Equal("completed", ended.Status);
+        Sys.Stop(parent);
+        return clock.Elapsed;
+    }
+
+    private SelectedSnapshot? LatestSnapshot(string sessionId) =>
+        Persistence.Instance.Apply(Sys).SnapshotStoreFor(null)
+            .Ask<LoadSnapshotResult>(new LoadSnapshot(sessionId, SnapshotSelectionCriteria.Latest, long.MaxValue), Patience).Result.Snapshot;
+
+    [Fact]
+    public async Task LongSession_WithSnapshots_RecoversAboutAsFastAsAShortOneAndKeepsEveryEvent()
+    {
+        var (shortId, longId) = ("snap:short:0", "snap:long:0");
+        Write(shortId, History(shortId, 200));
+        Write(longId, History(longId, 2000));
+        var fullReplay = Recover(longId);     // replays all 2,000 events once, then snapshots
+        Recover(shortId);
+
+        var shortFromSnapshot = Recover(shortId);
+        var longFromSnapshot = Recover(longId);
+
+        Assert.True(LatestSnapshot(longId)!.Metadata.SequenceNr >= 1990);
+        Assert.True(longFromSnapshot < shortFromSnapshot * 3 + TimeSpan.FromMilliseconds(300),
+            $"2,000 events from a snapshot took {longFromSnapshot.TotalMilliseconds:0} ms, 200 took {shortFromSnapshot.TotalMilliseconds:0} ms (full replay: {fullReplay.TotalMilliseconds:0} ms)");
+        var journal = await new JournalReader(Sys).SessionEventsAsync(longId);
+        Assert.True(journal.Count >= 1999);                                        // snapshots never delete events
+        Assert.Equal(Enumerable.Range(1, journal.Count).Select(i => (long)i), journal.Select(e => e.Seq));
+    }
+
+    [Fact]
+    public void Snapshot_SessionState_RoundTripsThroughOurSerializer()
+    {
+        var state = History("snap:rt:0", 60).Aggregate(SessionState.Empty, (s, e) => s.Apply(e));
+        var serializer = Assert.IsType<Serialization.RolloutEventSerializer>(Sys.Serialization.FindSerializerFor(state));
+
+        var back = (SessionState)serializer.FromBinary(serializer.ToBinary(state), serializer.Manifest(state));
+
+        Assert.Equal("session-state-snapshot.v1", serializer.Manifest(state));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(state, Core.Json.RolloutJson.Options), System.Text.Json.JsonSerializer.Serialize(back, Core.Json.RolloutJson.Options));
+        Assert.Equal((state.Turns, state.Status, state.Messages.Count), (back.Turns, back.Status, back.Messages.Count));
+    }
+}
