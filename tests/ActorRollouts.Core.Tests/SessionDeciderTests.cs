@@ -247,3 +247,17 @@ public class ConfirmationDeciderTests
         Assert.Equal(new SessionEffect.Confirm(Delete), SessionDecider.NextEffect(state));
     }
 }
+
+public class PartialBatchTests
+{
+    [Fact]
+    public void Decide_ResumeAfterOnlySessionStartedWasStored_AppendsTheOpeningMessages()
+    {
+        var onlyStarted = SessionState.Empty.Apply(new SessionEvents.SessionStarted(Given.Spec(), "/ws", Given.T0));
+
+        var resumed = Given.Run(onlyStarted, new SessionInputs.Resume(1, _ => false, Given.T0));
+
+        Assert.Equal([Roles.System, Roles.User], resumed.Messages.Select(m => m.Role));
+        Assert.Equal(new SessionEffect.CallModel(1), SessionDecider.NextEffect(resumed));
+    }
+}

@@ -31,6 +31,8 @@ public sealed record RolloutSettings(
     EnvironmentSettings Environment,
     int DefaultMaxTurns,
     int MaxSessionRestarts,
+    int MaxSessionRelaunches,
+    TimeSpan RelaunchBackoff,
     int SnapshotEvery,
     PriceTable Prices,
     GateSettings Gate)
@@ -56,6 +58,8 @@ public sealed record RolloutSettings(
                 ConfirmTools: (c.GetStringList("environment.require-confirmation") ?? ["delete_file"]).ToImmutableList()),
             DefaultMaxTurns: c.GetInt("session.max-turns", 20),
             MaxSessionRestarts: c.GetInt("supervisor.max-session-restarts", 3),
+            MaxSessionRelaunches: c.GetInt("supervisor.max-session-relaunches", 3),
+            RelaunchBackoff: c.GetTimeSpan("supervisor.relaunch-backoff", TimeSpan.FromMilliseconds(500)),
             SnapshotEvery: Math.Max(1, c.GetInt("session.snapshot-every", 500)),
             Prices: ReadPrices(c),
             Gate: new GateSettings(

@@ -15,12 +15,15 @@ namespace ActorRollouts.Actors.Fleets;
 
 /// <summary>One per fleet. Journals the plan and every session's outcome, runs at most <c>concurrency</c> sessions at
 /// once and queues the rest. A failing session never takes the fleet down: its failure is recorded as its outcome.</summary>
-public sealed class RolloutSupervisor : ReceivePersistentActor
+public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
 {
     private readonly string _fleetId;
     private readonly FleetServices _services;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IActorRef, string> _running = [];
+    private readonly Dictionary<string, int> _relaunches = [];
+    private readonly Dictionary<string, string> _lastTrouble = [];
+    private readonly HashSet<string> _coolingDown = [];
     private FleetState _state = FleetState.Empty;
     private int _concurrency = 1;
     private IActorRef? _requester;
@@ -28,6 +31,8 @@ public sealed class RolloutSupervisor : ReceivePersistentActor
     private IActorRef? _writer;
 
     public override string PersistenceId => FleetEvents.PersistenceId(_fleetId);
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public RolloutSupervisor(string fleetId, FleetServices services)
     {
@@ -39,6 +44,12 @@ public sealed class RolloutSupervisor : ReceivePersistentActor
         Command<RunFleet>(OnRunFleet);
         Command<SessionEnded>(OnSessionEnded);
         Command<Terminated>(OnTerminated);
+        Command<SessionJournalFailed>(f => _lastTrouble[f.SessionId] = f.Reason);
+        Command<CooledDown>(c =>
+        {
+            _coolingDown.Remove(c.SessionId);
+            LaunchWhatFits();
+        });
     }
 
     public static Props Props(string fleetId, FleetServices services) =>
@@ -89,11 +100,11 @@ public sealed class RolloutSupervisor : ReceivePersistentActor
     private void LaunchWhatFits()
     {
         var runningIds = _running.Values.ToHashSet();
-        var toLaunch = _state.Unfinished().Where(s => !runningIds.Contains(s.SessionId))
+        var toLaunch = _state.Unfinished().Where(s => !runningIds.Contains(s.SessionId) && !_coolingDown.Contains(s.SessionId))
             .Take(_concurrency - _running.Count).ToImmutableList();
         if (toLaunch.IsEmpty)
         {
-            ReportIfComplete();
+            if (_coolingDown.Count == 0) ReportIfComplete();
             return;
         }
         // Persist (unlike PersistAsync) stashes other messages until the handlers ran, so no slot is counted twice.
@@ -130,10 +141,26 @@ public sealed class RolloutSupervisor : ReceivePersistentActor
             LaunchWhatFits();
             return;
         }
-        _log.Error("Session {0} stopped before it ended; recording it as failed", sessionId);
-        Record(sessionId, SessionOutcomes.Failed, null, "the session actor stopped unexpectedly (journal failure or repeated crash; see the log)");
+        var why = _lastTrouble.GetValueOrDefault(sessionId, "the session actor stopped unexpectedly (repeated crash; see the log)");
+        var relaunches = _relaunches.GetValueOrDefault(sessionId);
+        var settings = _services.Sessions.Settings;
+        if (relaunches < settings.MaxSessionRelaunches)
+        {
+            // Relaunch from the journal after a backoff that doubles: what was journaled stays, nothing is repeated twice.
+            _relaunches[sessionId] = relaunches + 1;
+            var backoff = settings.RelaunchBackoff * Math.Pow(2, relaunches);
+            _log.Warning("Session {0} stopped ({1}); relaunching it from its journal in {2} ms (relaunch {3} of {4})",
+                sessionId, why, backoff.TotalMilliseconds, relaunches + 1, settings.MaxSessionRelaunches);
+            _coolingDown.Add(sessionId);
+            Timers.StartSingleTimer($"relaunch-{sessionId}", new CooledDown(sessionId), backoff);
+            return;
+        }
+        _log.Error("Session {0} stopped {1} times; recording it as failed: {2}", sessionId, relaunches + 1, why);
+        Record(sessionId, SessionOutcomes.Failed, null, $"stopped {relaunches + 1} times, relaunched from the journal {relaunches} times; last: {why}");
         LaunchWhatFits();
     }
+
+    private sealed record CooledDown(string SessionId);
 
     private void Record(string sessionId, string status, string? stopReason, string? error) =>
         Persist(new FleetSessionFinished(sessionId, status, stopReason, error, Now), e =>

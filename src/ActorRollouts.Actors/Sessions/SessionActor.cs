@@ -202,6 +202,22 @@ public sealed class SessionActor : ReceivePersistentActor
             EnvironmentActor.Props(_state.Workspace!, spec.WorkspaceTemplate, spec.Tools, _services.Settings.Environment), "environment");
     }
 
+    /// <summary>Akka Persistence stops the actor after a failed write (the journal may be unreachable); the parent is told
+    /// why first, so it can relaunch the session from what the journal does hold.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        Context.Parent.Tell(new SessionJournalFailed(_sessionId, $"journal write of {@event.GetType().Name} #{sequenceNr} failed: {cause.Message}"));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>A rejected write left the state unchanged and nothing would move the session on: stop, like a failure.</summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        Context.Parent.Tell(new SessionJournalFailed(_sessionId, $"journal rejected {@event.GetType().Name} #{sequenceNr}: {cause.Message}"));
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        Context.Stop(Self);
+    }
+
     /// <summary>Tells the parent how the session ended. The parent stops this actor; stopping ourselves could let the
     /// parent see <c>Terminated</c> before this message.</summary>
     private void ReportEnded() =>

@@ -27,6 +27,10 @@ public static class SessionNotifications
     public sealed record SessionEnded(string SessionId, string Status, string? StopReason, string? Error, Trajectory? Trajectory)
         : IWithSessionId;
 
+    /// <summary>Sent to the parent when a journal write failed or was rejected; the session then stops, and the parent
+    /// decides whether to relaunch it from its journal.</summary>
+    public sealed record SessionJournalFailed(string SessionId, string Reason) : IWithSessionId;
+
     /// <summary>Published on the EventStream after every model response, for progress displays.</summary>
     public sealed record SessionProgressed(string SessionId, int Turns, Usage TurnUsage) : IWithSessionId;
 

@@ -117,6 +117,9 @@ public static class SessionDecider
         var rerun = interrupted.Where(c => r.IsIdempotent(c.Name)).Select(c => c.Id).ToImmutableList();
         var events = ImmutableList.CreateBuilder<ISessionEvent>();
         events.Add(new SessionResumed(r.FromSequenceNr, rerun, r.Now));
+        // A journal that stored session-started but not the messages written with it (a batch cut in two) gets them now.
+        if (!state.Messages.Any(m => m.Role == Roles.User))
+            events.AddRange(StartEvents(new Start(state.Spec!, state.Workspace!, r.Now)).OfType<MessageAppended>());
         foreach (var call in interrupted.Where(c => !rerun.Contains(c.Id)))
         {
             var result = ToolResult.Failure(call, ErrorCodes.Interrupted,
