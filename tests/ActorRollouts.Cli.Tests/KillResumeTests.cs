@@ -3,18 +3,18 @@ using ActorRollouts.FakeLlm;
 
 namespace ActorRollouts.Cli.Tests;
 
-/// <summary>The same 12-session × 4-turn fleet, once uninterrupted and once killed with SIGKILL part-way and resumed.</summary>
+/// <summary>The same 40-session × 4-turn fleet, once uninterrupted and once killed with SIGKILL part-way and resumed.</summary>
 public sealed class UninterruptedFleet : IAsyncLifetime
 {
     public const string Script = """
-        { "scenarios": [ { "delay_ms": 120, "turns": [
+        { "scenarios": [ { "delay_ms": 100, "turns": [
             { "content": "Reading first.", "tool_calls": [ { "name": "read_file", "arguments": { "path": "a.txt" } } ] },
             { "tool_calls": [ { "name": "list_files", "arguments": {} } ] },
             { "tool_calls": [ { "name": "search", "arguments": { "pattern": "alpha" } } ] },
             { "content": "All read." } ] } ] }
         """;
 
-    public const int Sessions = 12;
+    public const int Sessions = 40;
     public const int Turns = 4;
 
     public string Tasks { get; private set; } = "";
@@ -29,7 +29,7 @@ public sealed class UninterruptedFleet : IAsyncLifetime
         await File.WriteAllLinesAsync(Tasks, Enumerable.Range(0, Sessions).Select(i =>
             $$"""{"id":"t{{i}}","prompt":"task number {{i}}","workspace":"template","tools":["read_file","list_files","search"]}"""));
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script));
-        var run = await Cli.RunAsync(["run", Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "4", "--data-dir", Path.Combine(dir, "data"), "--fleet-id", "base"]);
+        var run = await Cli.RunAsync(["run", Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "8", "--data-dir", Path.Combine(dir, "data"), "--fleet-id", "base"]);
         if (run.ExitCode != 0) throw new InvalidOperationException(run.ToString());
         Transcripts = KillResumeTests.ReadTranscripts(Path.Combine(dir, "data", "fleets", "base", "trajectories.jsonl"));
     }
@@ -47,15 +47,17 @@ public class KillResumeTests(UninterruptedFleet baseline) : IClassFixture<Uninte
                 $"{m!["role"]}|{m["content"]}|{string.Join(",", m["tool_calls"]?.AsArray().Select(c => $"{c!["name"]}{c["arguments"]}") ?? [])}|{m["tool_result"]?["ok"]}").ToList());
 
     [Theory]
-    [InlineData(1)]    // early: the first model call is in flight
-    [InlineData(20)]   // mid-fleet
-    [InlineData(44)]   // near the end
+    [InlineData(1)]    // early: the first model calls are in flight
+    [InlineData(30)]   // first sessions mid-way
+    [InlineData(80)]   // mid-fleet
+    [InlineData(120)]  // most sessions done
+    [InlineData(155)]  // near the end (160 calls in all)
     public async Task Fleet_KilledWithSigkillAndResumed_CompletesLikeAnUninterruptedRunWithAtMostOneRepeatedCallPerTurn(int killAfterRequests)
     {
         var dir = Cli.NewTempDir();
         var data = Path.Combine(dir, "data");
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(UninterruptedFleet.Script));
-        using var first = Cli.Start(["run", baseline.Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "4", "--data-dir", data, "--fleet-id", "k"]);
+        using var first = Cli.Start(["run", baseline.Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "8", "--data-dir", data, "--fleet-id", "k"]);
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {
             while (server.Requests.Count < killAfterRequests && !first.HasExited)
@@ -90,7 +92,7 @@ public class CtrlCTests(UninterruptedFleet baseline) : IClassFixture<Uninterrupt
     {
         var data = Path.Combine(Cli.NewTempDir(), "data");
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(UninterruptedFleet.Script));
-        using var run = Cli.Start(["run", baseline.Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "4", "--data-dir", data, "--fleet-id", "c"]);
+        using var run = Cli.Start(["run", baseline.Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "8", "--data-dir", data, "--fleet-id", "c"]);
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {
             while (server.Requests.Count < 10 && !run.HasExited)
