@@ -1,13 +1,35 @@
 using ActorRollouts.Bench;
 
-// actor-rollouts benchmarks. Today: `recovery` (issue 5: recovery time by session length, with and without snapshots).
-// The fleet throughput modes (engine vs bare loop vs peer framework) come with issue 6.
+// The ActorRollouts benchmarks (see the README's "Performance" section).
+//   (no command) [--quick] [--modes a,b] [--results DIR]   the fleet benchmark: every mode on the issue-6 workloads
+//   recovery [--quick]                                       recovery time by session length, with and without snapshots
+//   serve SCRIPT / mode NAME WORKLOAD BASE_URL DIR           internal: FakeLlm and one mode, each in a process of its own
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
 var quick = args.Contains("--quick");
-var lengths = quick ? new[] { 200, 2_000 } : new[] { 200, 2_000, 20_000 };
-var rows = await RecoveryBench.RunAsync(lengths, repeat: quick ? 3 : 7);
-Console.WriteLine(RecoveryBench.Markdown(rows));
-var results = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "results");
-Directory.CreateDirectory(results);
-var file = Path.GetFullPath(Path.Combine(results, $"{DateTime.UtcNow:yyyy-MM-dd}-{Environment.MachineName}-recovery{(quick ? "-quick" : "")}.json"));
-await File.WriteAllTextAsync(file, RecoveryBench.Json(rows));
-Console.WriteLine($"results: {file}");
+var benchDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", ".."));
+
+switch (args.FirstOrDefault())
+{
+    case "serve":
+        return await ServeCommand.RunAsync(args[1]);
+    case "mode":
+        return await ModeProcess.ServeAsync(args[1], args[2], args[3], args[4]);
+    case "recovery":
+        return await RecoveryBench.RunCommandAsync(quick, Path.Combine(benchDir, "results"));
+    default:
+        var modes = Option("--modes")?.Split(',') ?? [.. FleetBench.ModeNames];
+        var unknown = modes.Except(FleetBench.ModeNames).ToList();
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"unknown mode(s): {string.Join(", ", unknown)}; modes: {string.Join(", ", FleetBench.ModeNames)}");
+            return 2;
+        }
+        return await FleetBench.RunAsync(quick, modes, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
+}
+
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();

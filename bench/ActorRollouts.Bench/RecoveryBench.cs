@@ -17,6 +17,17 @@ public static class RecoveryBench
 {
     public sealed record Row(int Events, double NoSnapshotMs, double SnapshotMs);
 
+    public static async Task<int> RunCommandAsync(bool quick, string resultsDir)
+    {
+        var rows = await RunAsync(quick ? [200, 2_000] : [200, 2_000, 20_000], repeat: quick ? 3 : 7);
+        Console.WriteLine(Markdown(rows));
+        Directory.CreateDirectory(resultsDir);
+        var file = Path.Combine(resultsDir, $"{DateTime.UtcNow:yyyy-MM-dd}-{Environment.MachineName}-recovery{(quick ? "-quick" : "")}.json");
+        await File.WriteAllTextAsync(file, Json(rows));
+        Console.WriteLine($"results: {file}");
+        return 0;
+    }
+
     public static async Task<ImmutableList<Row>> RunAsync(IReadOnlyList<int> lengths, int repeat)
     {
         var rows = ImmutableList.CreateBuilder<Row>();

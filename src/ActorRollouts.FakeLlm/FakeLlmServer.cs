@@ -13,32 +13,39 @@ public sealed class FakeLlmServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ChatCompletionsEndpoint _chat;
     private readonly ResponsesEndpoint _responses;
-    private readonly RequestLog _log = new();
+    private readonly RequestLog _log;
 
-    private FakeLlmServer(WebApplication app, FakeScript script)
+    private FakeLlmServer(WebApplication app, FakeScript script, bool keepRequests)
     {
         _app = app;
+        _log = new RequestLog(keepRequests);
         _chat = new ChatCompletionsEndpoint(script, _log);
         _responses = new ResponsesEndpoint(script, _log);
     }
 
     public Uri BaseUrl { get; private set; } = null!;
 
-    /// <summary>Every request received so far, in arrival order (a snapshot).</summary>
+    /// <summary>Every request received so far, in arrival order (a snapshot); empty when started without keeping them.</summary>
     public IReadOnlyList<RecordedRequest> Requests => _log.Snapshot();
+
+    /// <summary>How many requests arrived, kept or not.</summary>
+    public long RequestCount => _log.Count;
 
     public int InFlight => _log.InFlight;
 
     /// <summary>The most requests ever answered at the same time since the server started.</summary>
     public int MaxInFlight => _log.MaxInFlight;
 
-    public static async Task<FakeLlmServer> StartAsync(FakeScript script, int port = 0, CancellationToken cancellationToken = default)
+    /// <summary>Starts the server. <paramref name="keepRequests"/> off keeps only counts, not bodies: a benchmark of
+    /// tens of thousands of calls should not make the server hold every transcript it was sent.</summary>
+    public static async Task<FakeLlmServer> StartAsync(FakeScript script, int port = 0, CancellationToken cancellationToken = default,
+        bool keepRequests = true)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "fake-llm" });
         builder.Logging.ClearProviders(); // it runs inside a CLI whose stderr shows progress
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
-        var server = new FakeLlmServer(app, script);
+        var server = new FakeLlmServer(app, script, keepRequests);
         app.MapPost("/v1/chat/completions", server._chat.HandleAsync);
         app.MapPost("/v1/responses", server._responses.HandleAsync);
         app.MapFallback(server.NotFoundAsync);
@@ -80,23 +87,28 @@ public sealed record RecordedRequest(
 public sealed record FakeUsage(int PromptTokens, int CompletionTokens);
 
 /// <summary>The server's record of requests, and the in-flight counter tests use to check concurrency limits.
-/// A request is recorded on arrival (so a test can see a request that is still being answered) and completed later.</summary>
-internal sealed class RequestLog
+/// A request is recorded on arrival (so a test can see a request that is still being answered) and completed later.
+/// Without <paramref name="keep"/> only the counters are kept (entry -1 stands for "not recorded").</summary>
+internal sealed class RequestLog(bool keep = true)
 {
     private readonly List<RecordedRequest> _requests = [];
     private readonly Lock _gate = new();
     private int _inFlight, _maxInFlight;
+    private long _count;
 
     public int InFlight => Volatile.Read(ref _inFlight);
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+    public long Count => Interlocked.Read(ref _count);
 
     public int Begin(HttpContext context, string body)
     {
+        Interlocked.Increment(ref _count);
         var now = Interlocked.Increment(ref _inFlight);
         int seen;
         while (now > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen)
         {
         }
+        if (!keep) return -1;
         lock (_gate)
         {
             _requests.Add(new RecordedRequest(context.Request.Method, context.Request.Path, body,
@@ -107,12 +119,14 @@ internal sealed class RequestLog
 
     public void End(int entry, int statusCode, FakeUsage? usage, int? turn = null)
     {
+        if (entry < 0) return;
         lock (_gate) _requests[entry] = _requests[entry] with { StatusCode = statusCode, ReportedUsage = usage, Turn = turn ?? _requests[entry].Turn };
     }
 
     /// <summary>Notes the turn as soon as it is known, so a test can see it while the answer is still delayed.</summary>
     public void Turn(int entry, int turn)
     {
+        if (entry < 0) return;
         lock (_gate) _requests[entry] = _requests[entry] with { Turn = turn };
     }
 

@@ -1,0 +1,44 @@
+using System.Text.Json.Nodes;
+
+namespace ActorRollouts.Bench;
+
+/// <summary>What every mode works on: the prompt, the tools, a template workspace, and the FakeLlm script that plays
+/// the workload (the same script for every mode, served by one FakeLlm process).</summary>
+public static class BenchFiles
+{
+    public const string Prompt = "bench: keep notes.txt up to date, one file per step.";
+    public const string System = "You are a careful coding agent. Use the tools.";
+    public const string Model = "gpt-4o-mini";
+    public static readonly IReadOnlyList<string> Tools = ["read_file", "write_file"];
+
+    /// <summary>Turn i reads notes.txt (even i) or writes out-i.txt (odd i); the last turn only answers.</summary>
+    public static (string Name, string Arguments) ToolCallOf(int turn) => turn % 2 == 0
+        ? ("read_file", """{"path":"notes.txt"}""")
+        : ("write_file", $$"""{"path":"out-{{turn}}.txt","content":"step {{turn}}: written by the model\n"}""");
+
+    public static string Script(Workload workload)
+    {
+        var turns = new JsonArray();
+        for (var i = 0; i < workload.Turns; i++)
+        {
+            var (name, arguments) = ToolCallOf(i);
+            turns.Add(new JsonObject
+            {
+                ["content"] = $"Step {i + 1}.",
+                ["tool_calls"] = new JsonArray(new JsonObject { ["name"] = name, ["arguments_raw"] = arguments }),
+            });
+        }
+        turns.Add(new JsonObject { ["content"] = "All steps done." });
+        var scenario = new JsonObject { ["match"] = "bench:", ["delay_ms"] = workload.LatencyMs, ["turns"] = turns };
+        return new JsonObject { ["scenarios"] = new JsonArray(scenario) }.ToJsonString();
+    }
+
+    /// <summary>Creates the template workspace every session copies: one small text file.</summary>
+    public static string Template(string workDir)
+    {
+        var template = Path.Combine(workDir, "template");
+        Directory.CreateDirectory(template);
+        File.WriteAllText(Path.Combine(template, "notes.txt"), string.Concat(Enumerable.Range(1, 40).Select(i => $"note {i}: the actors keep the journal\n")));
+        return template;
+    }
+}

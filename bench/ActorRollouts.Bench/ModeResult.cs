@@ -1,0 +1,30 @@
+namespace ActorRollouts.Bench;
+
+/// <summary>What one mode measured on one workload. Step times are gaps between a session's model calls (see
+/// <see cref="StepClock"/>); journal figures and recovery only for the engine modes.</summary>
+public sealed record ModeResult(
+    string Mode,
+    string Workload,
+    int Sessions,
+    int SessionsCompleted,
+    long ModelCalls,
+    double WallSeconds,
+    double StepsPerSecond,
+    double StepP50Ms,
+    double StepP99Ms,
+    double PeakRssMb,
+    long? JournalEvents = null,
+    double? JournalEventsPerSecond = null,
+    double? RecoverySeconds = null);
+
+/// <summary>Figures the process reads off itself.</summary>
+public static class ProcessFigures
+{
+    /// <summary>Peak resident set size (VmHWM) of this process in MB. Each mode runs in its own process, so this is the
+    /// mode's own peak, FakeLlm not included.</summary>
+    public static double PeakRssMb()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+    }
+}

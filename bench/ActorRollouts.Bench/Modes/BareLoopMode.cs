@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using ActorRollouts.Core.Model;
+using ActorRollouts.Environments;
+using ActorRollouts.Providers.OpenAI;
+
+namespace ActorRollouts.Bench.Modes;
+
+/// <summary>The floor a user could hand-write: the same OpenAI SDK calls (our streaming Chat Completions client) and
+/// the same tool code (<see cref="ToolExecutor"/> on a copied workspace) in a plain async loop, no actors, nothing
+/// persisted.</summary>
+public sealed class BareLoopMode : IMode
+{
+    public string Name => "bare-loop";
+
+    public async Task<ModeResult> RunAsync(Workload workload, Uri baseUrl, string workDir, CancellationToken cancel)
+    {
+        var template = BenchFiles.Template(workDir);
+        var clock = new StepClock();
+        var client = new TimedModelClient(new OpenAiModelClient(new ProviderSettings(TimeSpan.FromSeconds(120))), clock);
+        var endpoint = new Endpoint(baseUrl.ToString().TrimEnd('/'), BenchFiles.Model);
+        var tools = ToolCatalog.Specs(BenchFiles.Tools);
+        var completed = 0;
+        using var progress = Progress.Every(TimeSpan.FromSeconds(5), () => $"{Name}: {clock.Calls:N0}/{workload.Steps:N0} model calls");
+
+        var wall = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, workload.Sessions),
+            new ParallelOptions { MaxDegreeOfParallelism = workload.Concurrency, CancellationToken = cancel },
+            async (i, ct) =>
+            {
+                var sessionId = $"bare:t{i:d5}:0";
+                var workspace = Workspace.Create(Path.Combine(workDir, "workspaces", $"t{i:d5}-0"), template);
+                var executor = new ToolExecutor(workspace, BenchFiles.Tools, EnvironmentOptions.Default with { Sandbox = SandboxMode.None });
+                var messages = ImmutableList.Create(Message.System(BenchFiles.System), Message.User(BenchFiles.Prompt));
+                for (var turn = 1; turn <= workload.ModelCallsPerSession; turn++)
+                {
+                    var response = await client.CompleteAsync(new ModelRequest(endpoint, messages, tools, turn, sessionId), null, ct);
+                    messages = messages.Add(response.Assistant);
+                    if (response.Assistant.ToolCalls is not { IsEmpty: false } calls) break;
+                    foreach (var call in calls)
+                        messages = messages.Add(Message.ToolMessage((await executor.ExecuteAsync(call, ct)).Outcome));
+                }
+                Interlocked.Increment(ref completed);
+            });
+        wall.Stop();
+        var (p50, p99) = clock.Percentiles();
+        return new ModeResult(Name, workload.Name, workload.Sessions, completed, clock.Calls, wall.Elapsed.TotalSeconds,
+            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb());
+    }
+}

@@ -1,0 +1,89 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using ActorRollouts.Actors.Configuration;
+using ActorRollouts.Actors.Fleets;
+using ActorRollouts.Actors.Sessions;
+using ActorRollouts.Cli.Hosting;
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Tasks;
+using ActorRollouts.Providers.OpenAI;
+using Akka.Actor;
+using Microsoft.Data.Sqlite;
+
+namespace ActorRollouts.Bench.Modes;
+
+/// <summary>The full engine as <c>run</c> starts it: the CLI's host (HOCON, Serilog, SQLite in WAL mode), the
+/// fleet supervisor, a session actor per rollout with its provider and environment children, every event journaled.
+/// <see cref="Journal.Memory"/> swaps the journal and snapshot store for Akka's in-memory ones, which shows the
+/// journal's share. After a SQLite run, a new ActorSystem recovers every session of the run from the journal.</summary>
+public sealed class EngineMode(EngineMode.Journal journal) : IMode
+{
+    public enum Journal { Sqlite, Memory }
+
+    public string Name => journal == Journal.Sqlite ? "engine-sqlite" : "engine-memory";
+
+    public async Task<ModeResult> RunAsync(Workload workload, Uri baseUrl, string workDir, CancellationToken cancel)
+    {
+        var dataDir = Path.Combine(workDir, "data");
+        var memoryConfig = journal == Journal.Memory ? WriteMemoryJournalConfig(workDir) : null;
+        var fleetId = $"bench-{workload.Name}";
+        var template = BenchFiles.Template(workDir);
+        var sessions = Specs(workload, fleetId, baseUrl, template);
+        var clock = new StepClock();
+
+        var system = RolloutHost.Start(dataDir, memoryConfig, "bench");
+        var settings = RolloutSettings.From(system.Settings.Config);
+        var paths = new FleetPaths(dataDir, fleetId);
+        var services = new FleetServices(
+            new SessionServices(new TimedModelClient(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), clock),
+                settings, paths.WorkspacesDir, TimeProvider.System),
+            paths.DefaultTrajectories);
+        using var progress = Progress.Every(TimeSpan.FromSeconds(5), () => $"{Name}: {clock.Calls:N0}/{workload.Steps:N0} model calls");
+
+        var wall = Stopwatch.StartNew();
+        var supervisor = system.ActorOf(RolloutSupervisor.Props(fleetId, services), $"fleet-{fleetId}");
+        var outcome = await supervisor.Ask<object>(new FleetCommands.RunFleet(sessions, workload.Concurrency), Timeout.InfiniteTimeSpan, cancel);
+        wall.Stop();
+        var finished = outcome as FleetNotifications.FleetFinished
+            ?? throw new InvalidOperationException($"{Name}: the fleet did not run: {outcome}");
+        var (p50, p99) = clock.Percentiles();
+        long? events = journal == Journal.Memory ? CountingMemoryJournal.Written : null;
+        await RolloutHost.StopAsync(system);
+
+        if (journal == Journal.Sqlite) events = CountJournalRows(dataDir);
+        var recovery = journal == Journal.Sqlite ? await SessionRecovery.SecondsAsync(dataDir, sessions, paths.WorkspacesDir, cancel) : (double?)null;
+        return new ModeResult(Name, workload.Name, workload.Sessions, finished.Completed, clock.Calls, wall.Elapsed.TotalSeconds,
+            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb(),
+            events, events / wall.Elapsed.TotalSeconds, recovery);
+    }
+
+    public static ImmutableList<SessionSpec> Specs(Workload workload, string fleetId, Uri baseUrl, string template) =>
+        Enumerable.Range(0, workload.Sessions).Select(i => new SessionSpec(
+            SessionSpec.MakeSessionId(fleetId, $"t{i:d5}", 0), fleetId, $"t{i:d5}", 0, BenchFiles.Prompt, BenchFiles.System,
+            new Endpoint(baseUrl.ToString().TrimEnd('/'), BenchFiles.Model), workload.ModelCallsPerSession, template,
+            [.. BenchFiles.Tools])).ToImmutableList();
+
+    private static string WriteMemoryJournalConfig(string workDir)
+    {
+        var path = Path.Combine(workDir, "memory-journal.conf");
+        File.WriteAllText(path, $$"""
+            akka.persistence.journal.plugin = "akka.persistence.journal.counting-inmem"
+            akka.persistence.journal.counting-inmem {
+              class = "{{typeof(CountingMemoryJournal).FullName}}, {{typeof(CountingMemoryJournal).Assembly.GetName().Name}}"
+              plugin-dispatcher = "akka.actor.default-dispatcher"
+            }
+            akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+            """);
+        return path;
+    }
+
+    /// <summary>Every event of the run: the sessions' and the supervisor's.</summary>
+    private static long CountJournalRows(string dataDir)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "journal.db")}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM journal";
+        return (long)command.ExecuteScalar()!;
+    }
+}
