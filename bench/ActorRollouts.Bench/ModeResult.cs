@@ -13,6 +13,7 @@ public sealed record ModeResult(
     double StepP50Ms,
     double StepP99Ms,
     double PeakRssMb,
+    double CpuMsPerStep,
     long? JournalEvents = null,
     double? JournalEventsPerSecond = null,
     double? RecoverySeconds = null);
@@ -20,6 +21,11 @@ public sealed record ModeResult(
 /// <summary>Figures the process reads off itself.</summary>
 public static class ProcessFigures
 {
+    /// <summary>This process's CPU time (user and system) per model call, in ms: what one step costs the machine,
+    /// whatever else runs on it.</summary>
+    public static double CpuMsPerStep(long steps) =>
+        steps == 0 ? 0 : System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds / steps;
+
     /// <summary>Peak resident set size (VmHWM) of this process in MB. Each mode runs in its own process, so this is the
     /// mode's own peak, FakeLlm not included.</summary>
     public static double PeakRssMb()

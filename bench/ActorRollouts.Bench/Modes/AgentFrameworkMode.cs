@@ -48,7 +48,7 @@ public sealed class AgentFrameworkMode : IMode
         wall.Stop();
         var (p50, p99) = clock.Percentiles();
         return new ModeResult(Name, workload.Name, workload.Sessions, completed, clock.Calls, wall.Elapsed.TotalSeconds,
-            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb());
+            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb(), ProcessFigures.CpuMsPerStep(clock.Calls));
     }
 
     /// <summary>read_file and write_file as agent tools, run by the session's <see cref="ToolExecutor"/>.</summary>

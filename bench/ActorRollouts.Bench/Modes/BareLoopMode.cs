@@ -45,6 +45,6 @@ public sealed class BareLoopMode : IMode
         wall.Stop();
         var (p50, p99) = clock.Percentiles();
         return new ModeResult(Name, workload.Name, workload.Sessions, completed, clock.Calls, wall.Elapsed.TotalSeconds,
-            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb());
+            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb(), ProcessFigures.CpuMsPerStep(clock.Calls));
     }
 }

@@ -47,13 +47,14 @@ public sealed class EngineMode(EngineMode.Journal journal) : IMode
         var finished = outcome as FleetNotifications.FleetFinished
             ?? throw new InvalidOperationException($"{Name}: the fleet did not run: {outcome}");
         var (p50, p99) = clock.Percentiles();
+        var (cpu, rss) = (ProcessFigures.CpuMsPerStep(clock.Calls), ProcessFigures.PeakRssMb()); // the run's, before recovery
         long? events = journal == Journal.Memory ? CountingMemoryJournal.Written : null;
         await RolloutHost.StopAsync(system);
 
         if (journal == Journal.Sqlite) events = CountJournalRows(dataDir);
         var recovery = journal == Journal.Sqlite ? await SessionRecovery.SecondsAsync(dataDir, sessions, paths.WorkspacesDir, cancel) : (double?)null;
         return new ModeResult(Name, workload.Name, workload.Sessions, finished.Completed, clock.Calls, wall.Elapsed.TotalSeconds,
-            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb(),
+            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, rss, cpu,
             events, events / wall.Elapsed.TotalSeconds, recovery);
     }
 

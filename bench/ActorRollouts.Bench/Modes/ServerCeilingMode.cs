@@ -40,7 +40,7 @@ public sealed class ServerCeilingMode : IMode
         wall.Stop();
         var (p50, p99) = clock.Percentiles();
         return new ModeResult(Name, workload.Name, workload.Sessions, completed, clock.Calls, wall.Elapsed.TotalSeconds,
-            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb());
+            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb(), ProcessFigures.CpuMsPerStep(clock.Calls));
     }
 
     /// <summary>The request of turn <paramref name="turn"/>: the transcript with the earlier turns' calls and results.</summary>

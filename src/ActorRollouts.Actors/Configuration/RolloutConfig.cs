@@ -1,5 +1,9 @@
+using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
+using Akka.Persistence.Sql.Config;
+using LinqToDB;
 using Microsoft.Data.Sqlite;
 
 namespace ActorRollouts.Actors.Configuration;
@@ -26,6 +30,21 @@ public static class RolloutConfig
         if (userConfigFile is not null)
             config = LoadUserFile(userConfigFile).WithFallback(config);
         return config.WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>The ActorSystem setup for <paramref name="config"/>: the configuration, and the SQLite journal's
+    /// connections opened with <see cref="SqlitePragmas"/> (journal, snapshot store and query side alike).</summary>
+    public static ActorSystemSetup Setup(Config config)
+    {
+        var setup = BootstrapSetup.Create().WithConfig(config);
+        var connection = config.GetString("akka.persistence.journal.sql.connection-string", "");
+        if (config.GetString("akka.persistence.journal.sql.provider-name", "") != "SQLite.MS" || connection.Length == 0)
+            return ActorSystemSetup.Create(setup); // another database: its plugin is configured by HOCON alone
+        var options = new DataOptions().UseConnectionString(ProviderName.SQLiteMS, connection).UseInterceptor(SqlitePragmas.From(config));
+        var data = new MultiDataOptionsSetup();
+        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql", "akka.persistence.query.journal.sql" })
+            data.AddDataOptions(plugin, options);
+        return setup.And(data);
     }
 
     private static Config Load(string fileName)

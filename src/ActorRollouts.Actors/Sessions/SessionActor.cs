@@ -85,7 +85,7 @@ public sealed class SessionActor : ReceivePersistentActor
         if (_state.Status != SessionStatus.Running) return;
         _log.Info("Session {0} resumes from its journal at sequence {1}", _sessionId, LastSequenceNr);
         StartChildren();
-        PersistThen(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now), Advance);
+        Step(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now));
     }
 
     private void OnStart(StartSession start)
@@ -93,11 +93,7 @@ public sealed class SessionActor : ReceivePersistentActor
         switch (_state.Status)
         {
             case SessionStatus.NotStarted:
-                PersistThen(new Start(start.Spec, _services.WorkspaceFor(start.Spec), Now), () =>
-                {
-                    StartChildren();
-                    Advance();
-                });
+                Step(new Start(start.Spec, _services.WorkspaceFor(start.Spec), Now), first: StartChildren);
                 break;
             case SessionStatus.Running:
                 break; // already resumed on recovery
@@ -108,48 +104,68 @@ public sealed class SessionActor : ReceivePersistentActor
     }
 
     private void OnModelAnswered(ModelAnswered answered) =>
-        PersistThen(new ModelResponded(answered.Turn, answered.Response, Now,
-            _services.Settings.Prices.Cost(_state.Spec!.Endpoint.Model, answered.Response.Usage)), () =>
-        {
-            Context.System.EventStream.Publish(new SessionProgressed(_sessionId, _state.Turns, answered.Response.Usage));
-            Advance();
-        });
+        Step(new ModelResponded(answered.Turn, answered.Response, Now,
+                _services.Settings.Prices.Cost(_state.Spec!.Endpoint.Model, answered.Response.Usage)),
+            first: () => Context.System.EventStream.Publish(new SessionProgressed(_sessionId, _state.Turns, answered.Response.Usage)));
 
-    private void Handle(ISessionInput input) => PersistThen(input, Advance);
+    private void Handle(ISessionInput input) => Step(input);
 
-    /// <summary>Does what the state says comes next. Every step is journaled before a child is told.</summary>
-    private void Advance()
-    {
-        if (_state.IsFinished)
-        {
-            if (_state.IsSettled || !CanGrade()) ReportEnded();
-            else RequestGrading();
-            return;
-        }
-        switch (SessionDecider.NextEffect(_state))
-        {
-            case SessionEffect.CallModel call:
-                PersistThen(new ModelAttemptStarting(call.Turn, 1, Now), () =>
-                    _provider.Tell(new CallModel(new ModelRequest(_services.EndpointFor(_state.Spec!.Endpoint), _state.Messages, _toolSpecs, call.Turn, _sessionId))));
-                break;
-            case SessionEffect.RunTool run:
-                PersistThen(new ToolStarting(run.Call, Now), () => _environment.Tell(new RunTool(run.Call)));
-                break;
-            case SessionEffect.Confirm confirm:
-                PersistThen(new ConfirmationNeeded(confirm.Call, Now), () => RequestConfirmation(confirm.Call));
-                break;
-            case SessionEffect.Complete complete:
-                PersistThen(new Finish(complete.StopReason, Now), Advance);
-                break;
-        }
-    }
-
-    /// <summary>Persists what the decider makes of <paramref name="input"/>, applies each event, then runs
-    /// <paramref name="then"/> once all are stored. An input that changes nothing persists nothing and does nothing.</summary>
-    private void PersistThen(ISessionInput input, Action then)
+    /// <summary>Journals what the decider makes of <paramref name="input"/> together with the event that starts the
+    /// next step (a model request, a tool call, a confirmation, the end) in one atomic write, then acts on it. One
+    /// write per step instead of two halves the journal round trips; the resume rules are unchanged, since a step's
+    /// start is journaled before its work begins either way. An input that changes nothing persists and does nothing.</summary>
+    private void Step(ISessionInput input, Action? first = null)
     {
         var events = SessionDecider.Decide(_state, input);
         if (events.IsEmpty) return;
+        var (next, act) = Next(events.Aggregate(_state, (s, e) => s.Apply(e)));
+        PersistThen(events.AddRange(next), () =>
+        {
+            first?.Invoke();
+            act();
+        });
+    }
+
+    /// <summary>Does what the state says comes next, journaling its start first.</summary>
+    private void Advance()
+    {
+        var (events, act) = Next(_state);
+        if (events.IsEmpty) act();
+        else PersistThen(events, act);
+    }
+
+    /// <summary>What comes after <paramref name="state"/>: the events that start it (to be journaled) and the act that
+    /// follows once they are. The act reads the state at the time it runs, when those events are applied.</summary>
+    private (ImmutableList<ISessionEvent> Events, Action Act) Next(SessionState state)
+    {
+        if (state.IsFinished)
+            return ([], () =>
+            {
+                if (_state.IsSettled || !CanGrade()) ReportEnded();
+                else RequestGrading();
+            });
+        switch (SessionDecider.NextEffect(state))
+        {
+            case SessionEffect.CallModel call:
+                return (SessionDecider.Decide(state, new ModelAttemptStarting(call.Turn, 1, Now)), () =>
+                    _provider.Tell(new CallModel(new ModelRequest(_services.EndpointFor(_state.Spec!.Endpoint), _state.Messages, _toolSpecs, call.Turn, _sessionId))));
+            case SessionEffect.RunTool run:
+                return (SessionDecider.Decide(state, new ToolStarting(run.Call, Now)), () => _environment.Tell(new RunTool(run.Call)));
+            case SessionEffect.Confirm confirm:
+                return (SessionDecider.Decide(state, new ConfirmationNeeded(confirm.Call, Now)), () => RequestConfirmation(confirm.Call));
+            case SessionEffect.Complete complete:
+                var finish = SessionDecider.Decide(state, new Finish(complete.StopReason, Now));
+                var (after, act) = Next(finish.Aggregate(state, (s, e) => s.Apply(e)));
+                return (finish.AddRange(after), act);
+            default:
+                return ([], () => { }); // waiting for a child, a confirmation or an answer: nothing to start
+        }
+    }
+
+    /// <summary>Persists <paramref name="events"/> in one atomic write, applies each, then runs <paramref name="then"/>
+    /// once all are stored.</summary>
+    private void PersistThen(ImmutableList<ISessionEvent> events, Action then)
+    {
         var remaining = events.Count;
         PersistAll(events, e =>
         {

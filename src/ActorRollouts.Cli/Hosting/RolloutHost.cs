@@ -1,5 +1,6 @@
 using ActorRollouts.Actors.Configuration;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using Serilog;
 using Serilog.Events;
@@ -22,21 +23,21 @@ public static class RolloutHost
                 outputTemplate: "[{Level:u3}] {Message:lj}{NewLine}")
             .CreateLogger();
 
-        Config config;
-        try
-        {
-            config = RolloutConfig.ForSqlite(dataDir, userConfig);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or ConfigurationException)
-        {
-            throw new UsageException(ex.Message);
-        }
         var logging = ConfigurationFactory.ParseString("""
             akka.loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
             akka.loglevel = INFO
             akka.stdout-loglevel = WARNING
             """);
-        return ActorSystem.Create(name, logging.WithFallback(config));
+        ActorSystemSetup setup;
+        try
+        {
+            setup = RolloutConfig.Setup(logging.WithFallback(RolloutConfig.ForSqlite(dataDir, userConfig)));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or ConfigurationException)
+        {
+            throw new UsageException(ex.Message);
+        }
+        return ActorSystem.Create(name, setup);
     }
 
     public static async Task StopAsync(ActorSystem system)
