@@ -83,16 +83,6 @@ public class ResponsesContractTests
     }
 
     [Fact]
-    public async Task Stream_StoreFalseCodexReasoning_ParsesCallAndText()
-    {
-        var (r, _) = await Play("vercel-ai/responses/openai-reasoning-encrypted-content.1.chunks.txt");
-
-        Assert.Equal("The final result is **570**.", r.Assistant.Content);
-        Assert.Equal(new ToolCall("call_AB6AaRZ1FYZB2RwS6A5vbdqn", "calculator", """{"a":12,"b":7,"op":"add"}"""), Assert.Single(r.Assistant.ToolCalls!));
-        Assert.Equal(new Usage(299, 12), r.Usage);
-    }
-
-    [Fact]
     public async Task InStreamError_NestedShapeThenResponseFailed_IsNotRetryableQuotaError()
     {
         var error = await Fail(Fixtures.ResponsesSse("vercel-ai/responses/openai-error.1.chunks.txt"));
