@@ -30,6 +30,16 @@ internal static class RecordedStreams
         return bodies.Select(blocks => string.Concat(blocks)).ToList();
     }
 
+    /// <summary>A recorded non-streamed response object sent the way a stream ends: as the <c>response</c> of its terminal
+    /// event (<c>response.completed</c> or <c>response.incomplete</c>, after its <c>status</c>), with no per-item events
+    /// before it. The object is the same schema either way; it is only re-serialised onto one line, as SSE needs.</summary>
+    public static string AsTerminalEvent(JsonElement response)
+    {
+        var type = $"response.{response.GetProperty("status").GetString()}";
+        var data = System.Text.Json.Nodes.JsonNode.Parse(response.GetRawText())!.ToJsonString();
+        return $"event: {type}\ndata: {{\"type\":\"{type}\",\"sequence_number\":0,\"response\":{data}}}\n\n";
+    }
+
     private static IEnumerable<string> Lines(string relative) =>
         Fixtures.Text(relative).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

@@ -122,23 +122,3 @@ public class ResponsesContractTests
         Assert.Equal((ModelErrorKinds.StreamCut, true), (error.Kind, error.Retryable));
     }
 }
-
-public class ResponsesIncompleteTests
-{
-    /// <summary>The recorded non-streamed <c>status: incomplete</c> response (max_output_tokens 20), framed as the
-    /// <c>response.incomplete</c> terminal event a stream ends with.</summary>
-    [Fact]
-    public async Task Incomplete_MaxOutputTokens_FinishesWithLengthAndKeepsTheText()
-    {
-        var recorded = System.Text.Json.Nodes.JsonNode.Parse(Fixtures.Json("openai-dotnet/ResponsesTests/MaxTokens.json").GetProperty("Entries")[0].GetProperty("ResponseBody").GetRawText())!.ToJsonString();
-        var body = $"event: response.incomplete\ndata: {{\"type\":\"response.incomplete\",\"sequence_number\":0,\"response\":{recorded}}}\n\n";
-        await using var server = await ReplayServer.StartAsync(new Replay(body));
-        var request = Fixtures.Request(server.BaseUrl) with { Endpoint = new Endpoint(server.BaseUrl.ToString(), "gpt-4o-mini", "responses", "AR_NO_KEY") };
-
-        var r = await Fixtures.Responses().CompleteAsync(request, null, CancellationToken.None);
-
-        Assert.Equal("length", r.FinishReason);
-        Assert.StartsWith("Mango sun-kissed sweet,", r.Assistant.Content);
-        Assert.Equal(new Usage(14, 20), r.Usage);
-    }
-}
