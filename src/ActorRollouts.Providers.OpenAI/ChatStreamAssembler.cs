@@ -26,7 +26,12 @@ internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta)
             _text.Append(part.Text);
             onDelta?.Invoke(new ModelDelta(ModelDelta.TextKind, part.Text));
         }
-        if (!string.IsNullOrEmpty(update.RefusalUpdate)) _refusal.Append(update.RefusalUpdate);
+        if (!string.IsNullOrEmpty(update.RefusalUpdate))
+        {
+            // A refusal becomes the message's content (see Complete): watchers see it arrive like text.
+            _refusal.Append(update.RefusalUpdate);
+            onDelta?.Invoke(new ModelDelta(ModelDelta.TextKind, update.RefusalUpdate));
+        }
         foreach (var call in update.ToolCallUpdates)
         {
             var entry = _calls.TryGetValue(call.Index, out var existing) ? existing : (null, null, new StringBuilder());

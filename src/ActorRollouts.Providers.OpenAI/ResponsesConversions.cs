@@ -79,8 +79,11 @@ internal static class ResponsesConversions
     /// readable reasoning summaries, and every output item verbatim for the next turn.</summary>
     public static Message FromOutputItems(IReadOnlyList<ResponseItem> items)
     {
-        var text = string.Concat(items.OfType<MessageResponseItem>().SelectMany(m => m.Content)
-            .Select(part => part.Text ?? part.Refusal ?? ""));
+        // A response can hold several message items (gpt-5.x: a "commentary" preamble, then the "final_answer"): each
+        // is its own paragraph, never run together.
+        var text = string.Join("\n\n", items.OfType<MessageResponseItem>()
+            .Select(m => string.Concat(m.Content.Select(part => part.Text ?? part.Refusal ?? "")))
+            .Where(t => t.Length > 0));
         var calls = items.OfType<FunctionCallResponseItem>()
             .Select(c => new ToolCall(c.CallId, c.FunctionName, c.FunctionArguments?.ToString() ?? "")).ToImmutableList();
         var summaries = items.OfType<ReasoningResponseItem>().Select(r => r.GetSummaryText()).Where(s => !string.IsNullOrEmpty(s)).ToList();

@@ -64,12 +64,15 @@ public class ChatContractTests
     }
 
     [Fact]
-    public async Task Stream_Refusal_BecomesTheContent()
+    public async Task Chat_RecordedRefusalStream_ParsesRefusalTextAndReportsItsFragmentsAsTheyArrive()
     {
-        var (r, _) = await Play("openai-python/chat_stream__test_parse_pydantic_model_refusal__173417d55340.sse");
+        var (r, deltas) = await Play("openai-python/chat_stream__test_parse_pydantic_model_refusal__173417d55340.sse");
 
         Assert.Equal("I'm sorry, I can't assist with that request.", r.Assistant.Content);
         Assert.Equal("stop", r.FinishReason);
+        // The recording streams it as delta.refusal fragments: "I'm", " sorry", ",", … "." (plus an empty first one).
+        Assert.Equal(["I'm", " sorry", ",", " I", " can't", " assist", " with", " that", " request", "."], deltas.Select(d => d.Text));
+        Assert.All(deltas, d => Assert.Equal(ModelDelta.TextKind, d.Kind));
     }
 
     [Fact]
