@@ -86,9 +86,9 @@ public class SnapshotTests : TestKit
         return clock.Elapsed;
     }
 
-    private SelectedSnapshot? LatestSnapshot(string sessionId) =>
-        Persistence.Instance.Apply(Sys).SnapshotStoreFor(null)
-            .Ask<LoadSnapshotResult>(new LoadSnapshot(sessionId, SnapshotSelectionCriteria.Latest, long.MaxValue), Patience).Result.Snapshot;
+    private async Task<SelectedSnapshot?> LatestSnapshot(string sessionId) =>
+        (await Persistence.Instance.Apply(Sys).SnapshotStoreFor(null)
+            .Ask<LoadSnapshotResult>(new LoadSnapshot(sessionId, SnapshotSelectionCriteria.Latest, long.MaxValue), Patience)).Snapshot;
 
     [Fact]
     public async Task LongSession_WithSnapshots_RecoversAboutAsFastAsAShortOneAndKeepsEveryEvent()
@@ -102,7 +102,7 @@ public class SnapshotTests : TestKit
         var shortFromSnapshot = Recover(shortId);
         var longFromSnapshot = Recover(longId);
 
-        Assert.True(LatestSnapshot(longId)!.Metadata.SequenceNr >= 1990);
+        Assert.True((await LatestSnapshot(longId))!.Metadata.SequenceNr >= 1990);
         Assert.True(longFromSnapshot < shortFromSnapshot * 3 + TimeSpan.FromMilliseconds(300),
             $"2,000 events from a snapshot took {longFromSnapshot.TotalMilliseconds:0} ms, 200 took {shortFromSnapshot.TotalMilliseconds:0} ms (full replay: {fullReplay.TotalMilliseconds:0} ms)");
         var journal = await new JournalReader(Sys).SessionEventsAsync(longId);
