@@ -33,6 +33,17 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
     public int InFlight => _log.InFlight;
 
+    /// <summary>Completes when the <paramref name="n"/>th request (counting from 1, kept or not) has arrived: on its
+    /// arrival, before it is answered, so a test can act while that request is still in flight. Already complete when
+    /// that many requests came earlier. Tests await this instead of polling <see cref="Requests"/>.</summary>
+    public Task WhenRequestsReach(long n, CancellationToken cancellationToken = default) => _log.WhenCountReaches(n, cancellationToken);
+
+    /// <summary>Completes with the first request, already received or yet to come, that <paramref name="match"/>es: it is
+    /// tried on arrival, again once the request's scripted <see cref="RecordedRequest.Turn"/> is known (before any delay)
+    /// and again when it is answered. It runs under the log's lock: keep it cheap. Needs the server to keep requests.</summary>
+    public Task<RecordedRequest> WhenRequest(Func<RecordedRequest, bool> match, CancellationToken cancellationToken = default) =>
+        _log.WhenMatch(match, cancellationToken);
+
     /// <summary>The most requests ever answered at the same time since the server started.</summary>
     public int MaxInFlight => _log.MaxInFlight;
 
@@ -88,11 +99,15 @@ public sealed record FakeUsage(int PromptTokens, int CompletionTokens);
 
 /// <summary>The server's record of requests, and the in-flight counter tests use to check concurrency limits.
 /// A request is recorded on arrival (so a test can see a request that is still being answered) and completed later.
-/// Without <paramref name="keep"/> only the counters are kept (entry -1 stands for "not recorded").</summary>
+/// Without <paramref name="keep"/> only the counters are kept (entry -1 stands for "not recorded").
+/// Waiters (<see cref="WhenCountReaches"/>, <see cref="WhenMatch"/>) are completed by the log itself as requests arrive
+/// or change, under the same lock that registers them, so none can miss the request it waits for.</summary>
 internal sealed class RequestLog(bool keep = true)
 {
     private readonly List<RecordedRequest> _requests = [];
     private readonly Lock _gate = new();
+    private readonly List<(long Target, TaskCompletionSource Done)> _countWaiters = [];
+    private readonly List<(Func<RecordedRequest, bool> Match, TaskCompletionSource<RecordedRequest> Done)> _matchWaiters = [];
     private int _inFlight, _maxInFlight;
     private long _count;
 
@@ -102,32 +117,112 @@ internal sealed class RequestLog(bool keep = true)
 
     public int Begin(HttpContext context, string body)
     {
-        Interlocked.Increment(ref _count);
         var now = Interlocked.Increment(ref _inFlight);
         int seen;
         while (now > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen)
         {
         }
-        if (!keep) return -1;
         lock (_gate)
         {
-            _requests.Add(new RecordedRequest(context.Request.Method, context.Request.Path, body,
-                context.Request.Headers.Authorization.FirstOrDefault(), DateTimeOffset.UtcNow, 0, null));
-            return _requests.Count - 1;
+            var count = Interlocked.Increment(ref _count);
+            var entry = -1;
+            if (keep)
+            {
+                _requests.Add(new RecordedRequest(context.Request.Method, context.Request.Path, body,
+                    context.Request.Headers.Authorization.FirstOrDefault(), DateTimeOffset.UtcNow, 0, null));
+                entry = _requests.Count - 1;
+                Matched(_requests[entry]);
+            }
+            for (var i = _countWaiters.Count - 1; i >= 0; i--)
+            {
+                if (_countWaiters[i].Target > count) continue;
+                _countWaiters[i].Done.TrySetResult();
+                _countWaiters.RemoveAt(i);
+            }
+            return entry;
         }
     }
 
     public void End(int entry, int statusCode, FakeUsage? usage, int? turn = null)
     {
         if (entry < 0) return;
-        lock (_gate) _requests[entry] = _requests[entry] with { StatusCode = statusCode, ReportedUsage = usage, Turn = turn ?? _requests[entry].Turn };
+        lock (_gate) Matched(_requests[entry] = _requests[entry] with { StatusCode = statusCode, ReportedUsage = usage, Turn = turn ?? _requests[entry].Turn });
     }
 
     /// <summary>Notes the turn as soon as it is known, so a test can see it while the answer is still delayed.</summary>
     public void Turn(int entry, int turn)
     {
         if (entry < 0) return;
-        lock (_gate) _requests[entry] = _requests[entry] with { Turn = turn };
+        lock (_gate) Matched(_requests[entry] = _requests[entry] with { Turn = turn });
+    }
+
+    public Task WhenCountReaches(long n, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (Interlocked.Read(ref _count) >= n) return Task.CompletedTask;
+            _countWaiters.Add((n, done));
+        }
+        return Cancellable(done.Task, cancellationToken, () => _countWaiters.RemoveAll(w => w.Done == done));
+    }
+
+    public Task<RecordedRequest> WhenMatch(Func<RecordedRequest, bool> match, CancellationToken cancellationToken)
+    {
+        if (!keep) throw new InvalidOperationException("WhenRequest needs a server that keeps requests (keepRequests: true).");
+        var done = new TaskCompletionSource<RecordedRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_requests.FirstOrDefault(match) is { } earlier) return Task.FromResult(earlier);
+            _matchWaiters.Add((match, done));
+        }
+        return Cancellable(done.Task, cancellationToken, () => _matchWaiters.RemoveAll(w => w.Done == done));
+    }
+
+    /// <summary>Called under the lock with a new or changed request: completes (and drops) the waiters it satisfies.</summary>
+    private void Matched(RecordedRequest request)
+    {
+        for (var i = _matchWaiters.Count - 1; i >= 0; i--)
+        {
+            var (match, done) = _matchWaiters[i];
+            try
+            {
+                if (!match(request)) continue;
+                done.TrySetResult(request);
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex); // a broken predicate fails its waiter, never the request being served
+            }
+            _matchWaiters.RemoveAt(i);
+        }
+    }
+
+    /// <summary>The waiter's task, cancelled (and the waiter dropped) when <paramref name="cancellationToken"/> fires first.</summary>
+    private async Task<T> Cancellable<T>(Task<T> task, CancellationToken cancellationToken, Action drop)
+    {
+        try
+        {
+            return await task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (!task.IsCompleted)
+        {
+            lock (_gate) drop();
+            throw;
+        }
+    }
+
+    private async Task Cancellable(Task task, CancellationToken cancellationToken, Action drop)
+    {
+        try
+        {
+            await task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (!task.IsCompleted)
+        {
+            lock (_gate) drop();
+            throw;
+        }
     }
 
     public void Finish() => Interlocked.Decrement(ref _inFlight);

@@ -1,13 +1,23 @@
 using System.Text.Json.Nodes;
 using ActorRollouts.FakeLlm;
+using Xunit.Abstractions;
 
 namespace ActorRollouts.Cli.Tests;
 
-/// <summary>The same 40-session × 4-turn fleet, once uninterrupted and once killed with SIGKILL part-way and resumed.</summary>
+/// <summary>The same 40-session × 4-turn fleet, run once without interruption: the reference every killed-and-resumed
+/// run is compared with. Most sessions only read (read_file, list_files, search); the "(slow)" ones have a model call
+/// that takes 1.5 s and then run a <c>bash</c> command that writes <c>started.txt</c>, sleeps 2 s and writes
+/// <c>done.txt</c>: a model call and a non-idempotent tool call long enough to be killed in the middle of.</summary>
 public sealed class UninterruptedFleet : IAsyncLifetime
 {
     public const string Script = """
-        { "scenarios": [ { "delay_ms": 100, "turns": [
+        { "scenarios": [
+          { "match": "(slow)", "delay_ms": 50, "turns": [
+            { "content": "Reading first.", "tool_calls": [ { "name": "read_file", "arguments": { "path": "a.txt" } } ] },
+            { "delay_ms": 1500, "tool_calls": [ { "name": "list_files", "arguments": {} } ] },
+            { "tool_calls": [ { "name": "bash", "arguments": { "command": "echo started > started.txt && sleep 2 && echo done > done.txt" } } ] },
+            { "content": "All done." } ] },
+          { "delay_ms": 50, "turns": [
             { "content": "Reading first.", "tool_calls": [ { "name": "read_file", "arguments": { "path": "a.txt" } } ] },
             { "tool_calls": [ { "name": "list_files", "arguments": {} } ] },
             { "tool_calls": [ { "name": "search", "arguments": { "pattern": "alpha" } } ] },
@@ -16,9 +26,19 @@ public sealed class UninterruptedFleet : IAsyncLifetime
 
     public const int Sessions = 40;
     public const int Turns = 4;
+    public const string SlowMark = "(slow)";
+    public const int SlowModelTurn = 1; // 0-based, as FakeLlm records it: the request answered after 1.5 s
+    public static readonly int[] SlowTasks = [3, 13, 23];
 
     public string Tasks { get; private set; } = "";
-    public Dictionary<string, List<string>> Transcripts { get; private set; } = [];
+
+    /// <summary>How many requests the server received for each (first user message, scripted turn).</summary>
+    public Dictionary<(string Prompt, int Turn), int> RequestsPerTurn { get; private set; } = [];
+
+    public int TotalRequests { get; private set; }
+
+    /// <summary>The output of <c>export --fleet base --format trajectories</c>, by task id.</summary>
+    public Dictionary<string, JsonObject> Export { get; private set; } = [];
 
     public async Task InitializeAsync()
     {
@@ -27,62 +47,223 @@ public sealed class UninterruptedFleet : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(dir, "template", "a.txt"), "alpha\nbeta\n");
         Tasks = Path.Combine(dir, "tasks.jsonl");
         await File.WriteAllLinesAsync(Tasks, Enumerable.Range(0, Sessions).Select(i =>
-            $$"""{"id":"t{{i}}","prompt":"task number {{i}}","workspace":"template","tools":["read_file","list_files","search"]}"""));
+            $$"""{"id":"t{{i}}","prompt":"task number {{i}}{{(SlowTasks.Contains(i) ? " " + SlowMark : "")}}","workspace":"template","tools":["read_file","list_files","search","bash"]}"""));
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script));
-        var run = await Cli.RunAsync(["run", Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "8", "--data-dir", Path.Combine(dir, "data"), "--fleet-id", "base"]);
+        var data = Path.Combine(dir, "data");
+        var run = await Cli.RunAsync(["run", Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "8", "--data-dir", data, "--fleet-id", "base"]);
         if (run.ExitCode != 0) throw new InvalidOperationException(run.ToString());
-        Transcripts = KillResumeTests.ReadTranscripts(Path.Combine(dir, "data", "fleets", "base", "trajectories.jsonl"));
+        RequestsPerTurn = KillResumeTests.CountPerTurn(server.Requests);
+        TotalRequests = server.Requests.Count;
+        var export = await Cli.RunAsync(["export", "--fleet", "base", "--format", "trajectories", "--data-dir", data]);
+        if (export.ExitCode != 0) throw new InvalidOperationException(export.ToString());
+        Export = KillResumeTests.ByTask(export.Stdout);
+        // The reference itself must be what the comparison assumes: every session done, all turns played, nothing interrupted.
+        if (Export.Count != Sessions || Export.Values.Any(t => (string?)t["status"] != "completed" || (int?)t["turns"] != Turns)
+            || RequestsPerTurn.Count != Sessions * Turns || export.Stdout.Contains("E_INTERRUPTED"))
+            throw new InvalidOperationException("the uninterrupted reference run is not a clean 40 × 4 run:\n" + export.Stdout);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
 }
 
-public class KillResumeTests(UninterruptedFleet baseline) : IClassFixture<UninterruptedFleet>
+public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper output) : IClassFixture<UninterruptedFleet>
 {
-    /// <summary>Role, content and tool calls of every message, per task: what a trainer reads (ids and times ignored).</summary>
-    public static Dictionary<string, List<string>> ReadTranscripts(string trajectoriesFile) =>
-        File.ReadAllLines(trajectoriesFile).Select(l => JsonNode.Parse(l)!).ToDictionary(
-            t => (string)t["task_id"]!,
-            t => t["messages"]!.AsArray().Select(m =>
-                $"{m!["role"]}|{m["content"]}|{string.Join(",", m["tool_calls"]?.AsArray().Select(c => $"{c!["name"]}{c["arguments"]}") ?? [])}|{m["tool_result"]?["ok"]}").ToList());
+    private static readonly HashSet<string> IdempotentTools = ["read_file", "list_files", "search"];
 
     [Theory]
-    [InlineData(1)]    // early: the first model calls are in flight
-    [InlineData(30)]   // first sessions mid-way
-    [InlineData(80)]   // mid-fleet
-    [InlineData(120)]  // most sessions done
-    [InlineData(155)]  // near the end (160 calls in all)
-    public async Task Fleet_KilledWithSigkillAndResumed_CompletesLikeAnUninterruptedRunWithAtMostOneRepeatedCallPerTurn(int killAfterRequests)
+    [InlineData("early")]          // the first model request has arrived
+    [InlineData("mid-model-call")] // a slow session's 1.5 s model request is in flight
+    [InlineData("mid-tool-call")]  // a slow session's bash command is running (it wrote started.txt, not yet done.txt)
+    [InlineData("mid-fleet")]      // half the requests of the uninterrupted run have arrived
+    [InlineData("near-the-end")]   // all but the last five requests have arrived
+    public async Task Fleet_KilledWithSigkillAndResumed_ExportsWhatAnUninterruptedRunDoesWithAtMostOneRepeatedCallPerTurn(string point)
     {
-        var dir = Cli.NewTempDir();
-        var data = Path.Combine(dir, "data");
+        var data = Path.Combine(Cli.NewTempDir(), "data");
+        var workspaces = Path.Combine(data, "workspaces", "k");
+        Directory.CreateDirectory(workspaces);
+        using var started = new FileAppears(workspaces, "started.txt");
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(UninterruptedFleet.Script));
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var first = Cli.Start(["run", baseline.Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "8", "--data-dir", data, "--fleet-id", "k"]);
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+
+        Task<RecordedRequest>? slowRequest = null;
+        Task killPoint = point switch
         {
-            while (server.Requests.Count < killAfterRequests && !first.HasExited)
-                await Task.Delay(5, deadline.Token); // poll the server's own log for the kill point
-        }
+            "early" => server.WhenRequestsReach(1, bounded.Token),
+            "mid-model-call" => slowRequest = server.WhenRequest(r => r.Turn == UninterruptedFleet.SlowModelTurn && r.Body.Contains(UninterruptedFleet.SlowMark), bounded.Token),
+            "mid-tool-call" => started.Seen.WaitAsync(bounded.Token),
+            "mid-fleet" => server.WhenRequestsReach(baseline.TotalRequests / 2, bounded.Token),
+            "near-the-end" => server.WhenRequestsReach(baseline.TotalRequests - 5, bounded.Token),
+            _ => throw new ArgumentOutOfRangeException(nameof(point)),
+        };
+        await Task.WhenAny(killPoint, first.WaitForExitAsync(bounded.Token));
+        Assert.True(killPoint.IsCompletedSuccessfully, $"kill point '{point}' not reached (the run exited: {first.HasExited})");
         first.Kill(); // SIGKILL: no shutdown, no flush, nothing
         await first.WaitForExitAsync();
-        Assert.True(server.Requests.Count < UninterruptedFleet.Sessions * UninterruptedFleet.Turns, "killed before the fleet finished");
+
+        // Where the kill landed, as the journal tells it (read with `trace`, before anything resumes).
+        var atKill = await JournalAtKill.ReadAsync(data, "k");
+        Assert.True(atKill.Completed < UninterruptedFleet.Sessions, "killed before the fleet finished");
+        var interrupted = atKill.OpenToolCalls.Where(c => !IdempotentTools.Contains(c.Name)).ToList();
+        output.WriteLine($"{point}: killed after {clock.Elapsed.TotalSeconds:0.0} s at request {server.RequestCount}; journal: {atKill.Completed} completed, " +
+                         $"model requests open in [{string.Join(' ', atKill.OpenModelRequests)}], tool calls open: [{string.Join(' ', atKill.OpenToolCalls)}]");
+        switch (point)
+        {
+            case "early":
+                Assert.Equal(0, atKill.Completed);
+                break;
+            case "mid-model-call":
+                Assert.Contains(TaskOf(await slowRequest!), atKill.OpenModelRequests); // journaled as started, never answered
+                break;
+            case "mid-tool-call":
+                var task = Path.GetFileName(Path.GetDirectoryName(await started.Seen))!.Split('-')[0];
+                Assert.Contains(interrupted, c => c.Task == task && c.Name == "bash");
+                break;
+            case "mid-fleet":
+                Assert.InRange(atKill.Completed, UninterruptedFleet.Sessions / 8, UninterruptedFleet.Sessions * 3 / 4);
+                break;
+            case "near-the-end":
+                Assert.InRange(atKill.Completed, UninterruptedFleet.Sessions * 3 / 4, UninterruptedFleet.Sessions - 1);
+                break;
+        }
 
         var sessions = await Cli.RunAsync(["sessions", "--fleet", "k", "--data-dir", data, "--json"]);
         Assert.DoesNotContain("\"running\"", sessions.Stdout); // the killed process holds no session any more
         var resume = await Cli.RunAsync(["resume", "k", "--data-dir", data]);
-
         Assert.True(resume.ExitCode == 0, resume.ToString());
         Assert.Contains($"{UninterruptedFleet.Sessions} sessions: {UninterruptedFleet.Sessions} completed", resume.Stdout);
-        var perTurn = server.Requests.Where(r => r.Turn is not null)
-            .GroupBy(r => (Prompt: JsonNode.Parse(r.Body)!["messages"]!.AsArray().First(m => (string?)m!["role"] == "user")!["content"]!.ToString(), r.Turn))
-            .ToDictionary(g => g.Key, g => g.Count());
-        Assert.Equal(UninterruptedFleet.Sessions * UninterruptedFleet.Turns, perTurn.Count);
-        Assert.All(perTurn, kv => Assert.True(kv.Value <= 2, $"{kv.Key} was asked {kv.Value} times"));
-        var resumed = ReadTranscripts(Path.Combine(data, "fleets", "k", "trajectories.jsonl"));
-        Assert.Equal(baseline.Transcripts.Keys.Order(), resumed.Keys.Order());  // every finished session exactly once
-        foreach (var (task, transcript) in baseline.Transcripts)
-            Assert.Equal(transcript, resumed[task]);
+        output.WriteLine($"{point}: resumed and completed after {clock.Elapsed.TotalSeconds:0.0} s; {server.RequestCount} requests in all ({baseline.TotalRequests} uninterrupted)");
+
+        // Per session and turn, at most one request more than the uninterrupted run needed.
+        var requests = server.Requests;
+        Assert.All(requests, r => Assert.NotNull(r.Turn));
+        var perTurn = CountPerTurn(requests);
+        Assert.Equal(baseline.RequestsPerTurn.Keys.Order(), perTurn.Keys.Order());
+        Assert.All(perTurn, kv => Assert.True(kv.Value <= baseline.RequestsPerTurn[kv.Key] + 1,
+            $"{kv.Key} was asked {kv.Value} times, {baseline.RequestsPerTurn[kv.Key]} without the kill"));
+        if (point == "mid-model-call") // the request cut by the kill was sent again, once
+        {
+            var cut = await slowRequest!;
+            var key = (PromptOf(cut), cut.Turn!.Value);
+            Assert.Equal(baseline.RequestsPerTurn[key] + 1, perTurn[key]);
+        }
+
+        // The exported trajectories (and the run's own trajectories file) equal the uninterrupted ones; the only change
+        // allowed is the one resume must make: a non-idempotent call cut by the kill came back to the model as E_INTERRUPTED.
+        var export = await Cli.RunAsync(["export", "--fleet", "k", "--format", "trajectories", "--data-dir", data]);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var exported = ByTask(export.Stdout);
+        var written = ByTask(await File.ReadAllTextAsync(Path.Combine(data, "fleets", "k", "trajectories.jsonl"))); // every finished session exactly once
+        var interruptedIds = interrupted.Select(c => c.CallId).ToHashSet();
+        foreach (var (task, reference) in baseline.Export)
+        {
+            Assert.Equal(Normalise(reference, interruptedIds), Normalise(exported[task], interruptedIds));
+            Assert.Equal(Normalise(reference, interruptedIds), Normalise(written[task], interruptedIds));
+        }
+        Assert.Equal(baseline.Export.Keys.Order(), exported.Keys.Order());
+        Assert.Equal(baseline.Export.Keys.Order(), written.Keys.Order());
+        foreach (var (task, callId, name) in interrupted)
+        {
+            var result = exported[task]["messages"]!.AsArray().Single(m => (string?)m!["tool_call_id"] == callId)!["tool_result"]!;
+            Assert.Equal((false, "E_INTERRUPTED"), ((bool)result["ok"]!, (string?)result["error_code"]));
+            // The model's next request for that session carried the E_INTERRUPTED tool message, and was answered.
+            Assert.Contains(requests, r => r.StatusCode == 200 && TaskOf(r) == task && ToolMessages(r).Any(m =>
+                (string?)m["tool_call_id"] == callId && ((string?)m["content"])?.Contains("E_INTERRUPTED") == true));
+        }
+        var withInterrupted = exported.Where(kv => kv.Value.ToJsonString().Contains("E_INTERRUPTED")).Select(kv => kv.Key).Order();
+        Assert.Equal(interrupted.Select(c => c.Task).Distinct().Order(), withInterrupted);
     }
+
+    public static Dictionary<(string Prompt, int Turn), int> CountPerTurn(IEnumerable<RecordedRequest> requests) =>
+        requests.GroupBy(r => (PromptOf(r), r.Turn ?? -1)).ToDictionary(g => g.Key, g => g.Count());
+
+    private static string PromptOf(RecordedRequest r) =>
+        (string)JsonNode.Parse(r.Body)!["messages"]!.AsArray().First(m => (string?)m!["role"] == "user")!["content"]!;
+
+    /// <summary>The task a request belongs to: prompts are "task number N[ (slow)]" for task tN.</summary>
+    private static string TaskOf(RecordedRequest r) => "t" + PromptOf(r).Split(' ')[2];
+
+    private static IEnumerable<JsonNode> ToolMessages(RecordedRequest r) =>
+        JsonNode.Parse(r.Body)!["messages"]!.AsArray().Where(m => (string?)m!["role"] == "tool")!;
+
+    /// <summary>Trajectory records by task id; a task listed twice fails.</summary>
+    public static Dictionary<string, JsonObject> ByTask(string jsonl) =>
+        jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToDictionary(t => (string)t["task_id"]!);
+
+    /// <summary>A trajectory without what differs between any two runs: session and fleet ids, durations. A tool message
+    /// in <paramref name="interruptedCalls"/> keeps only its call id, and the usage and cost of its trajectory go (the
+    /// request after it carried a different tool result, so its prompt had other tokens).</summary>
+    private static string Normalise(JsonObject trajectory, IReadOnlySet<string> interruptedCalls)
+    {
+        var t = trajectory.DeepClone().AsObject();
+        foreach (var volatileField in new[] { "session_id", "fleet_id", "duration_ms" }) t.Remove(volatileField);
+        foreach (var message in t["messages"]!.AsArray().Select(m => m!.AsObject()))
+        {
+            (message["tool_result"]?["data"] as JsonObject)?.Remove("duration_ms");
+            if ((string?)message["tool_call_id"] is not { } id || !interruptedCalls.Contains(id)) continue;
+            message["content"] = "<interrupted>";
+            message.Remove("tool_result");
+            t.Remove("usage");
+            t.Remove("cost_usd");
+        }
+        return t.ToJsonString();
+    }
+
+    /// <summary>A fleet's journal right after the kill, from <c>trace --fleet</c>: how many sessions completed, which had a
+    /// model request journaled as started without an answer, and which tool calls started without completing.</summary>
+    private sealed record JournalAtKill(int Completed, HashSet<string> OpenModelRequests, List<(string Task, string CallId, string Name)> OpenToolCalls)
+    {
+        public static async Task<JournalAtKill> ReadAsync(string data, string fleet)
+        {
+            var dir = Path.Combine(Path.GetDirectoryName(data)!, "trace-at-kill");
+            var trace = await Cli.RunAsync(["trace", "--fleet", fleet, "--out", dir, "--data-dir", data]);
+            Assert.True(trace.ExitCode == 0, trace.ToString());
+            var (completed, openModel, openTools) = (0, new HashSet<string>(), new List<(string, string, string)>());
+            foreach (var file in Directory.GetFiles(dir, "*.jsonl"))
+            {
+                var lines = (await File.ReadAllLinesAsync(file)).Select(l => JsonNode.Parse(l)!).ToList();
+                Assert.True(lines.Count > 0 && (string?)lines[0]["_type"] == "metadata", $"{Path.GetFileName(file)}: a trace without its metadata line");
+                var task = (string)lines[0]["task_id"]!;
+                var (modelOpen, tools) = (false, new Dictionary<string, string>());
+                foreach (var e in lines.Where(l => (string?)l["_type"] == "event"))
+                {
+                    switch ((string?)e["type"])
+                    {
+                        case "model_request_started": modelOpen = true; break;
+                        case "model_response_received" or "model_request_failed": modelOpen = false; break;
+                        case "tool_call_started": tools[(string)e["data"]!["tool_call_id"]!] = (string)e["data"]!["name"]!; break;
+                        case "tool_call_completed": tools.Remove((string)e["data"]!["tool_call_id"]!); break;
+                        case "session_completed": completed++; break;
+                    }
+                }
+                if (modelOpen) openModel.Add(task);
+                openTools.AddRange(tools.Select(kv => (task, kv.Key, kv.Value)));
+            }
+            return new JournalAtKill(completed, openModel, openTools);
+        }
+    }
+}
+
+/// <summary>Completes <see cref="Seen"/> with the path of the first file called <c>name</c> created anywhere under
+/// <c>root</c>: a FileSystemWatcher feeding a TaskCompletionSource, no polling.</summary>
+internal sealed class FileAppears : IDisposable
+{
+    private readonly FileSystemWatcher _watcher;
+    private readonly TaskCompletionSource<string> _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public FileAppears(string root, string name)
+    {
+        _watcher = new FileSystemWatcher(root, name) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName };
+        _watcher.Created += (_, e) => _seen.TrySetResult(e.FullPath);
+        _watcher.Error += (_, e) => _seen.TrySetException(e.GetException());
+        _watcher.EnableRaisingEvents = true;
+        foreach (var existing in Directory.EnumerateFiles(root, name, SearchOption.AllDirectories)) _seen.TrySetResult(existing);
+    }
+
+    public Task<string> Seen => _seen.Task;
+
+    public void Dispose() => _watcher.Dispose();
 }
 
 public class CtrlCTests(UninterruptedFleet baseline) : IClassFixture<UninterruptedFleet>
@@ -95,8 +276,9 @@ public class CtrlCTests(UninterruptedFleet baseline) : IClassFixture<Uninterrupt
         using var run = Cli.Start(["run", baseline.Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "8", "--data-dir", data, "--fleet-id", "c"]);
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {
-            while (server.Requests.Count < 10 && !run.HasExited)
-                await Task.Delay(5, deadline.Token); // poll the server's own log for the moment to interrupt
+            var tenth = server.WhenRequestsReach(10, deadline.Token); // the server's own log tells the moment to interrupt
+            await Task.WhenAny(tenth, run.WaitForExitAsync(deadline.Token));
+            Assert.True(tenth.IsCompletedSuccessfully && !run.HasExited, $"no 10th request while the run was going (exited: {run.HasExited})");
         }
 
         using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", run.Id.ToString()])) await interrupt.WaitForExitAsync();

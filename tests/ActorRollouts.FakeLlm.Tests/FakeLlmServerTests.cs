@@ -160,6 +160,64 @@ public class FakeLlmServerTests
     }
 
     [Fact]
+    public async Task WhenRequestsReach_CompletesOnTheNthArrivalWhileItIsStillInFlight()
+    {
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse("""{"scenarios":[{"delay_ms":30000,"turns":[{"content":"slow"}]}]}"""));
+        using var abandon = new CancellationTokenSource();
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var second = server.WhenRequestsReach(2, bounded.Token);
+
+        var first = Http.PostAsync($"{server.BaseUrl}/chat/completions", new StringContent(Body("x", stream: false), Encoding.UTF8, "application/json"), abandon.Token);
+        await server.WhenRequestsReach(1, bounded.Token);
+        Assert.False(second.IsCompleted); // one arrival is not two
+        var other = Http.PostAsync($"{server.BaseUrl}/chat/completions", new StringContent(Body("y", stream: false), Encoding.UTF8, "application/json"), abandon.Token);
+        await second;
+
+        Assert.Equal(2, server.InFlight); // completed on arrival: neither request has been answered
+        Assert.All(server.Requests, r => Assert.Equal(0, r.StatusCode));
+        Assert.True(server.WhenRequestsReach(2, CancellationToken.None).IsCompletedSuccessfully); // already reached: complete at once
+        await abandon.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.WhenAll(first, other));
+    }
+
+    [Fact]
+    public async Task WhenRequestsReach_NotReached_IsCancelledByItsToken()
+    {
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script));
+        using var cancel = new CancellationTokenSource();
+        var waiting = server.WhenRequestsReach(2, cancel.Token);
+
+        await (await Post(server, Body("weather", stream: false))).Content.ReadAsStringAsync();
+        Assert.False(waiting.IsCompleted);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+    }
+
+    [Fact]
+    public async Task WhenRequest_MatchesOnTheScriptedTurnBeforeTheDelayedAnswer_AndFindsEarlierRequests()
+    {
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse("""
+            {"scenarios":[{"turns":[{"content":"fast"},{"content":"slow","delay_ms":30000}]}]}
+            """));
+        using var abandon = new CancellationTokenSource();
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var secondTurn = server.WhenRequest(r => r.Turn == 1, bounded.Token);
+
+        await (await Post(server, Body("x", stream: false))).Content.ReadAsStringAsync(); // turn 0: no match
+        Assert.False(secondTurn.IsCompleted);
+        var slow = Http.PostAsync($"{server.BaseUrl}/chat/completions", new StringContent(Body("x", stream: false, assistants: 1), Encoding.UTF8, "application/json"), abandon.Token);
+        var matched = await secondTurn;
+
+        Assert.Equal((1, 0), (matched.Turn, matched.StatusCode)); // seen while its answer is still delayed
+        Assert.Equal(1, server.InFlight);
+        var answered = await server.WhenRequest(r => r.Turn == 0, bounded.Token); // an earlier request matches at once
+        Assert.Equal(200, answered.StatusCode);
+        await abandon.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow);
+    }
+
+    [Fact]
     public async Task Fault_HttpStatusServedForItsFirstTimesThenTheAnswer()
     {
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse("""

@@ -2,6 +2,7 @@ using System.CommandLine;
 using ActorRollouts.Actors.Trace;
 using ActorRollouts.Cli.Hosting;
 using ActorRollouts.Core.Json;
+using ActorRollouts.Core.Sessions;
 using ActorRollouts.Core.Trace;
 
 namespace ActorRollouts.Cli.Commands;
@@ -43,8 +44,11 @@ public static class TraceCommand
             var written = 0;
             foreach (var spec in fleet.Sessions)
             {
+                var events = await reader.SessionEventsAsync(spec.SessionId);
+                if (events.IsEmpty) continue; // never started: no file (an empty one would read as a trace without its metadata line)
                 await using var writer = new StreamWriter(Path.Combine(outPath!, $"{spec.SessionId.Replace(':', '_')}.jsonl"));
-                if (await WriteAsync(reader, spec.SessionId, writer)) written++;
+                await WriteLinesAsync(events, writer);
+                written++;
             }
             Console.Error.WriteLine($"wrote {written} traces to {Path.GetFullPath(outPath!)} ({fleet.Sessions.Count - written} sessions never started)");
             return ExitCodes.Ok;
@@ -58,8 +62,13 @@ public static class TraceCommand
     private static async Task<bool> WriteAsync(JournalReader reader, string sessionId, TextWriter writer)
     {
         var events = await reader.SessionEventsAsync(sessionId);
+        await WriteLinesAsync(events, writer);
+        return !events.IsEmpty;
+    }
+
+    private static async Task WriteLinesAsync(IEnumerable<(long Seq, SessionEvents.ISessionEvent Event)> events, TextWriter writer)
+    {
         foreach (var (seq, e) in events)
             await writer.WriteLineAsync(TraceLines.ToLine(seq, e).ToJsonString(RolloutJson.Options));
-        return !events.IsEmpty;
     }
 }
