@@ -23,10 +23,11 @@ public static class RolloutHost
                 outputTemplate: "[{Level:u3}] {Message:lj}{NewLine}")
             .CreateLogger();
 
-        var logging = ConfigurationFactory.ParseString("""
+        var logging = ConfigurationFactory.ParseString($$"""
             akka.loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
             akka.loglevel = INFO
             akka.stdout-loglevel = WARNING
+            akka.stdout-logger-class = "{{typeof(StderrLogger).FullName}}, {{typeof(StderrLogger).Assembly.GetName().Name}}"
             """);
         ActorSystemSetup setup;
         try
