@@ -246,22 +246,34 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
 }
 
 /// <summary>Completes <see cref="Seen"/> with the path of the first file called <c>name</c> created anywhere under
-/// <c>root</c>: a FileSystemWatcher feeding a TaskCompletionSource, no polling.</summary>
+/// <c>root</c>: a FileSystemWatcher feeding a TaskCompletionSource, no polling. A session's workspace appears by a rename
+/// (copied aside, then moved in), and the watcher's watch on a new folder may come after files were made in it, so
+/// every folder that appears is also searched at once.</summary>
 internal sealed class FileAppears : IDisposable
 {
     private readonly FileSystemWatcher _watcher;
+    private readonly string _name;
     private readonly TaskCompletionSource<string> _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public FileAppears(string root, string name)
     {
-        _watcher = new FileSystemWatcher(root, name) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName };
-        _watcher.Created += (_, e) => _seen.TrySetResult(e.FullPath);
+        _name = name;
+        _watcher = new FileSystemWatcher(root) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName };
+        _watcher.Created += (_, e) => Check(e.FullPath);
+        _watcher.Renamed += (_, e) => Check(e.FullPath);
         _watcher.Error += (_, e) => _seen.TrySetException(e.GetException());
         _watcher.EnableRaisingEvents = true;
-        foreach (var existing in Directory.EnumerateFiles(root, name, SearchOption.AllDirectories)) _seen.TrySetResult(existing);
+        Check(root);
     }
 
     public Task<string> Seen => _seen.Task;
+
+    private void Check(string path)
+    {
+        if (Path.GetFileName(path) == _name && File.Exists(path)) _seen.TrySetResult(path);
+        else if (Directory.Exists(path))
+            foreach (var existing in Directory.EnumerateFiles(path, _name, SearchOption.AllDirectories)) _seen.TrySetResult(existing);
+    }
 
     public void Dispose() => _watcher.Dispose();
 }
