@@ -16,6 +16,8 @@ public static class SessionRecovery
 {
     public static async Task<double> SecondsAsync(string dataDir, ImmutableList<SessionSpec> sessions, string workspacesDir, CancellationToken cancel)
     {
+        // As `resume` would, in a fresh process: no connection of the run's stopped ActorSystem may linger in the pool.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         var system = RolloutHost.Start(dataDir, null, "bench-recovery");
         try
         {
