@@ -25,6 +25,8 @@ public static class FleetBench
                 {
                     Console.Error.WriteLine($"bench: {workload.Name}: {mode} …");
                     var result = await ModeProcess.RunAsync(mode, workload, server.BaseUrl, Path.Combine(root, workload.Name, mode), cancel);
+                    if (!(result.StepsPerSecond > 0) || !(result.StepP50Ms > 0))
+                        throw new InvalidOperationException($"{mode} on {workload.Name} reported no figures: {result}");
                     Console.Error.WriteLine($"bench: {workload.Name}: {mode}: {result.StepsPerSecond:N0} steps/s in {result.WallSeconds:0.0} s");
                     results.Add(result);
                 }

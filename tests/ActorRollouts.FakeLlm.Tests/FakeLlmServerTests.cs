@@ -149,6 +149,19 @@ public class FakeLlmServerTests
     }
 
     [Fact]
+    public async Task Requests_NotKept_AreCountedAndStillAnswered()
+    {
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script), keepRequests: false);
+
+        var first = await (await Post(server, Body("weather", stream: false))).Content.ReadAsStringAsync();
+        await (await Post(server, Body("weather", stream: true))).Content.ReadAsStringAsync();
+
+        Assert.Contains("chat.completion", first);
+        Assert.Equal(2, server.RequestCount);
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact]
     public async Task DelayedRequests_InFlightHighWaterMarkCountsThemAll()
     {
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse("""{"scenarios":[{"delay_ms":400,"turns":[{"content":"slow"}]}]}"""));

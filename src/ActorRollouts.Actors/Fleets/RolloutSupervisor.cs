@@ -24,6 +24,9 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, int> _relaunches = [];
     private readonly Dictionary<string, string> _lastTrouble = [];
     private readonly HashSet<string> _coolingDown = [];
+    private readonly Queue<string> _relaunchReady = new();
+    private readonly HashSet<string> _live = []; // sessions with a live actor that have not finished: "running"
+    private Queue<SessionSpec>? _waiting; // not launched yet by this incarnation, in Unfinished() order
     private FleetState _state = FleetState.Empty;
     private int _concurrency = 1;
     private IActorRef? _requester;
@@ -48,6 +51,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         Command<CooledDown>(c =>
         {
             _coolingDown.Remove(c.SessionId);
+            _relaunchReady.Enqueue(c.SessionId);
             LaunchWhatFits();
         });
     }
@@ -97,11 +101,20 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         });
     }
 
+    /// <summary>Fills free slots: relaunches that cooled down first, then sessions this incarnation has not launched
+    /// (interrupted ones first, then plan order). Each call looks only at what it launches, so a fleet of N sessions
+    /// costs O(N) in all, not O(N) per launch.</summary>
     private void LaunchWhatFits()
     {
-        var runningIds = _running.Values.ToHashSet();
-        var toLaunch = _state.Unfinished().Where(s => !runningIds.Contains(s.SessionId) && !_coolingDown.Contains(s.SessionId))
-            .Take(_concurrency - _running.Count).ToImmutableList();
+        if (!_state.IsPlanned) return;
+        _waiting ??= new Queue<SessionSpec>(_state.Unfinished());
+        var slots = _concurrency - _running.Count;
+        var launching = ImmutableList.CreateBuilder<SessionSpec>();
+        while (launching.Count < slots && _relaunchReady.TryDequeue(out var id))
+            if (!_state.Finished.ContainsKey(id)) launching.Add(_state.Sessions.First(s => s.SessionId == id));
+        while (launching.Count < slots && _waiting.TryDequeue(out var next))
+            if (!_state.Finished.ContainsKey(next.SessionId)) launching.Add(next);
+        var toLaunch = launching.ToImmutable();
         if (toLaunch.IsEmpty)
         {
             if (_coolingDown.Count == 0) ReportIfComplete();
@@ -121,6 +134,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         var session = Context.ActorOf(_services.SessionProps(spec), Uri.EscapeDataString(spec.SessionId));
         Context.Watch(session);
         _running[session] = spec.SessionId;
+        _live.Add(spec.SessionId);
         session.Tell(new StartSession(spec));
         PublishProgress();
     }
@@ -136,6 +150,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private void OnTerminated(Terminated terminated)
     {
         if (!_running.Remove(terminated.ActorRef, out var sessionId)) return;
+        _live.Remove(sessionId);
         if (_state.Finished.ContainsKey(sessionId))
         {
             LaunchWhatFits();
@@ -166,21 +181,20 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         Persist(new FleetSessionFinished(sessionId, status, stopReason, error, Now), e =>
         {
             _state = _state.Apply(e);
+            _live.Remove(e.SessionId);
             PublishProgress();
+            ReportIfComplete(); // a session recorded failed after its actor stopped may be the fleet's last
         });
 
     private void ReportIfComplete()
     {
         if (!_state.IsComplete || _running.Count > 0 || _requester is null) return;
-        var failed = _state.Finished.Values.Count(f => f.Status == SessionOutcomes.Failed);
+        var failed = _state.FailedCount;
         _requester.Tell(new FleetFinished(_fleetId, _state.Sessions.Count, _state.Sessions.Count - failed, failed));
         _requester = null;
     }
 
-    private void PublishProgress()
-    {
-        var failed = _state.Finished.Values.Count(f => f.Status == SessionOutcomes.Failed);
+    private void PublishProgress() =>
         Context.System.EventStream.Publish(new FleetProgressed(_fleetId, _state.Sessions.Count,
-            _state.Finished.Count - failed, failed, _running.Values.Count(id => !_state.Finished.ContainsKey(id))));
-    }
+            _state.Finished.Count - _state.FailedCount, _state.FailedCount, _live.Count));
 }

@@ -17,6 +17,9 @@ public sealed record FleetState
         ImmutableDictionary<string, FleetSessionFinished>.Empty;
     public DateTimeOffset? StartedAt { get; init; }
 
+    /// <summary>How many finished sessions failed, kept as events apply so progress never recounts the fleet.</summary>
+    public int FailedCount { get; init; }
+
     public bool IsPlanned => FleetId is not null;
     public bool IsComplete => IsPlanned && Finished.Count == Sessions.Count;
 
@@ -27,7 +30,12 @@ public sealed record FleetState
             FleetId = e.FleetId, Sessions = e.Sessions, Concurrency = e.Concurrency, StartedAt = e.Timestamp,
         },
         FleetSessionLaunched e => this with { Launched = Launched.Add(e.SessionId) },
-        FleetSessionFinished e => this with { Finished = Finished.SetItem(e.SessionId, e) },
+        FleetSessionFinished e => this with
+        {
+            Finished = Finished.SetItem(e.SessionId, e),
+            FailedCount = FailedCount + (e.Status == SessionOutcomes.Failed ? 1 : 0)
+                          - (Finished.TryGetValue(e.SessionId, out var earlier) && earlier.Status == SessionOutcomes.Failed ? 1 : 0),
+        },
         _ => this,
     };
 
