@@ -2,7 +2,7 @@ using ActorRollouts.Bench;
 
 // The ActorRollouts benchmarks (see the README's "Performance" section).
 //   (no command) [--quick] [--modes a,b] [--results DIR]   the fleet benchmark: every mode on the issue-6 workloads
-//   recovery [--quick]                                       recovery time by session length, with and without snapshots
+//   recovery [--quick] [--results DIR]                       recovery time by session length, with and without snapshots
 //   serve SCRIPT / mode NAME WORKLOAD BASE_URL DIR           internal: FakeLlm and one mode, each in a process of its own
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -20,7 +20,7 @@ switch (args.FirstOrDefault())
     case "mode":
         return await ModeProcess.ServeAsync(args[1], args[2], args[3], args[4]);
     case "recovery":
-        return await RecoveryBench.RunCommandAsync(quick, Path.Combine(benchDir, "results"));
+        return await RecoveryBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"));
     default:
         var modes = Option("--modes")?.Split(',') ?? [.. FleetBench.ModeNames];
         var unknown = modes.Except(FleetBench.ModeNames).ToList();

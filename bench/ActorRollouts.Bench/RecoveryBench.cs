@@ -50,7 +50,7 @@ public static class RecoveryBench
         var sessionId = $"bench:s{events}:0";
         var written = new TaskCompletionSource();
         system.ActorOf(Props.Create(() => new Writer(sessionId, SyntheticSession.History(sessionId, events), written)));
-        await written.Task;
+        await written.Task.WaitAsync(TimeSpan.FromMinutes(2)); // a failed write must end the run, not hang it
         var services = new SessionServices(new NoModel(), RolloutSettings.From(system.Settings.Config), Path.Combine(dataDir, "ws"), TimeProvider.System);
 
         await RecoverOnceAsync(system, sessionId, services); // warm-up; with snapshots on, this one saves the snapshot
@@ -66,7 +66,7 @@ public static class RecoveryBench
         var ended = new TaskCompletionSource();
         var clock = Stopwatch.StartNew();
         system.ActorOf(Props.Create(() => new Parent(SessionActor.Props(sessionId, services), SyntheticSession.Spec(sessionId), ended)));
-        await ended.Task;
+        await ended.Task.WaitAsync(TimeSpan.FromMinutes(2));
         return clock.Elapsed.TotalMilliseconds;
     }
 
@@ -93,10 +93,11 @@ public static class RecoveryBench
         {
             PersistenceId = id;
             var left = events.Count;
-            PersistAll(events, _ =>
+            // Akka refuses to persist during replay: write once recovery (of an empty journal) has completed.
+            Recover<RecoveryCompleted>(_ => PersistAll(events, _ =>
             {
                 if (--left == 0) written.TrySetResult();
-            });
+            }));
         }
     }
 
