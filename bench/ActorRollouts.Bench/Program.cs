@@ -3,6 +3,7 @@ using ActorRollouts.Bench;
 // The ActorRollouts benchmarks (see the README's "Performance" section).
 //   (no command) [--quick] [--modes a,b] [--results DIR]   the fleet benchmark: every mode on the issue-6 workloads
 //   recovery [--quick] [--results DIR]                       recovery time by session length, with and without snapshots
+//   commit                                                   what a SQLite commit costs with synchronous FULL vs NORMAL
 //   serve SCRIPT / mode NAME WORKLOAD BASE_URL DIR           internal: FakeLlm and one mode, each in a process of its own
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -19,6 +20,8 @@ switch (args.FirstOrDefault())
         return await ServeCommand.RunAsync(args[1]);
     case "mode":
         return await ModeProcess.ServeAsync(args[1], args[2], args[3], args[4]);
+    case "commit":
+        return CommitBench.Run();
     case "recovery":
         return await RecoveryBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"));
     default:
