@@ -1,6 +1,5 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ActorRollouts.Environments;
@@ -27,28 +26,17 @@ public sealed class AgentFrameworkMode : IMode
             Endpoint = baseUrl, RetryPolicy = new ClientRetryPolicy(maxRetries: 0), NetworkTimeout = TimeSpan.FromSeconds(120),
         });
         IChatClient chat = new TimedChatClient(openAi.GetChatClient(BenchFiles.Model).AsIChatClient(), clock);
-        var completed = 0;
-        using var progress = Progress.Every(TimeSpan.FromSeconds(5), () => $"{Name}: {clock.Calls:N0}/{workload.Steps:N0} model calls");
-
-        var wall = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, workload.Sessions),
-            new ParallelOptions { MaxDegreeOfParallelism = workload.Concurrency, CancellationToken = cancel },
-            async (i, ct) =>
+        return await SessionDriver.RunAsync(Name, workload, clock, async (i, ct) =>
+        {
+            var workspace = Workspace.Create(Path.Combine(workDir, "workspaces", $"t{i:d5}-0"), template);
+            var tools = new SessionTools(new ToolExecutor(workspace, BenchFiles.Tools, EnvironmentOptions.Default with { Sandbox = SandboxMode.None }));
+            var agent = new ChatClientAgent(chat, instructions: BenchFiles.System, name: "bench", tools: tools.AsAITools());
+            var session = await agent.CreateSessionAsync(ct);
+            TimedChatClient.SessionId.Value = $"af:t{i:d5}:0";
+            await foreach (var _ in agent.RunStreamingAsync(BenchFiles.Prompt, session, cancellationToken: ct))
             {
-                var workspace = Workspace.Create(Path.Combine(workDir, "workspaces", $"t{i:d5}-0"), template);
-                var tools = new SessionTools(new ToolExecutor(workspace, BenchFiles.Tools, EnvironmentOptions.Default with { Sandbox = SandboxMode.None }));
-                var agent = new ChatClientAgent(chat, instructions: BenchFiles.System, name: "bench", tools: tools.AsAITools());
-                var session = await agent.CreateSessionAsync(ct);
-                TimedChatClient.SessionId.Value = $"af:t{i:d5}:0";
-                await foreach (var _ in agent.RunStreamingAsync(BenchFiles.Prompt, session, cancellationToken: ct))
-                {
-                }
-                Interlocked.Increment(ref completed);
-            });
-        wall.Stop();
-        var (p50, p99) = clock.Percentiles();
-        return new ModeResult(Name, workload.Name, workload.Sessions, completed, clock.Calls, wall.Elapsed.TotalSeconds,
-            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb(), ProcessFigures.CpuMsPerStep(clock.Calls));
+            }
+        }, cancel);
     }
 
     /// <summary>read_file and write_file as agent tools, run by the session's <see cref="ToolExecutor"/>.</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using ActorRollouts.Core.Model;
 using ActorRollouts.Environments;
 using ActorRollouts.Providers.OpenAI;
@@ -20,31 +19,20 @@ public sealed class BareLoopMode : IMode
         var client = new TimedModelClient(new OpenAiModelClient(new ProviderSettings(TimeSpan.FromSeconds(120))), clock);
         var endpoint = new Endpoint(baseUrl.ToString().TrimEnd('/'), BenchFiles.Model);
         var tools = ToolCatalog.Specs(BenchFiles.Tools);
-        var completed = 0;
-        using var progress = Progress.Every(TimeSpan.FromSeconds(5), () => $"{Name}: {clock.Calls:N0}/{workload.Steps:N0} model calls");
-
-        var wall = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, workload.Sessions),
-            new ParallelOptions { MaxDegreeOfParallelism = workload.Concurrency, CancellationToken = cancel },
-            async (i, ct) =>
+        return await SessionDriver.RunAsync(Name, workload, clock, async (i, ct) =>
+        {
+            var sessionId = $"bare:t{i:d5}:0";
+            var workspace = Workspace.Create(Path.Combine(workDir, "workspaces", $"t{i:d5}-0"), template);
+            var executor = new ToolExecutor(workspace, BenchFiles.Tools, EnvironmentOptions.Default with { Sandbox = SandboxMode.None });
+            var messages = ImmutableList.Create(Message.System(BenchFiles.System), Message.User(BenchFiles.Prompt));
+            for (var turn = 1; turn <= workload.ModelCallsPerSession; turn++)
             {
-                var sessionId = $"bare:t{i:d5}:0";
-                var workspace = Workspace.Create(Path.Combine(workDir, "workspaces", $"t{i:d5}-0"), template);
-                var executor = new ToolExecutor(workspace, BenchFiles.Tools, EnvironmentOptions.Default with { Sandbox = SandboxMode.None });
-                var messages = ImmutableList.Create(Message.System(BenchFiles.System), Message.User(BenchFiles.Prompt));
-                for (var turn = 1; turn <= workload.ModelCallsPerSession; turn++)
-                {
-                    var response = await client.CompleteAsync(new ModelRequest(endpoint, messages, tools, turn, sessionId), null, ct);
-                    messages = messages.Add(response.Assistant);
-                    if (response.Assistant.ToolCalls is not { IsEmpty: false } calls) break;
-                    foreach (var call in calls)
-                        messages = messages.Add(Message.ToolMessage((await executor.ExecuteAsync(call, ct)).Outcome));
-                }
-                Interlocked.Increment(ref completed);
-            });
-        wall.Stop();
-        var (p50, p99) = clock.Percentiles();
-        return new ModeResult(Name, workload.Name, workload.Sessions, completed, clock.Calls, wall.Elapsed.TotalSeconds,
-            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb(), ProcessFigures.CpuMsPerStep(clock.Calls));
+                var response = await client.CompleteAsync(new ModelRequest(endpoint, messages, tools, turn, sessionId), null, ct);
+                messages = messages.Add(response.Assistant);
+                if (response.Assistant.ToolCalls is not { IsEmpty: false } calls) break;
+                foreach (var call in calls)
+                    messages = messages.Add(Message.ToolMessage((await executor.ExecuteAsync(call, ct)).Outcome));
+            }
+        }, cancel);
     }
 }

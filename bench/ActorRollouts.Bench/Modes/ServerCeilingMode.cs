@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -17,30 +16,19 @@ public sealed class ServerCeilingMode : IMode
         var url = new Uri(baseUrl.ToString().TrimEnd('/') + "/chat/completions");
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2) }) { Timeout = TimeSpan.FromMinutes(2) };
         var clock = new StepClock();
-        var completed = 0;
-        using var progress = Progress.Every(TimeSpan.FromSeconds(5), () => $"{Name}: {clock.Calls:N0}/{workload.Steps:N0} requests");
-
-        var wall = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, workload.Sessions),
-            new ParallelOptions { MaxDegreeOfParallelism = workload.Concurrency, CancellationToken = cancel },
-            async (i, ct) =>
+        return await SessionDriver.RunAsync(Name, workload, clock, async (i, ct) =>
+        {
+            var sessionId = $"ceiling:{i}";
+            foreach (var body in bodies)
             {
-                var sessionId = $"ceiling:{i}";
-                foreach (var body in bodies)
-                {
-                    clock.CallStarting(sessionId);
-                    using var content = new ByteArrayContent(body);
-                    content.Headers.ContentType = new("application/json");
-                    using var response = await http.PostAsync(url, content, ct);
-                    response.EnsureSuccessStatusCode();
-                    await response.Content.CopyToAsync(Stream.Null, ct);
-                }
-                Interlocked.Increment(ref completed);
-            });
-        wall.Stop();
-        var (p50, p99) = clock.Percentiles();
-        return new ModeResult(Name, workload.Name, workload.Sessions, completed, clock.Calls, wall.Elapsed.TotalSeconds,
-            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb(), ProcessFigures.CpuMsPerStep(clock.Calls));
+                clock.CallStarting(sessionId);
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new("application/json");
+                using var response = await http.PostAsync(url, content, ct);
+                response.EnsureSuccessStatusCode();
+                await response.Content.CopyToAsync(Stream.Null, ct);
+            }
+        }, cancel);
     }
 
     /// <summary>The request of turn <paramref name="turn"/>: the transcript with the earlier turns' calls and results.</summary>
