@@ -248,20 +248,27 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
 /// <summary>Completes <see cref="Seen"/> with the path of the first file called <c>name</c> created anywhere under
 /// <c>root</c>: a FileSystemWatcher feeding a TaskCompletionSource, no polling. A session's workspace appears by a rename
 /// (copied aside, then moved in), and the watcher's watch on a new folder may come after files were made in it, so
-/// every folder that appears is also searched at once.</summary>
+/// every folder that appears is also searched at once; and if the watcher's buffer overflows (events were lost), the
+/// whole tree is searched again.</summary>
 internal sealed class FileAppears : IDisposable
 {
     private readonly FileSystemWatcher _watcher;
+    private readonly string _root;
     private readonly string _name;
     private readonly TaskCompletionSource<string> _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public FileAppears(string root, string name)
     {
-        _name = name;
-        _watcher = new FileSystemWatcher(root) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName };
+        (_root, _name) = (root, name);
+        _watcher = new FileSystemWatcher(root)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName,
+            InternalBufferSize = 64 * 1024,
+        };
         _watcher.Created += (_, e) => Check(e.FullPath);
         _watcher.Renamed += (_, e) => Check(e.FullPath);
-        _watcher.Error += (_, e) => _seen.TrySetException(e.GetException());
+        _watcher.Error += (_, _) => Check(_root); // lost events: look again everywhere
         _watcher.EnableRaisingEvents = true;
         Check(root);
     }
@@ -270,9 +277,17 @@ internal sealed class FileAppears : IDisposable
 
     private void Check(string path)
     {
-        if (Path.GetFileName(path) == _name && File.Exists(path)) _seen.TrySetResult(path);
-        else if (Directory.Exists(path))
-            foreach (var existing in Directory.EnumerateFiles(path, _name, SearchOption.AllDirectories)) _seen.TrySetResult(existing);
+        if (_seen.Task.IsCompleted) return;
+        try
+        {
+            if (Path.GetFileName(path) == _name && File.Exists(path)) _seen.TrySetResult(path);
+            else if (Directory.Exists(path))
+                foreach (var existing in Directory.EnumerateFiles(path, _name, SearchOption.AllDirectories)) _seen.TrySetResult(existing);
+        }
+        catch (IOException)
+        {
+            // The folder moved away while it was searched (a staging folder renamed into place): its new name raises its own event.
+        }
     }
 
     public void Dispose() => _watcher.Dispose();
