@@ -110,55 +110,49 @@ public sealed class SessionActor : ReceivePersistentActor
 
     private void Handle(ISessionInput input) => Step(input);
 
-    /// <summary>Journals what the decider makes of <paramref name="input"/> together with the event that starts the
-    /// next step (a model request, a tool call, a confirmation, the end) in one atomic write, then acts on it. One
-    /// write per step instead of two halves the journal round trips; the resume rules are unchanged, since a step's
-    /// start is journaled before its work begins either way. An input that changes nothing persists and does nothing.</summary>
+    /// <summary>Journals what the decider makes of <paramref name="input"/> with the start of the step after it, in one
+    /// atomic write (<see cref="SessionDecider.Step"/>), then carries that step out. An input that changes nothing
+    /// persists and does nothing.</summary>
     private void Step(ISessionInput input, Action? first = null)
     {
-        var events = SessionDecider.Decide(_state, input);
+        var (events, next) = SessionDecider.Step(_state, input, Now);
         if (events.IsEmpty) return;
-        var (next, act) = Next(events.Aggregate(_state, (s, e) => s.Apply(e)));
-        PersistThen(events.AddRange(next), () =>
+        PersistThen(events, () =>
         {
             first?.Invoke();
-            act();
+            Act(next);
         });
     }
 
     /// <summary>Does what the state says comes next, journaling its start first.</summary>
     private void Advance()
     {
-        var (events, act) = Next(_state);
-        if (events.IsEmpty) act();
-        else PersistThen(events, act);
+        var (events, next) = SessionDecider.StartNext(_state, Now);
+        if (events.IsEmpty) Act(next);
+        else PersistThen(events, () => Act(next));
     }
 
-    /// <summary>What comes after <paramref name="state"/>: the events that start it (to be journaled) and the act that
-    /// follows once they are. The act reads the state at the time it runs, when those events are applied.</summary>
-    private (ImmutableList<ISessionEvent> Events, Action Act) Next(SessionState state)
+    /// <summary>Carries out a step whose start is journaled: tells the child, or, once the session is finished, has it
+    /// graded or reports its end.</summary>
+    private void Act(SessionEffect next)
     {
-        if (state.IsFinished)
-            return ([], () =>
-            {
-                if (_state.IsSettled || !CanGrade()) ReportEnded();
-                else RequestGrading();
-            });
-        switch (SessionDecider.NextEffect(state))
+        if (_state.IsFinished)
+        {
+            if (_state.IsSettled || !CanGrade()) ReportEnded();
+            else RequestGrading();
+            return;
+        }
+        switch (next)
         {
             case SessionEffect.CallModel call:
-                return (SessionDecider.Decide(state, new ModelAttemptStarting(call.Turn, 1, Now)), () =>
-                    _provider.Tell(new CallModel(new ModelRequest(_services.EndpointFor(_state.Spec!.Endpoint), _state.Messages, _toolSpecs, call.Turn, _sessionId))));
+                _provider.Tell(new CallModel(new ModelRequest(_services.EndpointFor(_state.Spec!.Endpoint), _state.Messages, _toolSpecs, call.Turn, _sessionId)));
+                break;
             case SessionEffect.RunTool run:
-                return (SessionDecider.Decide(state, new ToolStarting(run.Call, Now)), () => _environment.Tell(new RunTool(run.Call)));
+                _environment.Tell(new RunTool(run.Call));
+                break;
             case SessionEffect.Confirm confirm:
-                return (SessionDecider.Decide(state, new ConfirmationNeeded(confirm.Call, Now)), () => RequestConfirmation(confirm.Call));
-            case SessionEffect.Complete complete:
-                var finish = SessionDecider.Decide(state, new Finish(complete.StopReason, Now));
-                var (after, act) = Next(finish.Aggregate(state, (s, e) => s.Apply(e)));
-                return (finish.AddRange(after), act);
-            default:
-                return ([], () => { }); // waiting for a child, a confirmation or an answer: nothing to start
+                RequestConfirmation(confirm.Call);
+                break;
         }
     }
 

@@ -50,6 +50,38 @@ public static class SessionDecider
         };
     }
 
+    /// <summary>The events of <paramref name="input"/> followed by those that start the step after it (a model request,
+    /// a tool call, a confirmation request, the end), to be journaled in one atomic write; and the effect to carry out
+    /// once they are stored. A step's start is journaled before its work begins, so the resume rules hold; one write per
+    /// step instead of two halves the journal round trips. An input that changes nothing gives no events.</summary>
+    public static (ImmutableList<ISessionEvent> Events, SessionEffect Next) Step(SessionState state, ISessionInput input, DateTimeOffset now)
+    {
+        var events = Decide(state, input);
+        if (events.IsEmpty) return ([], SessionEffect.Nothing);
+        var (start, next) = StartNext(events.Aggregate(state, (s, e) => s.Apply(e)), now);
+        return (events.AddRange(start), next);
+    }
+
+    /// <summary>The events that start what comes after <paramref name="state"/>, and its effect. Completing is journaled
+    /// and followed through to the finished state (whose effect is <see cref="SessionEffect.Nothing"/>).</summary>
+    public static (ImmutableList<ISessionEvent> Events, SessionEffect Next) StartNext(SessionState state, DateTimeOffset now)
+    {
+        var effect = NextEffect(state);
+        ISessionInput? start = effect switch
+        {
+            SessionEffect.CallModel call => new ModelAttemptStarting(call.Turn, 1, now),
+            SessionEffect.RunTool run => new ToolStarting(run.Call, now),
+            SessionEffect.Confirm confirm => new ConfirmationNeeded(confirm.Call, now),
+            SessionEffect.Complete complete => new Finish(complete.StopReason, now),
+            _ => null, // waiting for a child, a confirmation or an answer, or finished: nothing to start
+        };
+        if (start is null) return ([], effect);
+        var events = Decide(state, start);
+        if (effect is not SessionEffect.Complete) return (events, effect);
+        var (after, next) = StartNext(events.Aggregate(state, (s, e) => s.Apply(e)), now);
+        return (events.AddRange(after), next);
+    }
+
     public static SessionEffect NextEffect(SessionState state)
     {
         if (state.Status != SessionStatus.Running) return SessionEffect.Nothing;
