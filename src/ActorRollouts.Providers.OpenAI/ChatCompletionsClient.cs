@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ActorRollouts.Core.Model;
 
 namespace ActorRollouts.Providers.OpenAI;
@@ -16,23 +15,13 @@ public sealed class ChatCompletionsClient : IModelClient
 
     public async Task<ModelResponse> CompleteAsync(ModelRequest request, Action<ModelDelta>? onDelta, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
         var chat = _clients.For(request.Endpoint).GetChatClient(request.Endpoint.Model);
         var assembler = new ChatStreamAssembler(onDelta);
-        try
+        return await ModelCallErrors.AttemptAsync(request.Endpoint, "chat/completions", async () =>
         {
             var updates = chat.CompleteChatStreamingAsync(ChatConversions.ToChatMessages(request.Messages),
                 ChatConversions.ToOptions(request), cancellationToken);
             await foreach (var update in updates) assembler.Add(update);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw; // the caller gave up (its timeout or shutdown): it knows why
-        }
-        catch (Exception ex) when (ex is not ModelCallException)
-        {
-            throw ModelCallErrors.From(ex, request.Endpoint, "chat/completions", cancellationToken);
-        }
-        return assembler.Complete(clock.ElapsedMilliseconds);
+        }, assembler.Complete, cancellationToken);
     }
 }

@@ -13,6 +13,28 @@ internal static partial class ModelCallErrors
     [GeneratedRegex(@"sk-[A-Za-z0-9_\-*]{3,}")]
     private static partial Regex KeyLike();
 
+    /// <summary>Runs one streamed attempt against <paramref name="path"/>: <paramref name="readStream"/> consumes the
+    /// stream, <paramref name="complete"/> assembles the answer with the attempt's latency. A cancellation by the caller
+    /// (its timeout or shutdown) passes through; any other failure becomes a <see cref="ModelCallException"/>.</summary>
+    public static async Task<ModelResponse> AttemptAsync(Endpoint endpoint, string path, Func<Task> readStream,
+        Func<long, ModelResponse> complete, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await readStream();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw; // the caller gave up: it knows why
+        }
+        catch (Exception ex) when (ex is not ModelCallException)
+        {
+            throw From(ex, endpoint, path, cancellationToken);
+        }
+        return complete(clock.ElapsedMilliseconds);
+    }
+
     public static ModelCallException From(Exception ex, Endpoint endpoint, string path, CancellationToken cancellationToken)
     {
         var url = $"{endpoint.BaseUrl.TrimEnd('/')}/{path}";

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ActorRollouts.Core.Model;
 
 namespace ActorRollouts.Providers.OpenAI;
@@ -14,22 +13,12 @@ public sealed class ResponsesApiClient : IModelClient
 
     public async Task<ModelResponse> CompleteAsync(ModelRequest request, Action<ModelDelta>? onDelta, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
         var responses = _clients.For(request.Endpoint).GetResponsesClient();
         var assembler = new ResponsesStreamAssembler(onDelta);
-        try
+        return await ModelCallErrors.AttemptAsync(request.Endpoint, "responses", async () =>
         {
             await foreach (var update in await responses.CreateResponseStreamingAsync(ResponsesConversions.ToOptions(request), cancellationToken))
                 assembler.Add(update);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw; // the caller gave up (its timeout or shutdown): it knows why
-        }
-        catch (Exception ex) when (ex is not ModelCallException)
-        {
-            throw ModelCallErrors.From(ex, request.Endpoint, "responses", cancellationToken);
-        }
-        return assembler.Complete(clock.ElapsedMilliseconds);
+        }, assembler.Complete, cancellationToken);
     }
 }
