@@ -4,7 +4,8 @@ using ActorRollouts.Core.Model;
 
 namespace ActorRollouts.Providers.OpenAI.Tests;
 
-/// <summary>The recorded OpenAI traffic in shared/fixtures/openai, next to the repository.</summary>
+/// <summary>The recorded OpenAI traffic in <c>Recordings/</c> (copied verbatim from the team's shared fixtures; INDEX.md there
+/// names each file's source), copied next to the test binaries so a fresh clone needs nothing beside it.</summary>
 internal static class Fixtures
 {
     private static readonly string Root = Find();
@@ -32,12 +33,9 @@ internal static class Fixtures
 
     private static string Find()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "fixtures", "openai");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("shared/fixtures/openai not found above " + AppContext.BaseDirectory +
-                                             " (the recorded traffic lives next to the repository, in ../shared).");
+        var root = Path.Combine(AppContext.BaseDirectory, "Recordings");
+        return Directory.Exists(root)
+            ? root
+            : throw new DirectoryNotFoundException($"{root} is missing: the recordings are copied there by the test project's build.");
     }
 }
