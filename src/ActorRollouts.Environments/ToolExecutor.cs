@@ -35,8 +35,9 @@ public sealed class ToolExecutor : IToolExecutor
         var before = tool.Idempotent ? null : await Task.Run(() => WorkspaceSnapshot.Take(_context.Workspace), CancellationToken.None);
         var result = await RunAsync(tool, call, cancellationToken);
         if (before is null) return new ToolExecution(result, []);
-        var changes = before.ChangesTo(await Task.Run(() => WorkspaceSnapshot.Take(_context.Workspace), CancellationToken.None));
-        return new ToolExecution(WithChanges(result, changes), changes);
+        var after = await Task.Run(() => WorkspaceSnapshot.Take(_context.Workspace), CancellationToken.None);
+        var changes = before.ChangesTo(after);
+        return new ToolExecution(WithSkipped(WithChanges(result, changes), after.SpecialFiles), changes);
     }
 
     private ToolResult Unknown(ToolCall call) => ToolResult.Failure(call, ErrorCodes.ToolUnknown,
@@ -48,6 +49,15 @@ public sealed class ToolExecutor : IToolExecutor
         {
             Diffs = changes.Where(c => c.Diff is not null).Select(c => new FileDiff(c.Path, c.Diff!)).ToImmutableList(),
             FilesChanged = changes.Select(c => c.Path).ToImmutableList(),
+        };
+
+    /// <summary>Special files are never read for the change report; the result says which were left out.</summary>
+    private static ToolResult WithSkipped(ToolResult result, ImmutableList<string> specialFiles) => specialFiles.IsEmpty
+        ? result
+        : result with
+        {
+            Data = (result.Data ?? ImmutableSortedDictionary<string, JsonElement>.Empty.WithComparers(StringComparer.Ordinal))
+                .SetItem("special_files_skipped", JsonSerializer.SerializeToElement(specialFiles)),
         };
 
     private async Task<ToolResult> RunAsync(ITool tool, ToolCall call, CancellationToken cancellationToken)

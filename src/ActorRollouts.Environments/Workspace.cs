@@ -1,3 +1,5 @@
+using ActorRollouts.Environments.Files;
+
 namespace ActorRollouts.Environments;
 
 /// <summary>A session's working folder. Every path a tool touches goes through <see cref="Resolve"/>, which keeps it
@@ -50,6 +52,16 @@ public sealed class Workspace
         return current;
     }
 
+    /// <summary>Refuses a FIFO, socket or device at <paramref name="full"/> (E_VALIDATION): opening one could block for
+    /// ever. A missing path passes (the caller decides whether that is an error).</summary>
+    public static void RequireNotSpecial(string full, string shownPath)
+    {
+        var kind = FileKinds.Of(full);
+        if (kind.IsSpecial())
+            throw new ToolFailure(Core.Model.ErrorCodes.Validation,
+                $"'{shownPath}' is {kind.Describe()}, not a regular file; tools do not open special files.");
+    }
+
     /// <summary>Workspace-relative path with '/' separators.</summary>
     public string Relative(string fullPath) => Path.GetRelativePath(Root, fullPath).Replace(Path.DirectorySeparatorChar, '/');
 
@@ -77,12 +89,14 @@ public sealed class Workspace
         return current;
     }
 
+    /// <summary>FIFOs, sockets and devices in a template are left out: copying one means opening it, which can block.</summary>
     private static void CopyTree(string from, string to)
     {
         foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
             Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+            if (!FileKinds.Of(file).IsSpecial())
+                File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
     }
 }
 

@@ -58,10 +58,11 @@ internal static partial class ModelCallErrors
     {
         var response = ex.GetRawResponse();
         var (message, code) = ReadError(response?.Content);
-        var retryAfter = response is null ? null : RetryAfterParser.Parse(
+        // The headers win; without them OpenAI's 429 body still says how long to wait ("Please try again in 1.2s.").
+        var retryAfter = (response is null ? null : RetryAfterParser.Parse(
             response.Headers.TryGetValue("retry-after-ms", out var ms) ? ms : null,
             response.Headers.TryGetValue("retry-after", out var seconds) ? seconds : null,
-            DateTimeOffset.UtcNow);
+            DateTimeOffset.UtcNow)) ?? (ex.Status == 429 ? RetryAfterParser.FromMessage(message) : null);
         var text = $"HTTP {ex.Status} from {url}: {message ?? ex.Message}{(code is null ? "" : $" ({code})")}";
         return new ModelCallException(ModelErrorKinds.Http, Mask(text), ex.Status, retryAfter, RetryClassifier.IsRetryable(ex.Status, code), ex);
     }
@@ -110,8 +111,19 @@ internal static class RetryClassifier
 
 /// <summary>How long the server asked us to wait: <c>retry-after-ms</c> (milliseconds), else <c>retry-after</c> in
 /// seconds (fractions allowed) or as an HTTP date. Null when absent or unreadable.</summary>
-internal static class RetryAfterParser
+internal static partial class RetryAfterParser
 {
+    [GeneratedRegex(@"(?i)try again in\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?)\b")]
+    private static partial Regex TryAgainIn();
+
+    /// <summary>The delay an OpenAI rate-limit message names ("Please try again in 11.054s", "… in 20ms"), or null.</summary>
+    public static TimeSpan? FromMessage(string? message)
+    {
+        if (message is null || TryAgainIn().Match(message) is not { Success: true } m) return null;
+        var amount = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return m.Groups[2].Value.Equals("ms", StringComparison.OrdinalIgnoreCase) ? TimeSpan.FromMilliseconds(amount) : TimeSpan.FromSeconds(amount);
+    }
+
     public static TimeSpan? Parse(string? retryAfterMs, string? retryAfter, DateTimeOffset now)
     {
         if (double.TryParse(retryAfterMs, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms >= 0)

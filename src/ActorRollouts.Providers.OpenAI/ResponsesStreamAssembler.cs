@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using ActorRollouts.Core.Model;
 using OpenAI.Responses;
 
@@ -10,7 +8,7 @@ namespace ActorRollouts.Providers.OpenAI;
 /// output-index order. Text, reasoning-summary and argument deltas are reported as they arrive. Unknown event types
 /// are ignored. A failure inside the stream (<c>error</c>, <c>response.failed</c>) becomes a
 /// <see cref="ModelCallException"/>; a stream with no terminal event was cut.</summary>
-internal sealed partial class ResponsesStreamAssembler(Action<ModelDelta>? onDelta)
+internal sealed class ResponsesStreamAssembler(Action<ModelDelta>? onDelta)
 {
     private readonly SortedDictionary<int, ResponseItem> _items = [];
     private readonly Dictionary<string, string> _callIdsByItemId = [];
@@ -18,9 +16,6 @@ internal sealed partial class ResponsesStreamAssembler(Action<ModelDelta>? onDel
     private string? _id;
     private string? _finishReason;
     private ResponseTokenUsage? _usage;
-
-    [GeneratedRegex(@"(?i)try again in\s*(\d+(?:\.\d+)?)\s*(ms|s|seconds?)")]
-    private static partial Regex TryAgainIn();
 
     public void Add(StreamingResponseUpdate update)
     {
@@ -85,12 +80,7 @@ internal sealed partial class ResponsesStreamAssembler(Action<ModelDelta>? onDel
     private static ModelCallException Failure(string? code, string message)
     {
         var retryable = code is "rate_limit_exceeded" or "server_error";
-        TimeSpan? retryAfter = null;
-        if (code == "rate_limit_exceeded" && TryAgainIn().Match(message) is { Success: true } m)
-        {
-            var amount = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-            retryAfter = m.Groups[2].Value.Equals("ms", StringComparison.OrdinalIgnoreCase) ? TimeSpan.FromMilliseconds(amount) : TimeSpan.FromSeconds(amount);
-        }
+        var retryAfter = code == "rate_limit_exceeded" ? RetryAfterParser.FromMessage(message) : null;
         var text = ModelCallErrors.Mask($"the API reported {(code is null ? "an error" : $"'{code}'")}: {message}");
         return new ModelCallException(ModelErrorKinds.ApiError, text, retryAfter: retryAfter, retryable: retryable);
     }

@@ -18,4 +18,21 @@ public class AnalysisTests
     {
         Assert.Equal((2, 1), DiffLines.Count("--- a/f\n+++ b/f\n@@ -1,2 +1,3 @@\n a\n-b\n+B\n+c\n\\ No newline at end of file\n"));
     }
+
+    [Fact]
+    public void DiffLines_RemovedAndAddedLinesThatLookLikeFileHeaders_AreCounted()
+    {
+        // A SQL comment removed ("-- old") and a C++ increment added ("++ i") read as "--- old" and "+++ i".
+        const string diff = "--- a/q.sql\n+++ b/q.sql\n@@ -1,3 +1,3 @@\n--- old\n+++ i\n select 1;\n--- also old\n+-- new\n";
+
+        Assert.Equal((2, 2), DiffLines.Count(diff));
+    }
+
+    [Fact]
+    public void DiffLines_SeveralHunksAndOneLineCounts_AreEachCounted()
+    {
+        const string diff = "--- a/f\n+++ b/f\n@@ -2 +2 @@\n-x\n+y\n@@ -9,2 +9,0 @@\n-p\n-q\n";
+
+        Assert.Equal((1, 3), DiffLines.Count(diff));
+    }
 }

@@ -19,9 +19,21 @@ public class BackoffTests
         Assert.Equal(expectedMs, Backoff.Delay(attempt, null, Initial, Max, jitter).TotalMilliseconds, precision: 3);
     }
 
-    [Fact]
-    public void Delay_ServerRetryAfter_Wins()
+    [Theory]
+    [InlineData(0.0, 2000)]
+    [InlineData(0.4, 2200)]
+    [InlineData(0.999, 2499.5)]
+    public void Delay_ServerRetryAfter_WinsStretchedByJitterNeverShortened(double jitter, double expectedMs)
     {
-        Assert.Equal(TimeSpan.FromSeconds(2), Backoff.Delay(5, TimeSpan.FromSeconds(2), Initial, Max, 0.3));
+        Assert.Equal(expectedMs, Backoff.Delay(5, TimeSpan.FromSeconds(2), Initial, Max, jitter).TotalMilliseconds, precision: 3);
+    }
+
+    [Fact]
+    public void Delay_OneRetryAfterForAWholeFleet_SpreadsTheRetries()
+    {
+        var delays = Enumerable.Range(0, 100).Select(i => Backoff.Delay(1, TimeSpan.FromSeconds(10), Initial, Max, i / 100.0)).ToList();
+
+        Assert.All(delays, d => Assert.InRange(d.TotalSeconds, 10, 12.5));
+        Assert.Equal(100, delays.Distinct().Count());
     }
 }

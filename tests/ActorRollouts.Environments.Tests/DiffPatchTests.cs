@@ -53,6 +53,14 @@ public class DiffPatchTests
         Assert.Equal((2, 1), Core.Analysis.DiffLines.Count(UnifiedDiff.Create("f", "a\nb\n", "a\nB\nc\n")));
     }
 
+    [Fact]
+    public void Count_LinesStartingWithDashDashOrPlusPlus_AreChangesNotHeaders()
+    {
+        var diff = UnifiedDiff.Create("q.sql", "-- drop this comment\nselect 1;\n-- and this\n", "select 1;\n++ added\n");
+
+        Assert.Equal((1, 2), Core.Analysis.DiffLines.Count(diff));
+    }
+
     private static string Lines(int from, int to) => string.Concat(Enumerable.Range(from, to - from + 1).Select(i => $"line {i}\n"));
 
     /// <summary>Writes the old file (if any) into a fresh tree, runs <c>patch -p1</c> there, returns the file after.</summary>

@@ -30,6 +30,28 @@ public class ChatErrorTests
         Assert.Equal((429, true, TimeSpan.FromSeconds(2)), (error.HttpStatus, error.Retryable, error.RetryAfter));
     }
 
+    [Theory]
+    [InlineData("Rate limit reached for gpt-4o on tokens per min (TPM): Limit 30000, Used 29800, Requested 900. Please try again in 1.4s. Visit https://platform.openai.com/account/rate-limits.", 1400)]
+    [InlineData("Rate limit reached for requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.", 20000)]
+    [InlineData("Rate limit reached on tokens per min. Please try again in 350ms.", 350)]
+    public async Task Http429WithoutHeaders_WaitsWhatTheBodySays(string message, int expectedMs)
+    {
+        var body = System.Text.Json.JsonSerializer.Serialize(new { error = new { message, type = "tokens", param = (string?)null, code = "rate_limit_exceeded" } });
+
+        var error = await Fail(new Replay(body, 429, "application/json"));
+
+        Assert.Equal((429, true, TimeSpan.FromMilliseconds(expectedMs)), (error.HttpStatus, error.Retryable, error.RetryAfter));
+    }
+
+    [Fact]
+    public async Task Http429HeaderAndBodyDisagree_TheHeaderWins()
+    {
+        var error = await Fail(new Replay("""{"error":{"message":"Please try again in 9s.","type":"requests","param":null,"code":"rate_limit_exceeded"}}""", 429,
+            "application/json", new Dictionary<string, string> { ["retry-after-ms"] = "1500" }));
+
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), error.RetryAfter);
+    }
+
     [Fact]
     public async Task Http429InsufficientQuota_IsNotRetryable()
     {

@@ -2,12 +2,15 @@ using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
 using ActorRollouts.Core.Model;
+using ActorRollouts.Environments.Files;
 
 namespace ActorRollouts.Environments.Diffs;
 
 /// <summary>Every regular file of a workspace at one moment: size, SHA-256 and, for text files up to
 /// <see cref="MaxTextBytes"/>, the text. Comparing two snapshots gives the files a tool call created, modified or deleted —
-/// whatever the tool was, a file tool or an arbitrary <c>bash</c> command. Symlinks are not followed.</summary>
+/// whatever the tool was, a file tool or an arbitrary <c>bash</c> command. Symlinks are not followed. FIFOs, sockets and
+/// devices are never opened (reading a FIFO blocks until someone writes to it): they are listed in
+/// <see cref="SpecialFiles"/> instead.</summary>
 public sealed class WorkspaceSnapshot
 {
     public const int MaxTextBytes = 1 << 20;
@@ -16,14 +19,25 @@ public sealed class WorkspaceSnapshot
 
     private readonly ImmutableDictionary<string, FileState> _files;
 
-    private WorkspaceSnapshot(ImmutableDictionary<string, FileState> files) => _files = files;
+    private WorkspaceSnapshot(ImmutableDictionary<string, FileState> files, ImmutableList<string> specialFiles)
+    {
+        _files = files;
+        SpecialFiles = specialFiles;
+    }
+
+    /// <summary>Special files seen and skipped, as <c>path (kind)</c>, in path order.</summary>
+    public ImmutableList<string> SpecialFiles { get; }
 
     public static WorkspaceSnapshot Take(Workspace workspace)
     {
         var files = ImmutableDictionary.CreateBuilder<string, FileState>();
+        var special = new List<string>();
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
         foreach (var path in Directory.EnumerateFiles(workspace.Root, "*", options))
         {
+            var kind = FileKinds.Of(path);
+            if (kind.IsSpecial()) special.Add($"{workspace.Relative(path)} ({kind.Describe()})");
+            if (kind != FileKind.Regular) continue;
             byte[] bytes;
             try
             {
@@ -35,7 +49,7 @@ public sealed class WorkspaceSnapshot
             }
             files[workspace.Relative(path)] = new FileState(bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)), AsText(bytes));
         }
-        return new WorkspaceSnapshot(files.ToImmutable());
+        return new WorkspaceSnapshot(files.ToImmutable(), [.. special.Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>What changed from this snapshot to <paramref name="after"/>, in path order.</summary>

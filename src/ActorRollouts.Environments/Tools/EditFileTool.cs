@@ -29,6 +29,7 @@ internal sealed class EditFileTool : ITool
         if (oldString == newString) throw new ToolFailure(ErrorCodes.Validation, "old_string and new_string are the same; nothing would change.");
 
         var full = context.Workspace.Resolve(path);
+        Workspace.RequireNotSpecial(full, path);
         if (!File.Exists(full)) throw new ToolFailure(ErrorCodes.NotFound, $"File '{path}' does not exist.");
         var before = await File.ReadAllTextAsync(full, cancellationToken);
         var occurrences = Count(before, oldString);

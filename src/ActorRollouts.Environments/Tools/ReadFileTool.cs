@@ -29,6 +29,7 @@ internal sealed class ReadFileTool : ITool
         var limit = Args.OptionalInt(args, "limit", 1) ?? DefaultLimit;
         var full = context.Workspace.Resolve(path);
         if (Directory.Exists(full)) throw new ToolFailure(ErrorCodes.Validation, $"'{path}' is a directory; use list_files.");
+        Workspace.RequireNotSpecial(full, path);
         if (!File.Exists(full)) throw new ToolFailure(ErrorCodes.NotFound, $"File '{path}' does not exist.");
 
         var text = await File.ReadAllTextAsync(full, cancellationToken);

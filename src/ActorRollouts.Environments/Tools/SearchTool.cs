@@ -41,6 +41,7 @@ internal sealed class SearchTool : ITool
             throw new ToolFailure(ErrorCodes.Validation, $"'{pattern}' is not a valid regular expression: {ex.Message}");
         }
         var full = context.Workspace.Resolve(path);
+        Workspace.RequireNotSpecial(full, path);
         var files = File.Exists(full) ? [full]
             : Directory.Exists(full) ? Directory.EnumerateFiles(full, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
             : throw new ToolFailure(ErrorCodes.NotFound, $"'{path}' does not exist.");
@@ -53,6 +54,7 @@ internal sealed class SearchTool : ITool
             foreach (var file in files.Select(f => (Full: f, Rel: context.Workspace.Relative(f))).Where(f => matcher is null || matcher.IsMatch(f.Rel)).OrderBy(f => f.Rel, StringComparer.Ordinal))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (Files.FileKinds.Of(file.Full) != Files.FileKind.Regular) continue; // a FIFO would block the read
                 if (new FileInfo(file.Full).Length > MaxFileBytes) continue;
                 var lines = File.ReadAllLines(file.Full);
                 if (lines.Any(l => l.Contains('\0'))) continue; // binary

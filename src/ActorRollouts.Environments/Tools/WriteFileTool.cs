@@ -24,6 +24,7 @@ internal sealed class WriteFileTool : ITool
         var content = Args.RequiredString(args, "content");
         var full = context.Workspace.Resolve(path);
         if (Directory.Exists(full)) throw new ToolFailure(ErrorCodes.Validation, $"'{path}' is a directory.");
+        Workspace.RequireNotSpecial(full, path);
 
         var existed = File.Exists(full);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
