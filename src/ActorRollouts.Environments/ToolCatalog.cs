@@ -28,4 +28,8 @@ public static class ToolCatalog
             : throw new ArgumentException($"Unknown tool '{name}'. Known tools: {string.Join(", ", AllToolNames)}.", nameof(name));
 
     public static ImmutableList<ToolSpec> Specs(IEnumerable<string> names) => names.Select(n => Get(n).Spec).ToImmutableList();
+
+    /// <summary>The specs as this environment offers them: <c>bash</c>'s schema names its longest allowed timeout.</summary>
+    public static ImmutableList<ToolSpec> Specs(IEnumerable<string> names, EnvironmentOptions options) =>
+        names.Select(n => n == "bash" ? BashTool.SpecWith(options.MaxCommandSeconds) : Get(n).Spec).ToImmutableList();
 }

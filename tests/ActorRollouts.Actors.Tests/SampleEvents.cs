@@ -50,6 +50,7 @@ internal static class SampleEvents
         new SessionCompleted(StopReasons.MaxTurns, At),
         new SessionFailed("model call failed", At),
         new RewardAssigned(0.75, "python grade.py", "last line of stdout (exit code 0)", At),
+        new GradingFailed("pytest -q", "the grader could not start (exit code 127: command not found)", At),
         new FleetStarted("f", [Spec, Spec with { SessionId = "f:t:2", Sample = 2 }], 8, At),
         new FleetSessionLaunched("f:t:1", At),
         new FleetSessionFinished("f:t:1", SessionOutcomes.Failed, null, "boom", At),

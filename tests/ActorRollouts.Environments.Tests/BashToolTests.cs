@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ActorRollouts.Core.Model;
 using ActorRollouts.Environments.Sandbox;
 
@@ -62,16 +61,16 @@ public class BashToolTests
         Assert.Contains("Read-only file system", result.Content);
     }
 
+    /// <summary>Structural, not timed: a command that ran to its end would exit 0 after a minute; a timed-out one is
+    /// E_TIMEOUT with nothing left running.</summary>
     [Fact]
-    public async Task Bash_SleepPastItsTimeout_IsTimeoutWithinTwoSecondsAndLeavesNoProcessBehind()
+    public async Task Bash_SleepPastItsTimeout_IsTimeoutAndLeavesNoProcessBehind()
     {
         using var ws = new TempWorkspace();
         var marker = $"60.{Random.Shared.Next(100000, 999999)}";
-        var clock = Stopwatch.StartNew();
 
         var result = await ws.Run("bash", new { command = $"sleep {marker} & sleep {marker}", timeout_s = 1 });
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         Assert.Equal(ErrorCodes.Timeout, result.ErrorCode);
         Assert.True(result.Data!["timed_out"].GetBoolean());
         Assert.Empty(ProcessesMentioning(marker));

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using ActorRollouts.Core.Gates;
 using ActorRollouts.Core.Model;
 using ActorRollouts.Environments;
+using ActorRollouts.Environments.Sandbox;
 using Akka.Configuration;
 
 namespace ActorRollouts.Actors.Configuration;
@@ -49,11 +50,13 @@ public sealed record RolloutSettings(
                 MaxRetryAfter: c.GetTimeSpan("provider.max-retry-after", TimeSpan.FromSeconds(120)),
                 RequestTimeout: c.GetTimeSpan("provider.request-timeout", TimeSpan.FromSeconds(120))),
             Environment: new EnvironmentSettings(
-                c.GetTimeSpan("environment.tool-timeout", TimeSpan.FromSeconds(120)),
+                ToolTimeout(c),
                 new EnvironmentOptions(
                     ParseSandbox(c.GetString("environment.sandbox", "bwrap")),
                     (c.GetStringList("environment.require-read-first") ?? ["edit_file"]).ToImmutableHashSet(),
-                    c.GetInt("environment.output-cap-bytes", 16_384)),
+                    c.GetInt("environment.output-cap-bytes", 16_384),
+                    (int)ToolTimeout(c).TotalSeconds,
+                    ReadLimits(c)),
                 ConfirmPolicy: ReadConfirmPolicy(c.GetString("environment.confirm-policy", "auto")),
                 ConfirmTools: (c.GetStringList("environment.require-confirmation") ?? ["delete_file"]).ToImmutableList()),
             DefaultMaxTurns: c.GetInt("session.max-turns", 20),
@@ -67,6 +70,30 @@ public sealed record RolloutSettings(
                 c.GetInt("gate.requests-per-minute", 0),
                 c.GetLong("gate.tokens-per-minute", 0),
                 c.GetTimeSpan("gate.window", TimeSpan.FromMinutes(1))));
+    }
+
+    private static TimeSpan ToolTimeout(Config c)
+    {
+        var timeout = c.GetTimeSpan("environment.tool-timeout", TimeSpan.FromSeconds(120));
+        return timeout >= TimeSpan.FromSeconds(1)
+            ? timeout
+            : throw new ConfigurationException($"actor-rollouts.environment.tool-timeout must be at least 1s (got {timeout}).");
+    }
+
+    /// <summary><c>environment.limits</c>: byte sizes take HOCON units (<c>2GiB</c>, <c>512MiB</c>); 0 = unlimited.</summary>
+    private static CommandLimits ReadLimits(Config c)
+    {
+        var d = CommandLimits.Default;
+        long Bytes(string key, long fallback) => c.HasPath(key) ? c.GetByteSize(key) ?? fallback : fallback;
+        var limits = new CommandLimits(
+            MemoryBytes: Bytes("environment.limits.memory", d.MemoryBytes),
+            Processes: c.GetInt("environment.limits.processes", d.Processes),
+            CpuSeconds: (int)c.GetTimeSpan("environment.limits.cpu-time", TimeSpan.FromSeconds(d.CpuSeconds)).TotalSeconds,
+            FileBytes: Bytes("environment.limits.file-size", d.FileBytes),
+            OpenFiles: c.GetInt("environment.limits.open-files", d.OpenFiles));
+        return limits is { MemoryBytes: >= 0, Processes: >= 0, CpuSeconds: >= 0, FileBytes: >= 0, OpenFiles: >= 0 }
+            ? limits
+            : throw new ConfigurationException("actor-rollouts.environment.limits must not be negative (0 = unlimited).");
     }
 
     private static string ReadConfirmPolicy(string value) =>

@@ -13,7 +13,9 @@ namespace ActorRollouts.Actors.Environments;
 /// <summary>Owns one session's workspace and executes its tool calls off the mailbox. Preparing the workspace
 /// (copying the task's template) also runs off the mailbox; calls that arrive meanwhile wait in the stash. If the actor
 /// crashes while a call runs, its supervisor (the session) restarts it — the workspace on disk stays as it is — and the
-/// call in flight is answered with E_INTERNAL, never left hanging.</summary>
+/// call in flight is answered with E_INTERNAL, never left hanging. Whenever this actor stops or restarts, the call in
+/// flight is cancelled, which kills every process it started: no old command writes into the workspace after its call was
+/// answered.</summary>
 public sealed class EnvironmentActor : ReceiveActor, IWithStash
 {
     private readonly string _root;
@@ -24,6 +26,9 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     private IToolExecutor? _executor;
     private string? _executorRoot;
     private (IActorRef ReplyTo, ToolCall Call)? _inFlight;
+
+    /// <summary>Cancelled when this incarnation ends: the tool call and grader it started are killed with it.</summary>
+    private readonly CancellationTokenSource _lifetime = new();
 
     public IStash Stash { get; set; } = null!;
 
@@ -70,16 +75,17 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
         {
             var replyTo = Sender;
             _inFlight = (replyTo, run.Call);
-            Execute(_executor!, run.Call, _settings.ToolTimeout)
+            Execute(_executor!, run.Call, _settings.ToolTimeout, _lifetime.Token)
                 .PipeTo(Self, success: ran => new Executed(replyTo, ran));
         });
         Receive<RunGrader>(run =>
         {
             var options = _settings.Options;
-            CommandRunner.RunAsync(_executorRoot!, run.Grader.Command, TimeSpan.FromSeconds(run.Grader.TimeoutSeconds), options.Sandbox,
-                    options.OutputCapBytes, CancellationToken.None)
-                .PipeTo(Sender, success: r => new GraderRan(r.ExitCode, r.Stdout, r.TimedOut),
-                    failure: ex => new GraderRan(null, $"the grader could not run: {ex.Message}", false));
+            var request = new CommandRequest(_executorRoot!, run.Grader.Command, TimeSpan.FromSeconds(run.Grader.TimeoutSeconds), options.Sandbox,
+                options.OutputCapBytes, options.CommandLimits);
+            CommandRunner.RunAsync(request, _lifetime.Token)
+                .PipeTo(Sender, success: r => new GraderRan(r.ExitCode, r.Stdout, r.TimedOut, r.LimitHit is { } limit ? LimitKinds.Describe(limit, options.CommandLimits) : null),
+                    failure: ex => new GraderRan(null, "", false, $"the grader could not run: {ex.Message}"));
         });
         Receive<Executed>(done =>
         {
@@ -88,10 +94,11 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
         });
     }
 
-    private static async Task<ToolRan> Execute(IToolExecutor executor, ToolCall call, TimeSpan timeout)
+    private static async Task<ToolRan> Execute(IToolExecutor executor, ToolCall call, TimeSpan timeout, CancellationToken lifetime)
     {
         var clock = Stopwatch.StartNew();
-        using var cancel = new CancellationTokenSource(timeout);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+        cancel.CancelAfter(timeout);
         try
         {
             var execution = await executor.ExecuteAsync(call, cancel.Token);
@@ -113,7 +120,14 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
                 $"The environment crashed while '{call.Name}' ran ({reason.GetType().Name}: {reason.Message}). It was restarted; " +
                 "the workspace is as the call left it."), 0, []));
         }
-        base.PreRestart(reason, message);
+        base.PreRestart(reason, message); // stops this incarnation: PostStop cancels what it started
+    }
+
+    protected override void PostStop()
+    {
+        _lifetime.Cancel();
+        _lifetime.Dispose();
+        base.PostStop();
     }
 
     private sealed record Executed(IActorRef ReplyTo, ToolRan Ran);

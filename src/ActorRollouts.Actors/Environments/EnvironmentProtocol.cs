@@ -15,8 +15,9 @@ public static class EnvironmentProtocol
     /// <summary>Session → environment: score the finished session with the task's grader, in the sandbox.</summary>
     public sealed record RunGrader(Core.Grading.GraderSpec Grader);
 
-    /// <summary>Environment → session: what the grader command did.</summary>
-    public sealed record GraderRan(int? ExitCode, string Stdout, bool TimedOut);
+    /// <summary>Environment → session: what the grader command did. <paramref name="Failure"/> says why it could not give a
+    /// score at all (it could not start, or ran into a limit), else null.</summary>
+    public sealed record GraderRan(int? ExitCode, string Stdout, bool TimedOut, string? Failure = null);
 
     /// <summary>Environment → session: the workspace could not be prepared; the session cannot go on.</summary>
     public sealed record EnvironmentUnavailable(string Reason);

@@ -32,6 +32,7 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(SessionCompleted)] = "session-completed.v1",
         [typeof(SessionFailed)] = "session-failed.v1",
         [typeof(RewardAssigned)] = "reward-assigned.v1",
+        [typeof(GradingFailed)] = "grading-failed.v1",
         [typeof(FleetStarted)] = "fleet-started.v1",
         [typeof(FleetSessionLaunched)] = "fleet-session-launched.v1",
         [typeof(FleetSessionFinished)] = "fleet-session-finished.v1",

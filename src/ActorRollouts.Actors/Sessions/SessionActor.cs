@@ -62,7 +62,7 @@ public sealed class SessionActor : ReceivePersistentActor
         });
         Command<SaveSnapshotSuccess>(s => _log.Debug("Session {0} snapshot at {1}", _sessionId, s.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(f => _log.Warning("Session {0} could not save a snapshot: {1}", _sessionId, f.Cause.Message));
-        Command<GraderRan>(g => Handle(new Graded(g.ExitCode, g.Stdout, g.TimedOut, Now)));
+        Command<GraderRan>(g => Handle(new Graded(g.ExitCode, g.Stdout, g.TimedOut, Now, g.Failure)));
         Command<ConfirmationProtocol.ConfirmAnswer>(a => Handle(new ConfirmationAnswered(a.ToolCallId, a.Approved, a.DecidedBy, Now)));
     }
 
@@ -205,7 +205,8 @@ public sealed class SessionActor : ReceivePersistentActor
     private void StartChildren()
     {
         var spec = _state.Spec!;
-        _toolSpecs = ToolCatalog.Specs(spec.Tools.Where(ToolCatalog.IsKnown)); // task files are checked; a test executor may add its own
+        // Task files are checked; a test executor may add tools of its own.
+        _toolSpecs = ToolCatalog.Specs(spec.Tools.Where(ToolCatalog.IsKnown), _services.Settings.Environment.Options);
         _provider = Context.ActorOf(ProviderActor.Props(_services.ModelClient, _services.Settings.Provider, _sessionId,
             _services.GateFor(spec.Endpoint)), "provider");
         _environment = Context.ActorOf(

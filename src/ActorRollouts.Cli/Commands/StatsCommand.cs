@@ -49,6 +49,7 @@ public static class StatsCommand
         text.AppendLine(s.Reward is { } r
             ? $"  reward        {s.Graded} graded: mean {r.Mean:0.###}, std {r.Std:0.###}, min {r.Min:0.###}, max {r.Max:0.###}"
             : "  reward        no graded sessions");
+        if (s.GradingFailed > 0) text.AppendLine($"  grading       {s.GradingFailed} failed (no reward recorded; see grading_failed in their traces)");
         return text.ToString().TrimEnd();
     }
 }

@@ -36,7 +36,8 @@ public sealed record FleetStats(
     int DiffLinesAdded,
     int DiffLinesRemoved,
     int Graded,
-    Distribution? Reward)
+    Distribution? Reward,
+    int GradingFailed = 0)
 {
     public static FleetStats Compute(IReadOnlyList<SessionState> sessions)
     {
@@ -58,7 +59,8 @@ public sealed record FleetStats(
             diffs.Sum(d => d.Added),
             diffs.Sum(d => d.Removed),
             rewards.Count,
-            rewards.Count > 0 ? Distribution.Of(rewards) : null);
+            rewards.Count > 0 ? Distribution.Of(rewards) : null,
+            started.Count(s => s.GradingError is not null));
     }
 
     /// <summary>Distinct workspace files a session's tool calls changed.</summary>

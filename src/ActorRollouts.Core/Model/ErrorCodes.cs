@@ -8,6 +8,8 @@ public static class ErrorCodes
     public const string Validation = "E_VALIDATION";
     public const string Permissions = "E_PERMISSIONS";
     public const string Timeout = "E_TIMEOUT";
+    /// <summary>A command ran into one of its limits (memory, processes, CPU time, file size).</summary>
+    public const string Limit = "E_LIMIT";
     public const string Unsafe = "E_UNSAFE";
     public const string ConfirmedDeny = "E_CONFIRMED_DENY";
     public const string ToolUnknown = "E_TOOL_UNKNOWN";

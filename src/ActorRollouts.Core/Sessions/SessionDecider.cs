@@ -14,8 +14,8 @@ public static class SessionDecider
         if (input is Start start)
             return state.Status == SessionStatus.NotStarted ? StartEvents(start) : [];
         if (input is Graded graded)
-            return state.IsFinished && state.Reward is null && state.Spec?.Grader is { } grader
-                ? [RewardEvent(grader, graded)]
+            return state.IsFinished && !state.IsGraded && state.Spec?.Grader is { } grader
+                ? [GradeEvent(grader, graded)]
                 : [];
         if (state.Status != SessionStatus.Running) return [];
 
@@ -107,10 +107,13 @@ public static class SessionDecider
         return new SessionEffect.CallModel(state.Turns + 1);
     }
 
-    private static RewardAssigned RewardEvent(Grading.GraderSpec grader, Graded graded)
+    /// <summary>A score is a reward; a grader that gave none is journaled as failed, with why, and no reward.</summary>
+    private static ISessionEvent GradeEvent(Grading.GraderSpec grader, Graded graded)
     {
-        var (reward, details) = grader.Score(graded.ExitCode, graded.Stdout, graded.TimedOut);
-        return new RewardAssigned(reward, grader.Command, details, graded.Now);
+        var (reward, details) = grader.Score(graded.ExitCode, graded.Stdout, graded.TimedOut, graded.Failure);
+        return reward is { } score
+            ? new RewardAssigned(score, grader.Command, details, graded.Now)
+            : new GradingFailed(grader.Command, details, graded.Now);
     }
 
     private static ImmutableList<ISessionEvent> StartEvents(Start start)

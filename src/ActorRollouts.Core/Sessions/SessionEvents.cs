@@ -67,6 +67,10 @@ public static class SessionEvents
     /// <summary>The task's grader scored the finished session.</summary>
     public sealed record RewardAssigned(double Reward, string Grader, string Details, DateTimeOffset Timestamp) : ISessionEvent;
 
+    /// <summary>The task's grader gave no score: it could not start, crashed, timed out, ran into a limit or printed no
+    /// number. No reward is recorded (a 0.0 would be wrong training data).</summary>
+    public sealed record GradingFailed(string Grader, string Reason, DateTimeOffset Timestamp) : ISessionEvent;
+
     /// <summary>The session ended in failure; <paramref name="Error"/> says why in readable words.</summary>
     public sealed record SessionFailed(string Error, DateTimeOffset Timestamp) : ISessionEvent;
 }

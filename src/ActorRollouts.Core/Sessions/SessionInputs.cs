@@ -41,8 +41,9 @@ public static class SessionInputs
 
     public sealed record Finish(string StopReason, DateTimeOffset Now) : ISessionInput;
 
-    /// <summary>The grader ran on the finished session's workspace.</summary>
-    public sealed record Graded(int? ExitCode, string Stdout, bool TimedOut, DateTimeOffset Now) : ISessionInput;
+    /// <summary>The grader ran on the finished session's workspace; <paramref name="Failure"/> says why it could not
+    /// score at all (could not run, ran into a limit), else null.</summary>
+    public sealed record Graded(int? ExitCode, string Stdout, bool TimedOut, DateTimeOffset Now, string? Failure = null) : ISessionInput;
 
     public sealed record Fail(string Error, DateTimeOffset Now) : ISessionInput;
 }

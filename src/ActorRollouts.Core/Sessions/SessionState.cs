@@ -44,6 +44,12 @@ public sealed record SessionState : IRolloutSnapshot
 
     /// <summary>The grader's score, once the session has ended and been graded.</summary>
     public double? Reward { get; init; }
+
+    /// <summary>Why the grader gave no score, when it failed.</summary>
+    public string? GradingError { get; init; }
+
+    /// <summary>The grader has run to an outcome: a reward or a journaled failure.</summary>
+    public bool IsGraded => Reward is not null || GradingError is not null;
     public string? Error { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
@@ -51,11 +57,12 @@ public sealed record SessionState : IRolloutSnapshot
     public bool IsFinished => Status is SessionStatus.Completed or SessionStatus.Failed;
 
     /// <summary>Finished, and graded if the task has a grader: nothing is left to do.</summary>
-    public bool IsSettled => IsFinished && (Spec?.Grader is null || Reward is not null);
+    public bool IsSettled => IsFinished && (Spec?.Grader is null || IsGraded);
 
     public SessionState Apply(ISessionEvent @event) => @event switch
     {
         RewardAssigned e when Status != SessionStatus.NotStarted => this with { Reward = e.Reward },
+        GradingFailed e when Status != SessionStatus.NotStarted => this with { GradingError = e.Reason },
         SessionStarted e when Status == SessionStatus.NotStarted => this with
         {
             Spec = e.Spec, Workspace = e.Workspace, Status = SessionStatus.Running, StartedAt = e.Timestamp,

@@ -57,6 +57,7 @@ public static class TraceLines
         SessionResumed => "session_resumed",
         SessionCompleted => "session_completed",
         RewardAssigned => "reward_assigned",
+        GradingFailed => "grading_failed",
         SessionFailed => "session_failed",
         _ => "unknown",
     };

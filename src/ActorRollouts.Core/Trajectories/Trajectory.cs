@@ -22,7 +22,8 @@ public sealed record Trajectory(
     double? Reward,
     int Turns,
     long DurationMs,
-    ImmutableSortedDictionary<string, JsonElement>? Metadata)
+    ImmutableSortedDictionary<string, JsonElement>? Metadata,
+    string? GradingError = null)
 {
     /// <summary>Builds the record from a session's folded state. Null when the session never started.</summary>
     public static Trajectory? From(SessionState state)
@@ -32,7 +33,7 @@ public sealed record Trajectory(
         return new Trajectory(spec.SessionId, spec.FleetId, spec.TaskId, spec.Sample, SessionOutcomes.Of(state.Status),
             state.StopReason, state.Error, spec.Endpoint.Model,
             state.Messages.Select(TrajectoryMessage.From).ToImmutableList(),
-            state.Usage, state.CostUsd, state.Reward, state.Turns, duration, spec.Metadata);
+            state.Usage, state.CostUsd, state.Reward, state.Turns, duration, spec.Metadata, state.GradingError);
     }
 }
 

@@ -38,18 +38,27 @@ public sealed class WorkspaceSnapshot
             var kind = FileKinds.Of(path);
             if (kind.IsSpecial()) special.Add($"{workspace.Relative(path)} ({kind.Describe()})");
             if (kind != FileKind.Regular) continue;
-            byte[] bytes;
             try
             {
-                bytes = File.ReadAllBytes(path);
+                files[workspace.Relative(path)] = Read(path);
             }
             catch (IOException)
             {
                 continue; // vanished or locked while we looked: the next snapshot will tell
             }
-            files[workspace.Relative(path)] = new FileState(bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)), AsText(bytes));
         }
         return new WorkspaceSnapshot(files.ToImmutable(), [.. special.Order(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>A file small enough to diff is read whole; a larger one is only hashed, a block at a time, so a command
+    /// that wrote a file of gigabytes does not make us hold it in memory.</summary>
+    private static FileState Read(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        if (stream.Length > MaxTextBytes) return new FileState(stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)), null);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return new FileState(bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)), AsText(bytes));
     }
 
     /// <summary>What changed from this snapshot to <paramref name="after"/>, in path order.</summary>

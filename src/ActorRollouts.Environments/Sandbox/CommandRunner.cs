@@ -3,23 +3,42 @@ using System.Text;
 
 namespace ActorRollouts.Environments.Sandbox;
 
-/// <summary>What a command did.</summary>
-public sealed record CommandResult(int? ExitCode, string Stdout, string Stderr, bool TimedOut, long DurationMs, bool StdoutCut, bool StderrCut);
+/// <summary>What a command did. <paramref name="LimitHit"/> names the limit it ran into (<see cref="LimitKinds"/>), if
+/// any; <paramref name="EnforcedBy"/> says what held its limits (<c>cgroup+rlimit</c> or <c>rlimit</c>).</summary>
+public sealed record CommandResult(
+    int? ExitCode, string Stdout, string Stderr, bool TimedOut, long DurationMs, bool StdoutCut, bool StderrCut,
+    string? LimitHit = null, string EnforcedBy = "rlimit", long PeakMemoryBytes = 0, long PeakProcesses = 0);
+
+/// <summary>How to run one command: where, what, how long, in which sandbox, within which limits.</summary>
+public sealed record CommandRequest(string Workspace, string Command, TimeSpan Timeout, SandboxMode Mode, int OutputCap, CommandLimits Limits);
 
 /// <summary>Runs a shell command in a workspace. With bubblewrap the command sees the workspace at <c>/workspace</c>
-/// (read-write), the system read-only, a fresh <c>/tmp</c>, no network and its own PID namespace, and dies with us. On
-/// timeout the whole process tree is killed (with bubblewrap that is the whole PID namespace).</summary>
+/// (read-write), the system read-only, a fresh <c>/tmp</c>, no network and its own PID namespace, and dies with us. Every
+/// command runs within <see cref="CommandLimits"/>: rlimits set by util-linux <c>prlimit</c>, and where the machine allows,
+/// cgroups of its own that the command joins before it starts. On timeout, on cancellation and when it exits, everything it
+/// started is killed: its cgroup's processes, else its process tree.</summary>
 public static class CommandRunner
 {
     public const string SandboxWorkspace = "/workspace";
 
-    public static bool BwrapAvailable() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, "bwrap")));
+    /// <summary>How long output pipes may stay open after the command ended and its processes were killed (a process that
+    /// escaped a machine without cgroups may still hold them): its output so far is kept, the rest is not waited for.</summary>
+    private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
 
-    public static async Task<CommandResult> RunAsync(string workspace, string command, TimeSpan timeout, SandboxMode mode, int outputCap,
-        CancellationToken cancellationToken)
+    public static bool BwrapAvailable() => OnPath("bwrap");
+
+    public static bool PrlimitAvailable() => OnPath("prlimit");
+
+    private static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, program)));
+
+    /// <summary>Runs the command to its end, its timeout (<see cref="CommandResult.TimedOut"/>) or the caller's cancellation,
+    /// which kills everything it started and then throws <see cref="OperationCanceledException"/>.</summary>
+    public static async Task<CommandResult> RunAsync(CommandRequest request, CancellationToken cancellationToken)
     {
-        var start = mode == SandboxMode.Bwrap ? Bwrap(workspace, command) : Plain(workspace, command);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var group = CommandCgroups.Instance.Create(request.Limits);
+        var start = Launch(request, group);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.RedirectStandardInput = true;
@@ -27,11 +46,11 @@ public static class CommandRunner
         var clock = Stopwatch.StartNew();
         using var process = await ProcessLauncher.StartAsync(start);
         process.StandardInput.Close();
-        var stdout = new CappedBuffer(outputCap);
-        var stderr = new CappedBuffer(outputCap);
+        var stdout = new CappedBuffer(request.OutputCap);
+        var stderr = new CappedBuffer(request.OutputCap);
         var reading = Task.WhenAll(Pump(process.StandardOutput, stdout), Pump(process.StandardError, stderr));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        deadline.CancelAfter(request.Timeout);
         var timedOut = false;
         try
         {
@@ -40,38 +59,78 @@ public static class CommandRunner
         catch (OperationCanceledException)
         {
             timedOut = !cancellationToken.IsCancellationRequested;
-            process.Kill(entireProcessTree: true);
+            KillEverything(process, group);
             await process.WaitForExitAsync(CancellationToken.None);
         }
-        await reading;
-        return new CommandResult(timedOut ? null : process.ExitCode, stdout.Text, stderr.Text, timedOut, clock.ElapsedMilliseconds, stdout.Cut, stderr.Cut);
+        group?.KillAll(); // what it left running in the background ends with it
+        await Task.WhenAny(reading, Task.Delay(DrainGrace, CancellationToken.None));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var exitCode = timedOut ? (int?)null : process.ExitCode;
+        var usage = group?.Usage();
+        return new CommandResult(exitCode, stdout.Text, stderr.Text, timedOut, clock.ElapsedMilliseconds, stdout.Cut, stderr.Cut,
+            LimitHit(exitCode, stderr.Text, usage), group is null ? "rlimit" : "cgroup+rlimit", usage?.PeakMemoryBytes ?? 0, usage?.PeakProcesses ?? 0);
     }
 
-    private static ProcessStartInfo Bwrap(string workspace, string command)
+    private static void KillEverything(Process process, CommandGroup? group)
     {
-        var start = new ProcessStartInfo("bwrap");
-        string[] args =
-        [
-            "--ro-bind", "/usr", "/usr",
-            "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin",
-            "--ro-bind", "/etc", "/etc",
-            "--bind", workspace, SandboxWorkspace, "--chdir", SandboxWorkspace,
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-            "--unshare-all", "--die-with-parent", "--new-session",
-            "--setenv", "HOME", SandboxWorkspace, "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
-            "bash", "-c", command,
-        ];
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        return start;
+        group?.KillAll();
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // it had already exited
+        }
     }
 
-    private static ProcessStartInfo Plain(string workspace, string command)
+    /// <summary>A memory kill or a refused fork is counted by the cgroup; rlimit kills show as the signal's exit code
+    /// (128 + SIGXCPU 24 / SIGXFSZ 25) or as bash's report of a child killed by one.</summary>
+    private static string? LimitHit(int? exitCode, string stderr, CommandUsage? usage) =>
+        usage?.OomKills > 0 ? LimitKinds.Memory
+        : usage?.ForksRefused > 0 ? LimitKinds.Processes
+        : exitCode == 153 || stderr.Contains("File size limit exceeded", StringComparison.Ordinal) ? LimitKinds.FileSize
+        : exitCode == 152 || stderr.Contains("CPU time limit exceeded", StringComparison.Ordinal) ? LimitKinds.CpuTime
+        : null;
+
+    /// <summary><c>sh</c> moves itself into the command's cgroups, then becomes <c>prlimit</c>, which sets the rlimits and
+    /// becomes the sandbox (bubblewrap, or bash in the workspace): everything after that starts inside the limits.</summary>
+    private static ProcessStartInfo Launch(CommandRequest request, CommandGroup? group)
     {
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = workspace };
+        var start = new ProcessStartInfo("sh");
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
+        start.ArgumentList.Add("""for procs in "$@"; do [ "$procs" = "--" ] && break; echo $$ > "$procs" || exit 125; shift; done; shift; exec "$@" """);
+        start.ArgumentList.Add("actor-rollouts-sandbox");
+        foreach (var procs in group?.ProcsFiles ?? []) start.ArgumentList.Add(procs);
+        start.ArgumentList.Add("--");
+        start.ArgumentList.Add("prlimit");
+        foreach (var option in request.Limits.PrlimitOptions()) start.ArgumentList.Add(option);
+        start.ArgumentList.Add("--");
+        if (request.Mode == SandboxMode.Bwrap)
+        {
+            foreach (var arg in BwrapArguments(request.Workspace, request.Command)) start.ArgumentList.Add(arg);
+        }
+        else
+        {
+            start.WorkingDirectory = request.Workspace;
+            foreach (var arg in (string[])["bash", "-c", request.Command]) start.ArgumentList.Add(arg);
+        }
         return start;
     }
+
+    private static string[] BwrapArguments(string workspace, string command) =>
+    [
+        "bwrap",
+        "--ro-bind", "/usr", "/usr",
+        "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin",
+        "--ro-bind", "/etc", "/etc",
+        "--bind", workspace, SandboxWorkspace, "--chdir", SandboxWorkspace,
+        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        "--unshare-all", "--die-with-parent", "--new-session",
+        "--setenv", "HOME", SandboxWorkspace, "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+        "bash", "-c", command,
+    ];
 
     private static async Task Pump(StreamReader reader, CappedBuffer buffer)
     {
@@ -80,32 +139,49 @@ public static class CommandRunner
         while ((read = await reader.ReadAsync(chunk)) > 0) buffer.Append(chunk.AsSpan(0, read));
     }
 
-    /// <summary>Keeps the first and last halves of the cap and drops the middle of anything longer.</summary>
+    /// <summary>Keeps the first and last halves of the cap and drops the middle of anything longer. Appends come from one
+    /// pump each; <see cref="Text"/> may be read while a pump that outlived the command still appends, hence the lock.</summary>
     private sealed class CappedBuffer(int cap)
     {
         private readonly StringBuilder _head = new();
         private readonly StringBuilder _tail = new();
+        private readonly Lock _lock = new();
         private long _dropped;
 
-        public bool Cut => _dropped > 0;
+        public bool Cut
+        {
+            get
+            {
+                lock (_lock) return _dropped > 0;
+            }
+        }
 
-        public string Text => Cut ? $"{_head}\n[… {_dropped} characters cut …]\n{_tail}" : _head.ToString() + _tail;
+        public string Text
+        {
+            get
+            {
+                lock (_lock) return _dropped > 0 ? $"{_head}\n[… {_dropped} characters cut …]\n{_tail}" : _head.ToString() + _tail;
+            }
+        }
 
         public void Append(ReadOnlySpan<char> text)
         {
-            var room = cap / 2 - _head.Length;
-            if (room > 0)
+            lock (_lock)
             {
-                var take = Math.Min(room, text.Length);
-                _head.Append(text[..take]);
-                text = text[take..];
-            }
-            _tail.Append(text);
-            if (_tail.Length > cap / 2)
-            {
-                var excess = _tail.Length - cap / 2;
-                _tail.Remove(0, excess);
-                _dropped += excess;
+                var room = cap / 2 - _head.Length;
+                if (room > 0)
+                {
+                    var take = Math.Min(room, text.Length);
+                    _head.Append(text[..take]);
+                    text = text[take..];
+                }
+                _tail.Append(text);
+                if (_tail.Length > cap / 2)
+                {
+                    var excess = _tail.Length - cap / 2;
+                    _tail.Remove(0, excess);
+                    _dropped += excess;
+                }
             }
         }
     }

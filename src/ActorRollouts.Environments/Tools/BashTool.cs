@@ -5,19 +5,22 @@ using ActorRollouts.Environments.Sandbox;
 
 namespace ActorRollouts.Environments.Tools;
 
-/// <summary><c>bash {command, timeout_s?}</c>: runs a command in the workspace, sandboxed (see <see cref="CommandRunner"/>).
-/// The files it changes are found by the executor comparing the workspace before and after.</summary>
+/// <summary><c>bash {command, timeout_s?}</c>: runs a command in the workspace, sandboxed and within its limits (see
+/// <see cref="CommandRunner"/>). The files it changes are found by the executor comparing the workspace before and after.
+/// A timeout is E_TIMEOUT, a limit hit E_LIMIT; either way the output so far is in the result.</summary>
 internal sealed class BashTool : ITool
 {
     private const int DefaultTimeoutSeconds = 60;
-    private const int MaxTimeoutSeconds = 600;
 
-    public ToolSpec Spec { get; } = new("bash",
+    public ToolSpec Spec { get; } = SpecWith(EnvironmentOptions.Default.MaxCommandSeconds);
+
+    /// <summary>The schema names the longest timeout this environment allows, so the model is told before it asks.</summary>
+    public static ToolSpec SpecWith(int maxSeconds) => new("bash",
         "Run a bash command in the workspace (the current directory). No network. Returns the exit code, stdout and stderr (long output is cut in the middle).",
-        Schema.Parse("""
+        Schema.Parse($$$"""
             {"type":"object","properties":{
               "command":{"type":"string","description":"The command line to run with bash -c."},
-              "timeout_s":{"type":"integer","minimum":1,"maximum":600,"description":"Kill the command after this many seconds. Default 60."}},
+              "timeout_s":{"type":"integer","minimum":1,"maximum":{{{maxSeconds}}},"description":"Kill the command after this many seconds (at most {{{maxSeconds}}}). Default {{{Math.Min(DefaultTimeoutSeconds, maxSeconds)}}}."}},
              "required":["command"],"additionalProperties":false}
             """));
 
@@ -25,18 +28,32 @@ internal sealed class BashTool : ITool
 
     public async Task<ToolResult> ExecuteAsync(ToolCall call, JsonElement args, ToolContext context, CancellationToken cancellationToken)
     {
+        var options = context.Options;
         var command = Args.RequiredString(args, "command", allowEmpty: false);
-        var timeout = TimeSpan.FromSeconds(Math.Min(Args.OptionalInt(args, "timeout_s", 1) ?? DefaultTimeoutSeconds, MaxTimeoutSeconds));
-        var run = await CommandRunner.RunAsync(context.Workspace.Root, command, timeout, context.Options.Sandbox, context.Options.OutputCapBytes, cancellationToken);
+        var seconds = Args.OptionalInt(args, "timeout_s", 1) ?? Math.Min(DefaultTimeoutSeconds, options.MaxCommandSeconds);
+        if (seconds > options.MaxCommandSeconds)
+            throw new ToolFailure(ErrorCodes.Validation,
+                $"timeout_s {seconds} is above the maximum of {options.MaxCommandSeconds} s; ask for at most {options.MaxCommandSeconds}.");
+        var timeout = TimeSpan.FromSeconds(seconds);
+        var run = await CommandRunner.RunAsync(
+            new CommandRequest(context.Workspace.Root, command, timeout, options.Sandbox, options.OutputCapBytes, options.CommandLimits), cancellationToken);
 
         var content = new StringBuilder();
-        content.Append(run.TimedOut ? $"Timed out after {timeout.TotalSeconds:0} s; the command and everything it started were killed.\n" : $"Exit code {run.ExitCode}\n");
+        content.Append(run switch
+        {
+            { TimedOut: true } => $"Timed out after {seconds} s; the command and everything it started were killed.\n",
+            { LimitHit: { } limit } => $"The command hit {LimitKinds.Describe(limit, options.CommandLimits)} (exit code {run.ExitCode}).\n",
+            _ => $"Exit code {run.ExitCode}\n",
+        });
         if (run.Stdout.Length > 0) content.Append("--- stdout ---\n").Append(run.Stdout).Append(run.Stdout.EndsWith('\n') ? "" : "\n");
         if (run.Stderr.Length > 0) content.Append("--- stderr ---\n").Append(run.Stderr).Append(run.Stderr.EndsWith('\n') ? "" : "\n");
         var data = ToolData.Of(("exit_code", run.ExitCode), ("duration_ms", run.DurationMs), ("timed_out", run.TimedOut),
-            ("stdout_truncated", run.StdoutCut), ("stderr_truncated", run.StderrCut), ("sandbox", context.Options.Sandbox.ToString().ToLowerInvariant()));
-        return run.TimedOut
-            ? new ToolResult(false, call.Name, $"Error [{ErrorCodes.Timeout}]: {content}", call.Id, ErrorCodes.Timeout, Data: data)
-            : ToolResult.Success(call, content.ToString(), data: data);
+            ("stdout_truncated", run.StdoutCut), ("stderr_truncated", run.StderrCut), ("sandbox", options.Sandbox.ToString().ToLowerInvariant()),
+            ("limits", options.CommandLimits.Report(run.EnforcedBy)), ("limit_hit", run.LimitHit),
+            ("peak_memory_bytes", run.PeakMemoryBytes), ("peak_processes", run.PeakProcesses));
+        var errorCode = run.TimedOut ? ErrorCodes.Timeout : run.LimitHit is not null ? ErrorCodes.Limit : null;
+        return errorCode is null
+            ? ToolResult.Success(call, content.ToString(), data: data)
+            : new ToolResult(false, call.Name, $"Error [{errorCode}]: {content}", call.Id, errorCode, Data: data);
     }
 }
