@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ActorRollouts.Cli.Commands;
+using ActorRollouts.Cli.Hosting;
 
 namespace ActorRollouts.Cli;
 
@@ -16,6 +17,7 @@ public static class Program
             TraceCommand.Create(),
             StatsCommand.Create(),
             ExportCommand.Create(),
+            CancelCommand.Create(),
             FakeLlmCommand.Create(),
         };
         var parsed = root.Parse(args);
@@ -25,9 +27,11 @@ public static class Program
             Console.Error.WriteLine("Run 'actor-rollouts --help' for usage.");
             return ExitCodes.Usage;
         }
+        Termination.Install(); // our own SIGINT/SIGTERM handling, so it is off in System.CommandLine
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
+                Termination.Token);
         }
         catch (UsageException ex)
         {
@@ -42,7 +46,8 @@ public static class ExitCodes
     public const int Ok = 0;
     public const int SessionsFailed = 1;
     public const int Usage = 2;
-    public const int Interrupted = 130;
+    /// <summary>130 after SIGINT (Ctrl-C), 143 after SIGTERM.</summary>
+    public static int Interrupted => Termination.ExitCode;
 }
 
 /// <summary>Bad input from the user (options, files): reported as one clear line, exit code 2, nothing started.</summary>

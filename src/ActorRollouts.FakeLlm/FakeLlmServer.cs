@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ActorRollouts.FakeLlm;
@@ -54,6 +56,10 @@ public sealed class FakeLlmServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "fake-llm" });
         builder.Logging.ClearProviders(); // it runs inside a CLI whose stderr shows progress
+        // The program that embeds the server owns SIGINT and SIGTERM: the host's console lifetime would take them and
+        // only stop the server, leaving the program running. Stopping does not wait long for answers in flight.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(2));
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
         var server = new FakeLlmServer(app, script, keepRequests);
@@ -255,4 +261,12 @@ internal sealed class FaultCounter
 
     public bool ShouldServe(int scenario, int turn, FakeFault fault) =>
         _served.AddOrUpdate((scenario, turn), 1, (_, n) => n + 1) <= fault.Times;
+}
+
+/// <summary>A host lifetime that leaves signals to the program: the server starts and stops when told, nothing else.</summary>
+internal sealed class EmbeddedLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -21,6 +21,10 @@ internal static class SampleEvents
             .Add("difficulty", JsonDocument.Parse("\"hard\"").RootElement)
             .Add("tags", JsonDocument.Parse("""["a",{"b":2}]""").RootElement));
 
+    private static readonly FleetSettings Settings = new("gpt-5.1-codex-high", "http://127.0.0.1:5/v1", "auto", "MY_KEY_VAR", "high", 0.6, 4000,
+        ImmutableSortedDictionary<string, JsonElement>.Empty.Add("top_k", JsonDocument.Parse("20").RootElement), 20, "deny", "none",
+        8, 30, 100_000, new Budget(5000, 1.25m, 600), "/scripts/fake.json");
+
     private static readonly ToolCall Call = new("call_1", "write_file", """{"path":"a.txt","content":"ü\n"}""");
 
     private static readonly ToolResult Result = new(true, "write_file", "wrote 3 bytes", "call_1", null,
@@ -54,5 +58,10 @@ internal static class SampleEvents
         new FleetStarted("f", [Spec, Spec with { SessionId = "f:t:2", Sample = 2 }], 8, At),
         new FleetSessionLaunched("f:t:1", At),
         new FleetSessionFinished("f:t:1", SessionOutcomes.Failed, null, "boom", At),
+        new FleetStarted("f", [Spec], 4, At, Settings),
+        new FleetSettingsChanged(Settings with { ConfirmPolicy = "auto", RequestsPerMinute = 0 }, ["confirm_policy: \"deny\" → \"auto\""], At),
+        new FleetControl.SessionCancelRequested("f:t:1", "cancelled by cancel (pid 42)", At),
+        new SessionSettingsChanged(Spec with { MaxTurns = 40, Budget = new Budget(1000, 0.5m, 60) }, ["max_turns: 20 → 40"], At),
+        new SessionCompleted(StopReasons.Budget, At, "token budget of 1,000 reached (1,020 used)"),
     ];
 }

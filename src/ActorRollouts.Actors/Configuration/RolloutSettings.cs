@@ -36,7 +36,8 @@ public sealed record RolloutSettings(
     TimeSpan RelaunchBackoff,
     int SnapshotEvery,
     PriceTable Prices,
-    GateSettings Gate)
+    GateSettings Gate,
+    Core.Tasks.Budget? DefaultBudget = null)
 {
     public static RolloutSettings From(Config config)
     {
@@ -69,7 +70,19 @@ public sealed record RolloutSettings(
                 c.GetInt("gate.max-concurrent-requests", 0),
                 c.GetInt("gate.requests-per-minute", 0),
                 c.GetLong("gate.tokens-per-minute", 0),
-                c.GetTimeSpan("gate.window", TimeSpan.FromMinutes(1))));
+                c.GetTimeSpan("gate.window", TimeSpan.FromMinutes(1))),
+            ReadBudget(c));
+    }
+
+    /// <summary><c>session.budget { tokens, cost-usd, seconds }</c>: the fleet's default; 0 or absent = none.</summary>
+    private static Core.Tasks.Budget? ReadBudget(Config c)
+    {
+        var tokens = c.GetLong("session.budget.tokens", 0);
+        var cost = c.HasPath("session.budget.cost-usd") ? c.GetDecimal("session.budget.cost-usd") : 0m;
+        var seconds = c.GetTimeSpan("session.budget.seconds", TimeSpan.Zero).TotalSeconds;
+        if (tokens < 0 || cost < 0 || seconds < 0) throw new ConfigurationException("actor-rollouts.session.budget must not be negative (0 = none).");
+        var budget = new Core.Tasks.Budget(tokens > 0 ? tokens : null, cost > 0 ? cost : null, seconds > 0 ? seconds : null);
+        return budget.IsEmpty ? null : budget;
     }
 
     private static TimeSpan ToolTimeout(Config c)

@@ -25,7 +25,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IToolExecutor? _executor;
     private string? _executorRoot;
-    private (IActorRef ReplyTo, ToolCall Call)? _inFlight;
+    private (IActorRef ReplyTo, ToolCall Call, CancellationTokenSource Cancel)? _inFlight;
 
     /// <summary>Cancelled when this incarnation ends: the tool call and grader it started are killed with it.</summary>
     private readonly CancellationTokenSource _lifetime = new();
@@ -74,10 +74,12 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
         Receive<RunTool>(run =>
         {
             var replyTo = Sender;
-            _inFlight = (replyTo, run.Call);
-            Execute(_executor!, run.Call, _settings.ToolTimeout, _lifetime.Token)
+            var cancel = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+            _inFlight = (replyTo, run.Call, cancel);
+            Execute(_executor!, run.Call, _settings.ToolTimeout, cancel.Token)
                 .PipeTo(Self, success: ran => new Executed(replyTo, ran));
         });
+        Receive<CancelInFlight>(_ => _inFlight?.Cancel.Cancel());
         Receive<RunGrader>(run =>
         {
             var options = _settings.Options;
@@ -89,15 +91,19 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
         });
         Receive<Executed>(done =>
         {
-            if (_inFlight?.Call.Id == done.Ran.Result.ToolCallId) _inFlight = null;
+            if (_inFlight is var (_, call, cancel) && call.Id == done.Ran.Result.ToolCallId)
+            {
+                cancel.Dispose();
+                _inFlight = null;
+            }
             done.ReplyTo.Tell(done.Ran);
         });
     }
 
-    private static async Task<ToolRan> Execute(IToolExecutor executor, ToolCall call, TimeSpan timeout, CancellationToken lifetime)
+    private static async Task<ToolRan> Execute(IToolExecutor executor, ToolCall call, TimeSpan timeout, CancellationToken cancelled)
     {
         var clock = Stopwatch.StartNew();
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancelled);
         cancel.CancelAfter(timeout);
         try
         {
@@ -113,7 +119,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
 
     protected override void PreRestart(Exception reason, object message)
     {
-        if (_inFlight is var (replyTo, call))
+        if (_inFlight is var (replyTo, call, _))
         {
             _log.Error(reason, "Environment {0} crashed while running {1} ({2}); restarting it", _root, call.Name, call.Id);
             replyTo.Tell(new ToolRan(ToolResult.Failure(call, ErrorCodes.Internal,

@@ -19,6 +19,12 @@ public static class EnvironmentProtocol
     /// score at all (it could not start, or ran into a limit), else null.</summary>
     public sealed record GraderRan(int? ExitCode, string Stdout, bool TimedOut, string? Failure = null);
 
+    /// <summary>Session → environment: the session stopped; kill the call in flight (its result is not wanted).</summary>
+    public sealed record CancelInFlight
+    {
+        public static readonly CancelInFlight Instance = new();
+    }
+
     /// <summary>Environment → session: the workspace could not be prepared; the session cannot go on.</summary>
     public sealed record EnvironmentUnavailable(string Reason);
 }

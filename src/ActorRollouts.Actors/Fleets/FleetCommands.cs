@@ -7,7 +7,7 @@ public static class FleetCommands
 {
     /// <summary>Run (or, if the fleet's journal already has it, continue) a fleet. The sender gets
     /// <see cref="FleetNotifications.FleetFinished"/> when every session has ended.</summary>
-    public sealed record RunFleet(ImmutableList<SessionSpec> Sessions, int Concurrency);
+    public sealed record RunFleet(ImmutableList<SessionSpec> Sessions, int Concurrency, Core.Fleets.FleetSettings? Settings = null);
 }
 
 public static class FleetNotifications

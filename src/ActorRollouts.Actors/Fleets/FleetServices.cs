@@ -7,5 +7,6 @@ namespace ActorRollouts.Actors.Fleets;
 /// <summary>What a fleet supervisor needs: how to make a session actor, and where finished trajectories go.</summary>
 public sealed record FleetServices(SessionServices Sessions, string? TrajectoriesPath)
 {
-    public Props SessionProps(SessionSpec spec) => SessionActor.Props(spec.SessionId, Sessions);
+    /// <summary>A session actor for <paramref name="current"/>, the session as the fleet's settings have it now.</summary>
+    public Props SessionProps(SessionSpec current) => SessionActor.Props(current, Sessions);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using ActorRollouts.Actors.Sessions;
 using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Sessions;
 using ActorRollouts.Core.Tasks;
 using Akka.Actor;
 using Akka.Event;
@@ -27,6 +28,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private readonly Queue<string> _relaunchReady = new();
     private readonly HashSet<string> _live = []; // sessions with a live actor that have not finished: "running"
     private Queue<SessionSpec>? _waiting; // not launched yet by this incarnation, in Unfinished() order
+    private readonly Dictionary<string, string> _cancelled = []; // session id → why, as the fleet's control journal asked
     private FleetState _state = FleetState.Empty;
     private int _concurrency = 1;
     private IActorRef? _requester;
@@ -45,6 +47,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         Recover<IFleetEvent>(e => _state = _state.Apply(e));
 
         Command<RunFleet>(OnRunFleet);
+        Command<CancelSession>(OnCancel);
         Command<SessionEnded>(OnSessionEnded);
         Command<Terminated>(OnTerminated);
         Command<SessionJournalFailed>(f => _lastTrouble[f.SessionId] = f.Reason);
@@ -86,6 +89,18 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         if (_state.IsPlanned)
         {
             _log.Info("Fleet {0} continues: {1} of {2} sessions finished", _fleetId, _state.Finished.Count, _state.Sessions.Count);
+            if (run.Settings is { } settings && (_state.Settings is not { } before || !Core.Json.SettingsDiff.Same(before, settings)))
+            {
+                // Journaled before any session launches, so every session of this run goes on under the new settings.
+                var changes = _state.Settings?.ChangesTo(settings) ?? ["settings journaled (the fleet was started before settings were)"];
+                Persist(new FleetSettingsChanged(settings, changes, Now), e =>
+                {
+                    _state = _state.Apply(e);
+                    _log.Info("Fleet {0} settings changed: {1}", _fleetId, string.Join("; ", changes));
+                    LaunchWhatFits();
+                });
+                return;
+            }
             LaunchWhatFits();
             return;
         }
@@ -94,7 +109,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new FleetRejected(_fleetId, "the fleet has no sessions"));
             return;
         }
-        Persist(new FleetStarted(_fleetId, run.Sessions, _concurrency, Now), e =>
+        Persist(new FleetStarted(_fleetId, run.Sessions, _concurrency, Now, run.Settings), e =>
         {
             _state = _state.Apply(e);
             LaunchWhatFits();
@@ -113,7 +128,13 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         while (launching.Count < slots && _relaunchReady.TryDequeue(out var id))
             if (!_state.Finished.ContainsKey(id)) launching.Add(_state.Sessions.First(s => s.SessionId == id));
         while (launching.Count < slots && _waiting.TryDequeue(out var next))
-            if (!_state.Finished.ContainsKey(next.SessionId)) launching.Add(next);
+        {
+            if (_state.Finished.ContainsKey(next.SessionId)) continue;
+            if (_cancelled.TryGetValue(next.SessionId, out var why) && !_state.Launched.Contains(next.SessionId))
+                RecordCancelled(next.SessionId, why); // never started: nothing to stop, nothing to run
+            else
+                launching.Add(next);
+        }
         var toLaunch = launching.ToImmutable();
         if (toLaunch.IsEmpty)
         {
@@ -129,14 +150,33 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private void Launch(SessionSpec spec)
+    private void Launch(SessionSpec planned)
     {
+        var spec = _state.SpecFor(planned);
         var session = Context.ActorOf(_services.SessionProps(spec), Uri.EscapeDataString(spec.SessionId));
         Context.Watch(session);
         _running[session] = spec.SessionId;
         _live.Add(spec.SessionId);
         session.Tell(new StartSession(spec));
+        if (_cancelled.TryGetValue(spec.SessionId, out var why)) session.Tell(new CancelSession(spec.SessionId, why));
         PublishProgress();
+    }
+
+    /// <summary><c>cancel SESSION_ID</c>: a live session is told to stop; one that never started is recorded as cancelled
+    /// and never launched; an interrupted one is launched and stopped (so its own journal says it was cancelled).</summary>
+    private void OnCancel(CancelSession cancel)
+    {
+        if (!_cancelled.TryAdd(cancel.SessionId, cancel.Reason) || _state.Finished.ContainsKey(cancel.SessionId)) return;
+        var live = _running.FirstOrDefault(r => r.Value == cancel.SessionId).Key;
+        if (live is not null) live.Tell(cancel);
+        else if (_state.IsPlanned && _state.Sessions.Any(s => s.SessionId == cancel.SessionId) && !_state.Launched.Contains(cancel.SessionId))
+            RecordCancelled(cancel.SessionId, cancel.Reason);
+    }
+
+    private void RecordCancelled(string sessionId, string why)
+    {
+        _log.Info("Session {0} cancelled before it started: {1}", sessionId, why);
+        Record(sessionId, SessionOutcomes.Completed, StopReasons.Cancelled, null);
     }
 
     private void OnSessionEnded(SessionEnded ended)

@@ -22,6 +22,9 @@ public sealed class ProviderActor : ReceiveActor, IWithTimers
     private CancellationTokenSource? _inFlight;
     private (ModelRequest Request, int Attempt)? _awaitingGate;
 
+    /// <summary>The session stopped while a call was going on: its outcome is dropped and nothing is retried.</summary>
+    private bool _abandoned;
+
     public ITimerScheduler Timers { get; set; } = null!;
 
     public ProviderActor(IModelClient client, ProviderRetrySettings settings, string sessionId, IActorRef? gate)
@@ -31,18 +34,29 @@ public sealed class ProviderActor : ReceiveActor, IWithTimers
         _sessionId = sessionId;
         _gate = gate;
 
-        Receive<CallModel>(call => PassGate(call.Request, attempt: 1));
+        Receive<CallModel>(call =>
+        {
+            _abandoned = false;
+            PassGate(call.Request, attempt: 1);
+        });
         Receive<RetryAttempt>(retry => PassGate(retry.Request, retry.Attempt));
         Receive<EndpointGate.Granted>(OnGranted);
         Receive<AttemptSucceeded>(ok =>
         {
             ReleaseGate(ok.Request, ok.Attempt, ok.Response.Usage.InputTokens + ok.Response.Usage.OutputTokens);
-            Context.Parent.Tell(new ModelAnswered(ok.Request.Turn, ok.Response));
+            if (!_abandoned) Context.Parent.Tell(new ModelAnswered(ok.Request.Turn, ok.Response));
         });
         Receive<AttemptErrored>(failed =>
         {
             ReleaseGate(failed.Request, failed.Attempt, null);
-            OnAttemptErrored(failed);
+            if (!_abandoned) OnAttemptErrored(failed);
+        });
+        Receive<CancelCall>(_ =>
+        {
+            _abandoned = true;
+            _awaitingGate = null;
+            Timers.Cancel("retry");
+            _inFlight?.Cancel();
         });
     }
 
@@ -63,7 +77,11 @@ public sealed class ProviderActor : ReceiveActor, IWithTimers
 
     private void OnGranted(EndpointGate.Granted granted)
     {
-        if (_awaitingGate is not var (request, attempt) || RequestId(request, attempt) != granted.RequestId) return;
+        if (_awaitingGate is not var (request, attempt) || RequestId(request, attempt) != granted.RequestId)
+        {
+            _gate?.Tell(new EndpointGate.Release(granted.RequestId, null)); // a grant nobody waits for any more is given back
+            return;
+        }
         _awaitingGate = null;
         Go(request, attempt);
     }

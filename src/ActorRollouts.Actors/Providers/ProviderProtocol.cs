@@ -18,4 +18,10 @@ public static class ProviderProtocol
 
     /// <summary>Provider → session: the model answered.</summary>
     public sealed record ModelAnswered(int Turn, ModelResponse Response);
+
+    /// <summary>Session → provider: the session stopped; abandon the call in flight (no answer, no retry).</summary>
+    public sealed record CancelCall
+    {
+        public static readonly CancelCall Instance = new();
+    }
 }

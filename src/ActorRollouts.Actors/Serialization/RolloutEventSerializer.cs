@@ -36,6 +36,9 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(FleetStarted)] = "fleet-started.v1",
         [typeof(FleetSessionLaunched)] = "fleet-session-launched.v1",
         [typeof(FleetSessionFinished)] = "fleet-session-finished.v1",
+        [typeof(FleetSettingsChanged)] = "fleet-settings-changed.v1",
+        [typeof(Core.Fleets.FleetControl.SessionCancelRequested)] = "session-cancel-requested.v1",
+        [typeof(SessionSettingsChanged)] = "session-settings-changed.v1",
         [typeof(Core.Sessions.SessionState)] = "session-state-snapshot.v1",
     }.ToFrozenDictionary();
 

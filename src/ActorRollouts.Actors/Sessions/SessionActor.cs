@@ -22,10 +22,15 @@ namespace ActorRollouts.Actors.Sessions;
 /// provider and environment children. Its loop is thin: message → <see cref="SessionDecider.Decide"/> → persist →
 /// <see cref="SessionState.Apply"/> → <see cref="SessionDecider.NextEffect"/> → tell a child. Its persistence id is
 /// the session id, so its journal is its trace, and recovery puts it exactly where it stopped.</summary>
-public sealed class SessionActor : ReceivePersistentActor
+public sealed class SessionActor : ReceivePersistentActor, IWithTimers
 {
+    private const string BudgetTimer = "budget";
     private readonly string _sessionId;
     private readonly SessionServices _services;
+
+    /// <summary>The session as its fleet's settings have it now (null when started without a fleet, as tests do): a
+    /// resumed session goes on with the settings its fleet changed since.</summary>
+    private readonly Core.Tasks.SessionSpec? _current;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private SessionState _state = SessionState.Empty;
     private ImmutableList<ToolSpec> _toolSpecs = [];
@@ -37,10 +42,13 @@ public sealed class SessionActor : ReceivePersistentActor
 
     public override string PersistenceId => _sessionId;
 
-    public SessionActor(string sessionId, SessionServices services)
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public SessionActor(string sessionId, SessionServices services, Core.Tasks.SessionSpec? current = null)
     {
         _sessionId = sessionId;
         _services = services;
+        _current = current;
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -64,10 +72,21 @@ public sealed class SessionActor : ReceivePersistentActor
         Command<SaveSnapshotFailure>(f => _log.Warning("Session {0} could not save a snapshot: {1}", _sessionId, f.Cause.Message));
         Command<GraderRan>(g => Handle(new Graded(g.ExitCode, g.Stdout, g.TimedOut, Now, g.Failure)));
         Command<ConfirmationProtocol.ConfirmAnswer>(a => Handle(new ConfirmationAnswered(a.ToolCallId, a.Approved, a.DecidedBy, Now)));
+        Command<CancelSession>(c => Handle(new Stop(StopReasons.Cancelled, c.Reason, Now)));
+        Command<BudgetTick>(_ => Handle(new CheckBudget(Now)));
     }
 
     public static Props Props(string sessionId, SessionServices services) =>
-        Akka.Actor.Props.Create(() => new SessionActor(sessionId, services));
+        Akka.Actor.Props.Create(() => new SessionActor(sessionId, services, null));
+
+    /// <summary>A fleet's session: <paramref name="current"/> is its spec as the fleet's settings have it now.</summary>
+    public static Props Props(Core.Tasks.SessionSpec current, SessionServices services) =>
+        Akka.Actor.Props.Create(() => new SessionActor(current.SessionId, services, current));
+
+    private sealed record BudgetTick
+    {
+        public static readonly BudgetTick Instance = new();
+    }
 
     private DateTimeOffset Now => _services.Time.GetUtcNow();
 
@@ -85,7 +104,7 @@ public sealed class SessionActor : ReceivePersistentActor
         if (_state.Status != SessionStatus.Running) return;
         _log.Info("Session {0} resumes from its journal at sequence {1}", _sessionId, LastSequenceNr);
         StartChildren();
-        Step(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now));
+        Step(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now, _current));
     }
 
     private void OnStart(StartSession start)
@@ -136,9 +155,12 @@ public sealed class SessionActor : ReceivePersistentActor
     /// graded or reports its end.</summary>
     private void Act(SessionEffect next)
     {
+        WatchTheClock();
         if (_state.IsFinished)
         {
-            if (_state.IsSettled || !CanGrade()) ReportEnded();
+            AbandonWorkInFlight();
+            if (_state.IsSettled) ReportEnded();
+            else if (!CanGrade()) Step(new Graded(null, "", false, Now, "the grader could not run: the session's workspace was never prepared"));
             else RequestGrading();
             return;
         }
@@ -154,6 +176,23 @@ public sealed class SessionActor : ReceivePersistentActor
                 RequestConfirmation(confirm.Call);
                 break;
         }
+    }
+
+    /// <summary>A time budget needs a clock of its own: a model call or a command can run past it without any event.</summary>
+    private void WatchTheClock()
+    {
+        if (_state.Status == SessionStatus.Running && _state.Spec?.Budget?.TimeLeft(_state.RunningAt(Now)) is { } left)
+            Timers.StartSingleTimer(BudgetTimer, BudgetTick.Instance, left + TimeSpan.FromMilliseconds(50));
+        else
+            Timers.Cancel(BudgetTimer);
+    }
+
+    /// <summary>A session that stopped early (budget, cancel) leaves nothing running: the provider drops its call, the
+    /// environment kills its command. Both stay, for grading.</summary>
+    private void AbandonWorkInFlight()
+    {
+        if (!_provider.IsNobody()) _provider.Tell(ProviderProtocol.CancelCall.Instance);
+        if (!_environment.IsNobody()) _environment.Tell(EnvironmentProtocol.CancelInFlight.Instance);
     }
 
     /// <summary>Persists <paramref name="events"/> in one atomic write, applies each, then runs <paramref name="then"/>

@@ -13,6 +13,9 @@ public interface IWithSessionId
 
 public static class SessionCommands
 {
+    /// <summary>Stop the session now with <c>stop_reason: "cancelled"</c>; <paramref name="Reason"/> is journaled.</summary>
+    public sealed record CancelSession(string SessionId, string Reason) : IWithSessionId;
+
     /// <summary>Start the session, or continue it if its journal says it already began.</summary>
     public sealed record StartSession(SessionSpec Spec) : IWithSessionId
     {

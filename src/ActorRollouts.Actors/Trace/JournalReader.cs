@@ -39,6 +39,15 @@ public sealed class JournalReader(ActorSystem system)
             .Select(id => id[PersistenceIdPrefix.Length..]).Order(StringComparer.Ordinal).ToImmutableList();
     }
 
+    /// <summary>Requests to a fleet (<see cref="FleetControl"/>), those journaled so far and then each new one as it is
+    /// journaled, for as long as the ActorSystem runs.</summary>
+    public void FollowControl(string fleetId, Action<FleetControl.SessionCancelRequested> onRequest) =>
+        _journal.EventsByPersistenceId(FleetControl.PersistenceId(fleetId), 0, long.MaxValue)
+            .RunForeach(e =>
+            {
+                if (e.Event is FleetControl.SessionCancelRequested request) onRequest(request);
+            }, _materializer);
+
     private Task<ImmutableList<EventEnvelope>> EventsAsync(string persistenceId) =>
         _journal.CurrentEventsByPersistenceId(persistenceId, 0, long.MaxValue)
             .RunAggregate(ImmutableList<EventEnvelope>.Empty, (list, e) => list.Add(e), _materializer);

@@ -32,12 +32,14 @@ public static class SessionsCommand
             var reader = new JournalReader(system);
             var fleets = parse.GetValue(Fleet) is { } one ? [one] : await reader.FleetIdsAsync();
             var rows = new List<SessionRow>();
+            var changes = new List<string>();
             foreach (var fleetId in fleets)
             {
                 var fleetRows = await FleetReport.RowsAsync(reader, fleetId, new FleetPaths(dataDir, fleetId).RunIsActive());
                 if (fleetRows.IsEmpty && parse.GetValue(Fleet) is not null)
                     throw new UsageException($"no fleet '{fleetId}' in {JournalFile.PathIn(dataDir)}.");
                 rows.AddRange(fleetRows);
+                changes.AddRange(fleetRows.FirstOrDefault()?.FleetSettingsChanges?.Select(c => $"fleet {fleetId} settings changed: {c}") ?? []);
             }
 
             if (parse.GetValue(Json))
@@ -46,6 +48,7 @@ public static class SessionsCommand
             {
                 SummaryTable.Write(SummaryTable.Stdout(), rows);
                 Console.WriteLine(SummaryTable.Totals(rows));
+                foreach (var change in changes) Console.WriteLine(change);
             }
             return ExitCodes.Ok;
         }

@@ -22,7 +22,8 @@ public static class StatsCommand
         };
         command.SetAction(async (parse, _) =>
         {
-            var stats = FleetStats.Compute(await FleetJournal.ReadSessionsAsync(parse.GetValue(DataDir)!, parse.GetValue(Fleet)!, "actor-rollouts-stats"));
+            var (fleet, sessions) = await FleetJournal.ReadAsync(parse.GetValue(DataDir)!, parse.GetValue(Fleet)!, "actor-rollouts-stats");
+            var stats = FleetStats.Compute(sessions) with { Settings = fleet.Settings, SettingsChanges = fleet.DescribeSettingsChanges() };
             Console.WriteLine(parse.GetValue(Json) ? JsonSerializer.Serialize(stats, RolloutJson.Options) : Text(parse.GetValue(Fleet)!, stats));
             return ExitCodes.Ok;
         });
@@ -49,6 +50,8 @@ public static class StatsCommand
         text.AppendLine(s.Reward is { } r
             ? $"  reward        {s.Graded} graded: mean {r.Mean:0.###}, std {r.Std:0.###}, min {r.Min:0.###}, max {r.Max:0.###}"
             : "  reward        no graded sessions");
+        if (s.Settings is { } settings) text.AppendLine($"  settings      {Hosting.FleetRun.Summary(settings)}");
+        foreach (var change in s.SettingsChanges ?? []) text.AppendLine($"  changed       {change}");
         if (s.GradingFailed > 0) text.AppendLine($"  grading       {s.GradingFailed} failed (no reward recorded; see grading_failed in their traces)");
         return text.ToString().TrimEnd();
     }

@@ -6,6 +6,7 @@ using ActorRollouts.Actors.Providers;
 using ActorRollouts.Actors.Sessions;
 using ActorRollouts.Actors.Trace;
 using ActorRollouts.Cli.Output;
+using ActorRollouts.Core.Fleets;
 using ActorRollouts.Core.Gates;
 using ActorRollouts.Core.Json;
 using ActorRollouts.Core.Model;
@@ -16,50 +17,64 @@ using Akka.Actor;
 
 namespace ActorRollouts.Cli.Hosting;
 
-/// <summary>Everything a fleet run needs once the command line is understood (a new fleet or one being resumed).</summary>
+/// <summary>Everything a fleet run needs once the command line is understood (a new fleet or one being resumed).
+/// <paramref name="Existing"/> is the fleet as its journal has it (not planned for a new one); <paramref name="Plan"/> gives
+/// the sessions of a new fleet once the endpoint's base URL is known (the scripted model's comes with its server).</summary>
 public sealed record FleetRunRequest(
     ActorSystem System,
-    RolloutSettings Settings,
+    RolloutSettings Hocon,
     FleetPaths Paths,
     string Trajectories,
-    ImmutableList<SessionSpec> Sessions,
+    FleetState Existing,
+    FleetSettings Settings,
+    Func<string, ImmutableList<SessionSpec>> Plan,
     int Concurrency,
-    GateLimits Gate,
-    string? Watch = null,
-    Func<Endpoint, Endpoint>? Rebase = null);
+    string? Watch = null);
 
-/// <summary>Runs (or continues) a fleet to its end: the supervisor, live progress, the summary, and the trajectories
-/// file rebuilt from the journal so it holds every finished session exactly once, however often the fleet was resumed.</summary>
+/// <summary>Runs (or continues) a fleet to its end under its settings: the scripted model if it has one, the supervisor
+/// (which journals the settings or their change), live progress, requests from <c>cancel</c>, the summary, and the
+/// trajectories file rebuilt from the journal so it holds every finished session exactly once, however often the fleet was
+/// resumed.</summary>
 public static class FleetRun
 {
     public static async Task<int> ExecuteAsync(FleetRunRequest run, CancellationToken cancel)
     {
-        var (system, settings, fleetId) = (run.System, run.Settings, run.Paths.FleetId);
-        CheckSandbox(settings.Environment.Options.Sandbox, run.Sessions);
+        var (system, fleetSettings, fleetId) = (run.System, run.Settings, run.Paths.FleetId);
+        var settings = Effective(run.Hocon, fleetSettings);
+        await using var fakeLlm = fleetSettings.FakeLlmScript is { } script
+            ? await FakeLlm.FakeLlmServer.StartAsync(CommonOptions.LoadScript(script), cancellationToken: cancel)
+            : null;
+        var baseUrl = fakeLlm?.BaseUrl.ToString() ?? fleetSettings.BaseUrl!;
+        if (fakeLlm is null) CheckApiKey(baseUrl, fleetSettings.ApiKeyEnv);
+        var sessions = run.Existing.IsPlanned ? run.Existing.Sessions : run.Plan(baseUrl);
+        var current = run.Existing with { Settings = fleetSettings };
+        CheckSandbox(settings.Environment.Options.Sandbox, sessions);
+        Func<Endpoint, Endpoint>? rebase = fakeLlm is null ? null : e => e with { BaseUrl = baseUrl };
         var services = new FleetServices(
             new SessionServices(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
-                run.Paths.WorkspacesDir, TimeProvider.System, Gates(system, run.Sessions, run.Gate, run.Rebase),
+                run.Paths.WorkspacesDir, TimeProvider.System, Gates(system, sessions.Select(current.SpecFor), settings.Gate.Limits, rebase),
                 settings.Environment.ConfirmPolicy == ConfirmPolicies.Ask ? system.ActorOf(TerminalConfirmer.Props(Console.In, Console.Error), "confirmer") : null,
-                run.Rebase),
+                rebase),
             run.Trajectories);
         if (run.Watch is { } watched)
         {
-            if (run.Sessions.All(s => s.SessionId != watched))
-                throw new UsageException($"--watch: no session '{watched}' in this fleet (ids look like {run.Sessions[0].SessionId}).");
+            if (sessions.All(s => s.SessionId != watched))
+                throw new UsageException($"--watch: no session '{watched}' in this fleet (ids look like {sessions[0].SessionId}).");
             system.ActorOf(WatchPrinter.Props(watched, Console.Error), "watch");
         }
 
-        using var marker = run.Paths.HoldRunMarker();
+        Announce(run, sessions, baseUrl);
         var progress = system.ActorOf(ProgressReporter.Props(Console.Error, interactive: !Console.IsErrorRedirected), "progress");
         var supervisor = system.ActorOf(RolloutSupervisor.Props(fleetId, services), $"fleet-{fleetId}");
+        new JournalReader(system).FollowControl(fleetId, request => supervisor.Tell(new SessionCommands.CancelSession(request.SessionId, request.Reason)));
         object outcome;
         try
         {
-            outcome = await supervisor.Ask<object>(new FleetCommands.RunFleet(run.Sessions, run.Concurrency), Timeout.InfiniteTimeSpan, cancel);
+            outcome = await supervisor.Ask<object>(new FleetCommands.RunFleet(sessions, run.Concurrency, fleetSettings), Timeout.InfiniteTimeSpan, cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            Console.Error.WriteLine($"\ninterrupted: everything so far is journaled; continue with: actor-rollouts resume {fleetId} --data-dir {run.Paths.DataDir}");
+            Console.Error.WriteLine($"\ninterrupted: everything so far is journaled; its commands were stopped; continue with: actor-rollouts resume {fleetId} --data-dir {run.Paths.DataDir}");
             return ExitCodes.Interrupted;
         }
         await progress.Ask<ProgressReporter.Done>(ProgressReporter.Flush.Instance, TimeSpan.FromSeconds(5));
@@ -72,6 +87,57 @@ public static class FleetRun
         Console.WriteLine($"fleet {fleetId}: {SummaryTable.Totals(rows)}");
         Console.WriteLine($"trajectories: {run.Trajectories}");
         return ((FleetNotifications.FleetFinished)outcome).Failed == 0 ? ExitCodes.Ok : ExitCodes.SessionsFailed;
+    }
+
+    /// <summary>What the fleet runs under: the fleet's journaled settings over the HOCON files' (which still hold what is
+    /// not a fleet setting: retries, timeouts, limits, prices).</summary>
+    private static RolloutSettings Effective(RolloutSettings hocon, FleetSettings fleet) => hocon with
+    {
+        Environment = hocon.Environment with
+        {
+            ConfirmPolicy = fleet.ConfirmPolicy,
+            Options = hocon.Environment.Options with { Sandbox = RolloutSettings.ParseSandbox(fleet.Sandbox) },
+        },
+        Gate = hocon.Gate with
+        {
+            MaxConcurrentRequests = fleet.MaxConcurrentRequests, RequestsPerMinute = fleet.RequestsPerMinute, TokensPerMinute = fleet.TokensPerMinute,
+        },
+    };
+
+    private static void Announce(FleetRunRequest run, ImmutableList<SessionSpec> sessions, string baseUrl)
+    {
+        var (fleet, s) = (run.Existing, run.Settings);
+        var model = sessions.Select(x => run.Existing.SpecFor(x).Endpoint.Model).Distinct().Count() > 1 ? $"{s.Model} (tasks name others)" : s.Model;
+        Console.Error.WriteLine(fleet.IsPlanned
+            ? $"fleet {run.Paths.FleetId}: continuing; {fleet.Finished.Count} of {sessions.Count} sessions finished, " +
+              $"{fleet.Unfinished().Count(x => fleet.Launched.Contains(x.SessionId))} interrupted; concurrency {run.Concurrency}, model {model} at {baseUrl}"
+            : $"fleet {run.Paths.FleetId}: {sessions.Count} sessions, concurrency {run.Concurrency}, model {model} at {baseUrl}");
+        Console.Error.WriteLine($"settings: {Summary(s)}");
+        if (fleet.Settings is { } before && before.ChangesTo(s) is { IsEmpty: false } changes)
+            Console.Error.WriteLine($"settings changed (journaled): {string.Join("; ", changes)}");
+        Console.Error.WriteLine($"journal {JournalFile.PathIn(run.Paths.DataDir)} · trajectories {run.Trajectories}");
+    }
+
+    /// <summary>The settings a user most needs to see, on one line.</summary>
+    public static string Summary(FleetSettings s)
+    {
+        static string Limit(long n) => n > 0 ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unlimited";
+        var budget = s.Budget is { } b
+            ? string.Join(", ", new[] { b.Tokens is { } t ? $"{t} tokens" : null, b.CostUsd is { } c ? $"${c}" : null, b.Seconds is { } sec ? $"{sec} s" : null }.OfType<string>())
+            : "none";
+        return $"confirm {s.ConfirmPolicy} · sandbox {s.Sandbox} · max turns {s.MaxTurns} · requests in flight {Limit(s.MaxConcurrentRequests)}, " +
+               $"rpm {Limit(s.RequestsPerMinute)}, tpm {Limit(s.TokensPerMinute)} · budget {budget}" +
+               (s.FakeLlmScript is { } script ? $" · scripted model {script}" : "");
+    }
+
+    /// <summary>Against the real OpenAI API a missing key would fail every session one by one: refuse up front.
+    /// Local OpenAI-compatible servers need no key (the provider then sends a placeholder).</summary>
+    private static void CheckApiKey(string baseUrl, string apiKeyEnv)
+    {
+        var isOpenAi = new Uri(baseUrl).Host.EndsWith("openai.com", StringComparison.OrdinalIgnoreCase);
+        if (isOpenAi && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(apiKeyEnv)))
+            throw new UsageException($"the API key variable {apiKeyEnv} is not set (needed for {baseUrl}). " +
+                                     "Set it, pick another with --api-key-env, or run offline with --fake-llm SCRIPT.");
     }
 
     /// <summary>The file is written as sessions finish (so a long run can be watched), then rebuilt from the journal at the
@@ -92,13 +158,21 @@ public static class FleetRun
             : sessions.Select(s => (rebase?.Invoke(s.Endpoint) ?? s.Endpoint).BaseUrl).Distinct().Select((url, i) => (url, i))
                 .ToDictionary(e => e.url, e => system.ActorOf(EndpointGate.Props(limits, TimeProvider.System), $"gate-{e.i}"));
 
-    /// <summary>Commands only run where the sandbox can hold them: a missing bubblewrap stops the run before it starts.</summary>
+    /// <summary>Commands — the <c>bash</c> tool and the graders alike — only run where the sandbox can hold them: a missing
+    /// bubblewrap or prlimit stops the run before it starts (a grader that cannot start would record no reward for every
+    /// session). Without cgroups, commands run with rlimits only, and the run says so.</summary>
     private static void CheckSandbox(SandboxMode mode, IEnumerable<SessionSpec> sessions)
     {
-        if (!sessions.Any(s => s.Tools.Contains("bash"))) return;
+        var users = sessions.Where(s => s.Tools.Contains("bash") || s.Grader is not null).ToList();
+        if (users.Count == 0) return;
+        var what = users.Any(s => s.Tools.Contains("bash")) ? users.Any(s => s.Grader is not null) ? "the bash tool and the graders run" : "the bash tool runs" : "the graders run";
         if (mode == SandboxMode.None)
-            Console.Error.WriteLine("warning: --sandbox none: bash commands run unconfined, with your network and your files. Use only with trusted models.");
+            Console.Error.WriteLine("warning: --sandbox none: bash commands and graders run unconfined, with your network and your files. Use only with trusted models.");
         else if (!Environments.Sandbox.CommandRunner.BwrapAvailable())
-            throw new UsageException("the bash tool runs under bubblewrap, which is not installed (apt-get install bubblewrap), or pass --sandbox none.");
+            throw new UsageException($"{what} under bubblewrap, which is not installed (apt-get install bubblewrap), or pass --sandbox none.");
+        if (!Environments.Sandbox.CommandRunner.PrlimitAvailable())
+            throw new UsageException($"{what} under limits set by prlimit, which is not installed (apt-get install util-linux).");
+        if (Environments.Sandbox.CommandCgroups.Instance.Unavailable is { } why)
+            Console.Error.WriteLine($"warning: commands run without cgroups ({why}): memory and process limits are rlimits only, and a fork bomb run as root is not contained.");
     }
 }

@@ -37,7 +37,9 @@ public sealed record FleetStats(
     int DiffLinesRemoved,
     int Graded,
     Distribution? Reward,
-    int GradingFailed = 0)
+    int GradingFailed = 0,
+    FleetSettings? Settings = null,
+    ImmutableList<string>? SettingsChanges = null)
 {
     public static FleetStats Compute(IReadOnlyList<SessionState> sessions)
     {

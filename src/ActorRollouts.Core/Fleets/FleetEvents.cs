@@ -9,8 +9,13 @@ public static class FleetEvents
 {
     public interface IFleetEvent : IRolloutEvent;
 
-    /// <summary>A fleet was planned: every session it will run, in launch order.</summary>
-    public sealed record FleetStarted(string FleetId, ImmutableList<SessionSpec> Sessions, int Concurrency, DateTimeOffset Timestamp) : IFleetEvent;
+    /// <summary>A fleet was planned: every session it will run, in launch order, and the settings it runs under (null in
+    /// journals written before settings were journaled).</summary>
+    public sealed record FleetStarted(
+        string FleetId, ImmutableList<SessionSpec> Sessions, int Concurrency, DateTimeOffset Timestamp, FleetSettings? Settings = null) : IFleetEvent;
+
+    /// <summary>A <c>run</c> or <c>resume</c> changed the fleet's settings: the whole new settings, and what changed.</summary>
+    public sealed record FleetSettingsChanged(FleetSettings Settings, ImmutableList<string> Changes, DateTimeOffset Timestamp) : IFleetEvent;
 
     /// <summary>A session actor was started for this session.</summary>
     public sealed record FleetSessionLaunched(string SessionId, DateTimeOffset Timestamp) : IFleetEvent;

@@ -17,6 +17,15 @@ public sealed record FleetState
         ImmutableDictionary<string, FleetSessionFinished>.Empty;
     public DateTimeOffset? StartedAt { get; init; }
 
+    /// <summary>The settings the fleet runs under now (null for a journal from before settings were journaled).</summary>
+    public FleetSettings? Settings { get; init; }
+
+    /// <summary>The settings the plan was made under: a session's spec follows what changed since.</summary>
+    public FleetSettings? PlannedSettings { get; init; }
+
+    /// <summary>Every change of settings, in order.</summary>
+    public ImmutableList<FleetSettingsChanged> SettingsChanges { get; init; } = [];
+
     /// <summary>How many finished sessions failed, kept as events apply so progress never recounts the fleet.</summary>
     public int FailedCount { get; init; }
 
@@ -28,6 +37,12 @@ public sealed record FleetState
         FleetStarted e when !IsPlanned => this with
         {
             FleetId = e.FleetId, Sessions = e.Sessions, Concurrency = e.Concurrency, StartedAt = e.Timestamp,
+            Settings = e.Settings, PlannedSettings = e.Settings,
+        },
+        // A journal without planned settings records its first settings as the baseline: nothing was planned under others.
+        FleetSettingsChanged e when IsPlanned => this with
+        {
+            Settings = e.Settings, PlannedSettings = PlannedSettings ?? e.Settings, SettingsChanges = SettingsChanges.Add(e),
         },
         FleetSessionLaunched e => this with { Launched = Launched.Add(e.SessionId) },
         FleetSessionFinished e => this with
@@ -38,6 +53,14 @@ public sealed record FleetState
         },
         _ => this,
     };
+
+    /// <summary>Every settings change as one line: when, and what (<c>2026-11-25T10:00:00Z confirm_policy: "deny" → "auto"</c>).</summary>
+    public ImmutableList<string> DescribeSettingsChanges() =>
+        [.. SettingsChanges.SelectMany(c => c.Changes.Select(change => $"{c.Timestamp.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} {change}"))];
+
+    /// <summary>A session as the fleet's current settings have it (see <see cref="FleetSettings.ApplyTo"/>).</summary>
+    public SessionSpec SpecFor(SessionSpec planned) =>
+        Settings is { } now && PlannedSettings is { } then ? now.ApplyTo(planned, then) : planned;
 
     public static FleetState From(IEnumerable<IFleetEvent> events) =>
         events.Aggregate(Empty, (state, e) => state.Apply(e));

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using ActorRollouts.Core.Sessions;
 using ActorRollouts.Core.Tasks;
 
@@ -20,7 +21,8 @@ public sealed record SessionRow(
     double? Reward,
     DateTimeOffset? StartedAt,
     DateTimeOffset? EndedAt,
-    string? Error)
+    string? Error,
+    ImmutableList<string>? FleetSettingsChanges = null)
 {
     /// <summary><paramref name="runActive"/>: whether a process is running this fleet right now. A session that
     /// began but did not end is <c>running</c> if so, else <c>interrupted</c> (resume continues it).</summary>
@@ -36,6 +38,6 @@ public sealed record SessionRow(
         return new SessionRow(spec.SessionId, spec.FleetId, spec.TaskId, spec.Sample, status,
             session.StopReason ?? finished?.StopReason, session.Turns, session.Usage.InputTokens, session.Usage.OutputTokens,
             session.Usage.ReasoningTokens, session.Usage.CachedTokens, session.CostUsd, session.Reward,
-            session.StartedAt, session.EndedAt, session.Error ?? finished?.Error);
+            session.StartedAt, session.EndedAt, session.Error ?? finished?.Error, fleet.DescribeSettingsChanges());
     }
 }

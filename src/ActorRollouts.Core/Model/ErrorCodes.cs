@@ -15,6 +15,8 @@ public static class ErrorCodes
     public const string ToolUnknown = "E_TOOL_UNKNOWN";
     /// <summary>The process died while the tool ran; the call may have partly happened.</summary>
     public const string Interrupted = "E_INTERRUPTED";
+    /// <summary>The call did not run, or was stopped: its session was cancelled or ran out of budget.</summary>
+    public const string Cancelled = "E_CANCELLED";
     /// <summary>The tool itself crashed.</summary>
     public const string Internal = "E_INTERNAL";
 }

@@ -44,6 +44,8 @@ public static class SessionDecider
             ],
             Resume r => ResumeEvents(state, r),
             Finish f => [new SessionCompleted(f.StopReason, f.Now)],
+            Stop s => StopEvents(state, s),
+            CheckBudget c => state.BudgetExhausted(c.Now) is { } why ? StopEvents(state, new Stop(StopReasons.Budget, why, c.Now)) : [],
             Fail f => [new SessionFailed(f.Error, f.Now)],
             // A late answer to a call we no longer wait for (e.g. from before a restart) changes nothing.
             _ => [],
@@ -67,6 +69,9 @@ public static class SessionDecider
     public static (ImmutableList<ISessionEvent> Events, SessionEffect Next) StartNext(SessionState state, DateTimeOffset now)
     {
         var effect = NextEffect(state);
+        // A budget is checked before anything new starts: a model call, a tool call, a confirmation.
+        if (effect is SessionEffect.CallModel or SessionEffect.RunTool or SessionEffect.Confirm && state.BudgetExhausted(now) is { } why)
+            return (Decide(state, new Stop(StopReasons.Budget, why, now)), SessionEffect.Nothing);
         ISessionInput? start = effect switch
         {
             SessionEffect.CallModel call => new ModelAttemptStarting(call.Turn, 1, now),
@@ -144,14 +149,33 @@ public static class SessionDecider
         return [failed, new SessionFailed($"model call for turn {f.Turn} failed after {f.Attempt} attempt(s): {f.Error}", f.Now)];
     }
 
+    /// <summary>Ends the session at once: every call not answered yet (running, waiting for approval, or not started) is
+    /// answered E_CANCELLED, so the transcript stays whole; a model request in flight is abandoned.</summary>
+    private static ImmutableList<ISessionEvent> StopEvents(SessionState state, Stop stop)
+    {
+        var events = ImmutableList.CreateBuilder<ISessionEvent>();
+        foreach (var call in state.UnansweredToolCalls())
+        {
+            var result = ToolResult.Failure(call, ErrorCodes.Cancelled,
+                $"'{call.Name}' did not {(state.RunningToolCalls.Contains(call.Id) ? "finish" : "run")}: the session stopped ({stop.Detail}).");
+            events.Add(new ToolCallCompleted(result, 0, stop.Now));
+            events.Add(new MessageAppended(Message.ToolMessage(result), stop.Now));
+        }
+        events.Add(new SessionCompleted(stop.StopReason, stop.Now, stop.Detail));
+        return events.ToImmutable();
+    }
+
     /// <summary>Resume semantics: a request in flight is sent again (Apply clears it); an interrupted idempotent
-    /// tool runs again; any other interrupted tool is answered with E_INTERRUPTED, since it may have partly run.</summary>
+    /// tool runs again; any other interrupted tool is answered with E_INTERRUPTED, since it may have partly run. Settings
+    /// the fleet changed since reach the session in the same write.</summary>
     private static ImmutableList<ISessionEvent> ResumeEvents(SessionState state, Resume r)
     {
         var interrupted = state.UnansweredToolCalls().Where(c => state.RunningToolCalls.Contains(c.Id)).ToList();
         var rerun = interrupted.Where(c => r.IsIdempotent(c.Name)).Select(c => c.Id).ToImmutableList();
         var events = ImmutableList.CreateBuilder<ISessionEvent>();
         events.Add(new SessionResumed(r.FromSequenceNr, rerun, r.Now));
+        if (r.Current is { } current && state.Spec!.SettingsChangesTo(current) is { IsEmpty: false } changes)
+            events.Add(new SessionSettingsChanged(current, changes, r.Now));
         // A journal that stored session-started but not the messages written with it (a batch cut in two) gets them now.
         if (!state.Messages.Any(m => m.Role == Roles.User))
             events.AddRange(StartEvents(new Start(state.Spec!, state.Workspace!, r.Now)).OfType<MessageAppended>());

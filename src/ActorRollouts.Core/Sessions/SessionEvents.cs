@@ -61,8 +61,14 @@ public static class SessionEvents
     /// <paramref name="RerunToolCallIds"/> are interrupted idempotent calls that will run again.</summary>
     public sealed record SessionResumed(long FromSequenceNr, ImmutableList<string> RerunToolCallIds, DateTimeOffset Timestamp) : ISessionEvent;
 
-    /// <summary>The session ended normally: <c>done</c> (the model stopped calling tools) or a limit (<c>max_turns</c>).</summary>
-    public sealed record SessionCompleted(string StopReason, DateTimeOffset Timestamp) : ISessionEvent;
+    /// <summary>The session ended normally: <c>done</c> (the model stopped calling tools), a limit (<c>max_turns</c>,
+    /// <c>max_tokens</c>, <c>budget</c>) or <c>cancelled</c>; <paramref name="Detail"/> says more where there is more to say
+    /// (which budget, who cancelled).</summary>
+    public sealed record SessionCompleted(string StopReason, DateTimeOffset Timestamp, string? Detail = null) : ISessionEvent;
+
+    /// <summary>A resume brought settings the fleet changed since this session began (<c>resume --model …</c>): the spec
+    /// the session goes on with, and what changed.</summary>
+    public sealed record SessionSettingsChanged(SessionSpec Spec, ImmutableList<string> Changes, DateTimeOffset Timestamp) : ISessionEvent;
 
     /// <summary>The task's grader scored the finished session.</summary>
     public sealed record RewardAssigned(double Reward, string Grader, string Details, DateTimeOffset Timestamp) : ISessionEvent;

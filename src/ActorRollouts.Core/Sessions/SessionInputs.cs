@@ -36,8 +36,17 @@ public static class SessionInputs
     public sealed record ToolFinished(ToolResult Result, long DurationMs, DateTimeOffset Now, ImmutableList<FileChange>? Changes = null) : ISessionInput;
 
     /// <summary>The session was recovered from its journal (after sequence number <paramref name="FromSequenceNr"/>)
-    /// and continues. <paramref name="IsIdempotent"/> tells, by tool name, which interrupted tools may simply run again.</summary>
-    public sealed record Resume(long FromSequenceNr, Func<string, bool> IsIdempotent, DateTimeOffset Now) : ISessionInput;
+    /// and continues. <paramref name="IsIdempotent"/> tells, by tool name, which interrupted tools may simply run again.
+    /// <paramref name="Current"/> is the session as the fleet's settings have it now; where it differs from the journaled
+    /// one, the session goes on with it.</summary>
+    public sealed record Resume(long FromSequenceNr, Func<string, bool> IsIdempotent, DateTimeOffset Now, SessionSpec? Current = null) : ISessionInput;
+
+    /// <summary>End the session now with <paramref name="StopReason"/> (<c>budget</c>, <c>cancelled</c>): calls that have
+    /// not been answered are answered E_CANCELLED, and what was in flight is abandoned.</summary>
+    public sealed record Stop(string StopReason, string Detail, DateTimeOffset Now) : ISessionInput;
+
+    /// <summary>A timer of the session's time budget went off: stop if the budget is used up.</summary>
+    public sealed record CheckBudget(DateTimeOffset Now) : ISessionInput;
 
     public sealed record Finish(string StopReason, DateTimeOffset Now) : ISessionInput;
 

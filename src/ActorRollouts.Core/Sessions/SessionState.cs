@@ -54,12 +54,39 @@ public sealed record SessionState : IRolloutSnapshot
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
 
+    /// <summary>Time the session has been running, up to its latest event: the gap between an interruption and the
+    /// resume after it does not count.</summary>
+    public TimeSpan RunningTime { get; init; }
+
+    /// <summary>When the latest event happened (the running clock's last tick).</summary>
+    public DateTimeOffset? LastEventAt { get; init; }
+
+    /// <summary>Running time at <paramref name="now"/>, counting the time since the latest event.</summary>
+    public TimeSpan RunningAt(DateTimeOffset now) => RunningTime + (LastEventAt is { } last && now > last ? now - last : TimeSpan.Zero);
+
+    /// <summary>Why the budget is used up at <paramref name="now"/>, or null (also without a budget).</summary>
+    public string? BudgetExhausted(DateTimeOffset now) => Spec?.Budget?.Exhausted(Usage, CostUsd, RunningAt(now));
+
     public bool IsFinished => Status is SessionStatus.Completed or SessionStatus.Failed;
 
     /// <summary>Finished, and graded if the task has a grader: nothing is left to do.</summary>
-    public bool IsSettled => IsFinished && (Spec?.Grader is null || IsGraded);
+    /// <summary>A cancelled session is not graded: whoever cancelled it wants no more work done on it.</summary>
+    public bool IsSettled => IsFinished && (Spec?.Grader is null || IsGraded || StopReason == StopReasons.Cancelled);
 
-    public SessionState Apply(ISessionEvent @event) => @event switch
+    public SessionState Apply(ISessionEvent @event) => Fold(@event).Tick(@event);
+
+    /// <summary>Advances the running clock to the event; a resume restarts it without counting the interruption.</summary>
+    private SessionState Tick(ISessionEvent @event) => Status == SessionStatus.NotStarted
+        ? this
+        : this with
+        {
+            RunningTime = @event is SessionResumed || LastEventAt is not { } last || @event.Timestamp <= last
+                ? RunningTime
+                : RunningTime + (@event.Timestamp - last),
+            LastEventAt = @event is SessionResumed || LastEventAt is not { } previous || @event.Timestamp > previous ? @event.Timestamp : previous,
+        };
+
+    private SessionState Fold(ISessionEvent @event) => @event switch
     {
         RewardAssigned e when Status != SessionStatus.NotStarted => this with { Reward = e.Reward },
         GradingFailed e when Status != SessionStatus.NotStarted => this with { GradingError = e.Reason },
@@ -97,6 +124,7 @@ public sealed record SessionState : IRolloutSnapshot
             // Nobody will answer a question asked before the interruption: it is asked again.
             Confirmations = Confirmations.RemoveRange(Confirmations.Where(c => c.Value is null).Select(c => c.Key)),
         },
+        SessionSettingsChanged e => this with { Spec = e.Spec },
         SessionCompleted e => this with
         {
             Status = SessionStatus.Completed, StopReason = e.StopReason, EndedAt = e.Timestamp, InFlightTurn = null,

@@ -4,7 +4,8 @@ using ActorRollouts.Core.Model;
 namespace ActorRollouts.Core.Tasks;
 
 /// <summary>Run-wide settings a task line may override.</summary>
-public sealed record RunDefaults(Endpoint Endpoint, int MaxTurns, ImmutableList<string> Tools, ImmutableList<string>? ConfirmTools = null);
+public sealed record RunDefaults(Endpoint Endpoint, int MaxTurns, ImmutableList<string> Tools, ImmutableList<string>? ConfirmTools = null,
+    Budget? Budget = null);
 
 /// <summary>Expands tasks × samples into the sessions of a fleet, in a stable order. Each session's endpoint gets its
 /// model (the task's, else the run's) and its API resolved (<c>auto</c> routes by model family).</summary>
@@ -24,7 +25,8 @@ public static class FleetPlanner
                 task.Tools ?? defaults.Tools,
                 task.Metadata,
                 defaults.ConfirmTools,
-                task.Grader)))
+                task.Grader,
+                Budget.Merge(task.Budget, defaults.Budget))))
             .ToImmutableList();
 
     private static Endpoint EndpointFor(TaskDefinition task, Endpoint run)

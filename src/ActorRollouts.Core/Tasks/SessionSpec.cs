@@ -20,10 +20,17 @@ public sealed record SessionSpec(
     ImmutableList<string> Tools,
     ImmutableSortedDictionary<string, JsonElement>? Metadata = null,
     ImmutableList<string>? ConfirmTools = null,
-    Grading.GraderSpec? Grader = null)
+    Grading.GraderSpec? Grader = null,
+    Budget? Budget = null)
 {
     /// <summary>Whether a call of this tool waits for an approval (<c>requires_confirmation</c>).</summary>
     public bool NeedsConfirmation(string tool) => ConfirmTools?.Contains(tool) == true;
+
+    /// <summary>What differs in the settings a resume may change (endpoint, max turns, budget), one line each.</summary>
+    public ImmutableList<string> SettingsChangesTo(SessionSpec after) =>
+        [.. Json.SettingsDiff.Describe(Endpoint, after.Endpoint, "endpoint."),
+         .. MaxTurns == after.MaxTurns ? [] : (string[])[$"max_turns: {MaxTurns} → {after.MaxTurns}"],
+         .. Json.SettingsDiff.Describe(Budget ?? new Budget(), after.Budget ?? new Budget(), "budget.")];
 
     public static string MakeSessionId(string fleetId, string taskId, int sample) => $"{fleetId}:{taskId}:{sample}";
 }

@@ -16,7 +16,8 @@ public sealed record TaskDefinition(
     ImmutableSortedDictionary<string, JsonElement>? Metadata = null,
     int Line = 0,
     string? Api = null,
-    Grading.GraderSpec? Grader = null);
+    Grading.GraderSpec? Grader = null,
+    Budget? Budget = null);
 
 /// <summary>A task file could not be used. The message names the file and line.</summary>
 public sealed class TaskFileException(string message) : Exception(message);

@@ -9,7 +9,7 @@ namespace ActorRollouts.Core.Tasks;
 public static partial class TaskFile
 {
     private static readonly string[] KnownFields =
-        ["id", "prompt", "system", "workspace", "tools", "max_turns", "samples", "model", "metadata", "api", "grader"];
+        ["id", "prompt", "system", "workspace", "tools", "max_turns", "samples", "model", "metadata", "api", "grader", "budget"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex IdPattern();
@@ -95,7 +95,7 @@ public static partial class TaskFile
         if (api is not null && !Model.ApiRouting.IsValid(api))
             throw new TaskFileException($"{where}: 'api' must be auto, chat or responses (got '{api}').");
 
-        return new TaskDefinition(id, prompt, Api: api, Grader: ParseGrader(root, where),
+        return new TaskDefinition(id, prompt, Api: api, Grader: ParseGrader(root, where), Budget: ParseBudget(root, where),
             System: OptionalString(root, "system", where),
             Workspace: workspace,
             Tools: tools,
@@ -119,6 +119,25 @@ public static partial class TaskFile
         if (reward is not (Grading.GraderSpec.ExitReward or Grading.GraderSpec.StdoutReward))
             throw new TaskFileException($"{where}: grader 'reward' must be \"exit\" or \"stdout\" (got '{reward}').");
         return new Grading.GraderSpec(command, OptionalPositiveInt(g, "timeout_s", where) ?? 60, reward);
+    }
+
+    /// <summary><c>"budget": {"tokens": 200000, "cost_usd": 0.5, "seconds": 600}</c>, any of the three.</summary>
+    private static Budget? ParseBudget(JsonElement root, string where)
+    {
+        if (!root.TryGetProperty("budget", out var b) || b.ValueKind == JsonValueKind.Null) return null;
+        if (b.ValueKind != JsonValueKind.Object)
+            throw new TaskFileException($"{where}: 'budget' must be an object like {{\"tokens\": 100000, \"cost_usd\": 0.5, \"seconds\": 600}}.");
+        foreach (var p in b.EnumerateObject())
+            if (p.Name is not ("tokens" or "cost_usd" or "seconds"))
+                throw new TaskFileException($"{where}: unknown budget field '{p.Name}' (known: tokens, cost_usd, seconds).");
+        double? Positive(string name) =>
+            !b.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null
+            : v.ValueKind == JsonValueKind.Number && v.GetDouble() > 0 && double.IsFinite(v.GetDouble()) ? v.GetDouble()
+            : throw new TaskFileException($"{where}: budget '{name}' must be a number above 0.");
+        var tokens = Positive("tokens");
+        if (tokens is { } t && t != Math.Floor(t)) throw new TaskFileException($"{where}: budget 'tokens' must be a whole number.");
+        var budget = new Budget((long?)tokens, (decimal?)Positive("cost_usd"), Positive("seconds"));
+        return budget.IsEmpty ? null : budget;
     }
 
     private static string RequiredString(JsonElement root, string name, string where) =>

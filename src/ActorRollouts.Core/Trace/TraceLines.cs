@@ -55,6 +55,7 @@ public static class TraceLines
         ToolCallCompleted => "tool_call_completed",
         FileChanged e => $"file_{e.Change.Change}",
         SessionResumed => "session_resumed",
+        SessionSettingsChanged => "settings_changed",
         SessionCompleted => "session_completed",
         RewardAssigned => "reward_assigned",
         GradingFailed => "grading_failed",
@@ -80,6 +81,7 @@ public static class TraceLines
         ToolCallCompleted e => WithDuration(Node(e.Result), e.DurationMs),
         UsageUpdated e => new JsonObject { ["tokens"] = Node(e.Total), ["cost"] = e.CostUsd },
         FileChanged e => WithToolCallId(Node(e.Change), e.ToolCallId),
+        SessionSettingsChanged e => new JsonObject { ["changes"] = Node(e.Changes), ["model"] = e.Spec.Endpoint.Model, ["max_turns"] = e.Spec.MaxTurns },
         // The timestamp is its own field on every line; keep it out of data.
         _ => WithoutTimestamp(Node(@event, @event.GetType())),
     };

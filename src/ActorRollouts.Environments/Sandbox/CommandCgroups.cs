@@ -30,6 +30,16 @@ public sealed class CommandCgroups
 
     public bool Available => Unavailable is null;
 
+    /// <summary>Kills every command this process started (for an exit that cannot wait for each to be cancelled). Does
+    /// nothing if no command ever ran.</summary>
+    public static void KillAllCommands()
+    {
+        if (!Shared.IsValueCreated || !Shared.Value.Available) return;
+        foreach (var parent in new[] { Shared.Value._pidsParent!, Shared.Value._memoryParent! })
+            foreach (var child in Directory.EnumerateDirectories(parent))
+                new CommandGroup(child).KillAll();
+    }
+
     /// <summary>A group for one command with <paramref name="limits"/>, or null without cgroups.</summary>
     public CommandGroup? Create(CommandLimits limits)
     {
