@@ -8,5 +8,5 @@ namespace ActorRollouts.Actors.Fleets;
 public sealed record FleetServices(SessionServices Sessions, string? TrajectoriesPath)
 {
     /// <summary>A session actor for <paramref name="current"/>, the session as the fleet's settings have it now.</summary>
-    public Props SessionProps(SessionSpec current) => SessionActor.Props(current, Sessions);
+    public Props SessionProps(SessionSpec current, string? cancelledBecause = null) => SessionActor.Props(current, Sessions, cancelledBecause);
 }

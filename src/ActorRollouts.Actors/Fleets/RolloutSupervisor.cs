@@ -153,12 +153,11 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private void Launch(SessionSpec planned)
     {
         var spec = _state.SpecFor(planned);
-        var session = Context.ActorOf(_services.SessionProps(spec), Uri.EscapeDataString(spec.SessionId));
+        var session = Context.ActorOf(_services.SessionProps(spec, _cancelled.GetValueOrDefault(spec.SessionId)), Uri.EscapeDataString(spec.SessionId));
         Context.Watch(session);
         _running[session] = spec.SessionId;
         _live.Add(spec.SessionId);
         session.Tell(new StartSession(spec));
-        if (_cancelled.TryGetValue(spec.SessionId, out var why)) session.Tell(new CancelSession(spec.SessionId, why));
         PublishProgress();
     }
 

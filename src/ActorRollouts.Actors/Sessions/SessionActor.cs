@@ -31,6 +31,9 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
     /// <summary>The session as its fleet's settings have it now (null when started without a fleet, as tests do): a
     /// resumed session goes on with the settings its fleet changed since.</summary>
     private readonly Core.Tasks.SessionSpec? _current;
+
+    /// <summary>Set when the session was cancelled while no process ran it: it stops on recovery instead of resuming.</summary>
+    private readonly string? _cancelledBecause;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private SessionState _state = SessionState.Empty;
     private ImmutableList<ToolSpec> _toolSpecs = [];
@@ -44,11 +47,12 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public SessionActor(string sessionId, SessionServices services, Core.Tasks.SessionSpec? current = null)
+    public SessionActor(string sessionId, SessionServices services, Core.Tasks.SessionSpec? current = null, string? cancelledBecause = null)
     {
         _sessionId = sessionId;
         _services = services;
         _current = current;
+        _cancelledBecause = cancelledBecause;
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -79,9 +83,10 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
     public static Props Props(string sessionId, SessionServices services) =>
         Akka.Actor.Props.Create(() => new SessionActor(sessionId, services, null));
 
-    /// <summary>A fleet's session: <paramref name="current"/> is its spec as the fleet's settings have it now.</summary>
-    public static Props Props(Core.Tasks.SessionSpec current, SessionServices services) =>
-        Akka.Actor.Props.Create(() => new SessionActor(current.SessionId, services, current));
+    /// <summary>A fleet's session: <paramref name="current"/> is its spec as the fleet's settings have it now;
+    /// <paramref name="cancelledBecause"/> says why it is to stop as soon as it recovers, if it is.</summary>
+    public static Props Props(Core.Tasks.SessionSpec current, SessionServices services, string? cancelledBecause = null) =>
+        Akka.Actor.Props.Create(() => new SessionActor(current.SessionId, services, current, cancelledBecause));
 
     private sealed record BudgetTick
     {
@@ -102,6 +107,12 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
     {
         SnapshotIfDue(); // a long replay is paid once: the next recovery starts from here
         if (_state.Status != SessionStatus.Running) return;
+        if (_cancelledBecause is { } why)
+        {
+            _log.Info("Session {0} was cancelled while interrupted; it stops without resuming", _sessionId);
+            Step(new Stop(StopReasons.Cancelled, why, Now)); // nothing is redone: no request, no tool call
+            return;
+        }
         _log.Info("Session {0} resumes from its journal at sequence {1}", _sessionId, LastSequenceNr);
         StartChildren();
         Step(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now, _current));
@@ -111,6 +122,12 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
     {
         switch (_state.Status)
         {
+            case SessionStatus.NotStarted when _cancelledBecause is { } why:
+                // Launched once but never begun, and cancelled since: its journal says so, and nothing runs.
+                var begun = SessionDecider.Decide(_state, new Start(start.Spec, _services.WorkspaceFor(start.Spec), Now));
+                PersistThen(begun.AddRange(SessionDecider.Decide(begun.Aggregate(_state, (s, e) => s.Apply(e)), new Stop(StopReasons.Cancelled, why, Now))),
+                    () => Act(SessionEffect.Nothing));
+                break;
             case SessionStatus.NotStarted:
                 Step(new Start(start.Spec, _services.WorkspaceFor(start.Spec), Now), first: StartChildren);
                 break;
