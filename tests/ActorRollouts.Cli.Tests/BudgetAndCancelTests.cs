@@ -56,7 +56,7 @@ public class BudgetAndCancelTests
         Assert.Equal(("completed", "done"), (rows["quick"].Status, rows["quick"].Stop));
         Assert.InRange(rows["tokens"].Turns, 2, 29);
         Assert.InRange(rows["cost"].Turns, 2, 29);
-        Assert.Empty(Processes(marker)); // the cancelled session's command was killed
+        Assert.Empty(ProcessTable.Mentioning(marker)); // the cancelled session's command was killed
 
         var ends = new Dictionary<string, JsonNode>();
         foreach (var task in new[] { "tokens", "cost", "seconds", "cancelled" })
@@ -109,18 +109,4 @@ public class BudgetAndCancelTests
 
     private static List<JsonNode> Trace(CliResult trace) =>
         trace.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
-
-    private static List<int> Processes(string marker) =>
-        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(int.Parse!)
-            .Where(pid =>
-            {
-                try
-                {
-                    return File.ReadAllText($"/proc/{pid}/cmdline").Contains(marker) && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ");
-                }
-                catch (IOException)
-                {
-                    return false;
-                }
-            }).ToList();
 }

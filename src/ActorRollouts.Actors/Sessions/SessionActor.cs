@@ -114,8 +114,9 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
             return;
         }
         _log.Info("Session {0} resumes from its journal at sequence {1}", _sessionId, LastSequenceNr);
-        StartChildren();
-        Step(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now, _current));
+        // The children start once the resume is journaled: settings the fleet changed since (an endpoint, its gate, a
+        // command limit) are then the session's own.
+        Step(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now, _current), first: StartChildren);
     }
 
     private void OnStart(StartSession start)
