@@ -80,6 +80,9 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
                 .PipeTo(Self, success: ran => new Executed(replyTo, ran));
         });
         Receive<CancelInFlight>(_ => _inFlight?.Cancel.Cancel());
+        // A grader waits for a call still in flight (a session stopped mid-command cancels it first): it scores the
+        // workspace the session left, not one an old command is still changing.
+        Receive<RunGrader>(_ => _inFlight is not null, _ => Stash.Stash());
         Receive<RunGrader>(run =>
         {
             var options = _settings.Options;
@@ -95,6 +98,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
             {
                 cancel.Dispose();
                 _inFlight = null;
+                Stash.UnstashAll();
             }
             done.ReplyTo.Tell(done.Ran);
         });
