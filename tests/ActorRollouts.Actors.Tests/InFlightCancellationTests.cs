@@ -67,21 +67,3 @@ public class InFlightCancellationTests : TestKit
         AwaitAssert(() => Assert.Empty(ProcessTable.Mentioning(marker)), Patience);
     }
 }
-
-/// <summary>Live (not zombie) processes whose command line holds a marker.</summary>
-internal static class ProcessTable
-{
-    public static List<int> Mentioning(string marker) =>
-        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(int.Parse!)
-            .Where(pid =>
-            {
-                try
-                {
-                    return File.ReadAllText($"/proc/{pid}/cmdline").Contains(marker) && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ");
-                }
-                catch (IOException)
-                {
-                    return false;
-                }
-            }).ToList();
-}

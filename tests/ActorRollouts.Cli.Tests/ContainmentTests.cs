@@ -94,21 +94,3 @@ public class ContainmentTests
         Assert.Equal([null, null, "E_INTERRUPTED"], results); // the sleep the signal cut is answered as interrupted
     }
 }
-
-/// <summary>Live (not zombie) processes whose command line holds a marker.</summary>
-internal static class ProcessTable
-{
-    public static List<int> Mentioning(string marker) =>
-        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(int.Parse!)
-            .Where(pid =>
-            {
-                try
-                {
-                    return File.ReadAllText($"/proc/{pid}/cmdline").Contains(marker) && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ");
-                }
-                catch (IOException)
-                {
-                    return false;
-                }
-            }).ToList();
-}

@@ -73,7 +73,7 @@ public class BashToolTests
 
         Assert.Equal(ErrorCodes.Timeout, result.ErrorCode);
         Assert.True(result.Data!["timed_out"].GetBoolean());
-        Assert.Empty(ProcessesMentioning(marker));
+        Assert.Empty(ProcessTable.Mentioning(marker));
     }
 
     [Fact]
@@ -115,18 +115,4 @@ public class BashToolTests
         Assert.Contains("characters cut", result.Content);
         Assert.True(result.Content.Length < 20_000);
     }
-
-    private static List<int> ProcessesMentioning(string marker) =>
-        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(int.Parse!)
-            .Where(pid =>
-            {
-                try
-                {
-                    return File.ReadAllText($"/proc/{pid}/cmdline").Contains(marker);
-                }
-                catch (IOException)
-                {
-                    return false;
-                }
-            }).ToList();
 }

@@ -34,7 +34,7 @@ public class CommandLimitsTests
         Assert.Equal(LimitKinds.Processes, result.Data!["limit_hit"].GetString());
         Assert.Contains("its process limit (64 processes)", result.Content);
         Assert.InRange(result.Data["peak_processes"].GetInt64(), 1, 64);
-        Assert.Empty(Processes.Mentioning(marker));
+        Assert.Empty(ProcessTable.Mentioning(marker));
     }
 
     [Theory]
@@ -111,7 +111,7 @@ public class CommandLimitsTests
         var execution = await running;
 
         Assert.Equal(ErrorCodes.Timeout, execution.Outcome.ErrorCode); // the executor's deadline is the only canceller it knows
-        Assert.Empty(Processes.Mentioning(marker));
+        Assert.Empty(ProcessTable.Mentioning(marker));
     }
 
     [Fact]
@@ -129,29 +129,15 @@ public class CommandLimitsTests
     }
 }
 
-/// <summary>Processes of this machine by what their command line says.</summary>
+/// <summary>Waits for the processes a test started to show up.</summary>
 internal static class Processes
 {
-    public static List<int> Mentioning(string marker) =>
-        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(int.Parse!)
-            .Where(pid =>
-            {
-                try
-                {
-                    return File.ReadAllText($"/proc/{pid}/cmdline").Contains(marker) && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ");
-                }
-                catch (IOException)
-                {
-                    return false;
-                }
-            }).ToList();
-
     /// <summary>Waits (checking /proc as the processes start; bounded) until <paramref name="count"/> of them run.</summary>
     public static async Task WaitUntilRunning(string marker, int count)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        while (Mentioning(marker).Count < count)
+        while (ProcessTable.Mentioning(marker).Count < count)
             if (!await tick.WaitForNextTickAsync(deadline.Token)) break;
     }
 }
