@@ -17,14 +17,19 @@ public enum SandboxMode
 /// <param name="MaxCommandSeconds">The longest <c>timeout_s</c> a <c>bash</c> call may ask for (the environment's tool
 /// timeout): the tool's schema says so, and a larger one is refused with E_VALIDATION.</param>
 /// <param name="Limits">What each command (bash call, grader) may use.</param>
+/// <param name="Ceiling">What all the process's commands may use together.</param>
 public sealed record EnvironmentOptions(
     SandboxMode Sandbox,
     ImmutableHashSet<string> RequireReadFirst,
     int OutputCapBytes = 16_384,
     int MaxCommandSeconds = 120,
-    CommandLimits? Limits = null)
+    CommandLimits? Limits = null,
+    CommandCeiling? Ceiling = null)
 {
     public static readonly EnvironmentOptions Default = new(SandboxMode.Bwrap, ["edit_file"]);
 
     public CommandLimits CommandLimits => Limits ?? CommandLimits.Default;
+
+    /// <summary>What all commands of the process may use together (<see cref="CommandCeiling"/>).</summary>
+    public CommandCeiling CommandCeiling => Ceiling ?? CommandCeiling.ForThisHost();
 }

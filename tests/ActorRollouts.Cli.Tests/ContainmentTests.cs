@@ -71,13 +71,15 @@ public class ContainmentTests
             """);
         await File.WriteAllLinesAsync(Path.Combine(dir, "tasks.jsonl"), ["""{"id":"long","prompt":"wait long","tools":["bash","write_file"]}"""]);
         // Long enough for the command's own timeout: only the signal can end it.
-        await File.WriteAllTextAsync(Path.Combine(dir, "long.conf"), "actor-rollouts.environment.tool-timeout = 700s");
+        await File.WriteAllTextAsync(Path.Combine(dir, "long.conf"),
+            "actor-rollouts.environment.tool-timeout = 700s\nactor-rollouts.environment.limits.all-commands.processes = 3000");
         var data = Path.Combine(dir, "data");
         Directory.CreateDirectory(data);
         using var sleeping = new FileAppears(data, "sleeping.txt");
         string[] args = ["--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data, "--config", Path.Combine(dir, "long.conf")];
         using var run = Cli.Start(["run", Path.Combine(dir, "tasks.jsonl"), "--fleet-id", "t", .. args]);
         await sleeping.Seen.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal("3000", File.ReadAllText(Path.Combine(PidsGroupOf(run.Id), $"actor-rollouts-{run.Id}", "pids.max")).Trim()); // the ceiling for all its commands
 
         using (var term = System.Diagnostics.Process.Start("kill", ["-TERM", run.Id.ToString()])) await term.WaitForExitAsync();
         await run.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
@@ -93,4 +95,8 @@ public class ContainmentTests
             .Select(l => JsonNode.Parse(l)!).Where(l => (string?)l["type"] == "tool_call_completed").Select(l => (string?)l["data"]!["error_code"]).ToList();
         Assert.Equal([null, null, "E_INTERRUPTED"], results); // the sleep the signal cut is answered as interrupted
     }
+
+    /// <summary>The cgroup v1 pids folder a process is in (its commands' groups are made below it).</summary>
+    private static string PidsGroupOf(int pid) =>
+        "/sys/fs/cgroup/pids" + File.ReadLines($"/proc/{pid}/cgroup").Select(l => l.Split(':', 3)).Single(f => f[1] == "pids")[2];
 }

@@ -20,6 +20,20 @@ public class CommandLimitsTests
         Assert.True(CommandCgroups.Instance.Available, CommandCgroups.Instance.Unavailable);
     }
 
+    /// <summary>The values are generous on purpose: the parent group is shared with every test of this process.</summary>
+    [Fact]
+    public void Ceiling_IsHeldByTheParentGroupOfEveryCommand()
+    {
+        var cgroups = CommandCgroups.Instance;
+
+        cgroups.LimitAll(new CommandCeiling(8L << 30, 4000));
+        var (pids, memory) = (cgroups.ParentLimit("pids.max"), cgroups.ParentLimit("memory.limit_in_bytes"));
+        cgroups.LimitAll(CommandCeiling.None);
+
+        Assert.Equal(("4000", (8L << 30).ToString()), (pids, memory));
+        Assert.Equal("max", cgroups.ParentLimit("pids.max"));
+    }
+
     [Theory]
     [InlineData(SandboxMode.Bwrap)]
     [InlineData(SandboxMode.None)]

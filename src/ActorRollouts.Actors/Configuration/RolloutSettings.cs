@@ -57,7 +57,8 @@ public sealed record RolloutSettings(
                     (c.GetStringList("environment.require-read-first") ?? ["edit_file"]).ToImmutableHashSet(),
                     c.GetInt("environment.output-cap-bytes", 16_384),
                     (int)ToolTimeout(c).TotalSeconds,
-                    ReadLimits(c)),
+                    ReadLimits(c),
+                    ReadCeiling(c)),
                 ConfirmPolicy: ReadConfirmPolicy(c.GetString("environment.confirm-policy", "auto")),
                 ConfirmTools: (c.GetStringList("environment.require-confirmation") ?? ["delete_file"]).ToImmutableList()),
             DefaultMaxTurns: c.GetInt("session.max-turns", 20),
@@ -107,6 +108,22 @@ public sealed record RolloutSettings(
         return limits is { MemoryBytes: >= 0, Processes: >= 0, CpuSeconds: >= 0, FileBytes: >= 0, OpenFiles: >= 0 }
             ? limits
             : throw new ConfigurationException("actor-rollouts.environment.limits must not be negative (0 = unlimited).");
+    }
+
+    /// <summary><c>environment.limits.all-commands</c>: <c>memory</c> as a share of the host (<c>75%</c>) or a byte size,
+    /// <c>processes</c> a count; 0 = no ceiling. Left out: three quarters of the memory, half the process ids.</summary>
+    private static CommandCeiling ReadCeiling(Config c)
+    {
+        const string path = "environment.limits.all-commands";
+        var host = CommandCeiling.ForThisHost();
+        var memoryText = c.HasPath($"{path}.memory") ? c.GetString($"{path}.memory") : null;
+        var memory = memoryText is null ? host.MemoryBytes
+            : memoryText.TrimEnd().EndsWith('%') ? CommandCeiling.MemoryFrom(memoryText, null)
+            : c.GetByteSize($"{path}.memory") ?? 0;
+        var processes = c.HasPath($"{path}.processes") ? c.GetInt($"{path}.processes") : host.Processes;
+        return memory >= 0 && processes >= 0
+            ? new CommandCeiling(memory, processes)
+            : throw new ConfigurationException($"actor-rollouts.{path} must not be negative (0 = no ceiling).");
     }
 
     private static string ReadConfirmPolicy(string value) =>

@@ -48,7 +48,7 @@ public static class FleetRun
         if (fakeLlm is null) CheckApiKey(baseUrl, fleetSettings.ApiKeyEnv);
         var sessions = run.Existing.IsPlanned ? run.Existing.Sessions : run.Plan(baseUrl);
         var current = run.Existing with { Settings = fleetSettings };
-        CheckSandbox(settings.Environment.Options.Sandbox, sessions);
+        CheckSandbox(settings.Environment.Options.Sandbox, sessions, settings.Environment.Options.CommandCeiling);
         Func<Endpoint, Endpoint>? rebase = fakeLlm is null ? null : e => e with { BaseUrl = baseUrl };
         var services = new FleetServices(
             new SessionServices(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
@@ -161,7 +161,7 @@ public static class FleetRun
     /// <summary>Commands — the <c>bash</c> tool and the graders alike — only run where the sandbox can hold them: a missing
     /// bubblewrap or prlimit stops the run before it starts (a grader that cannot start would record no reward for every
     /// session). Without cgroups, commands run with rlimits only, and the run says so.</summary>
-    private static void CheckSandbox(SandboxMode mode, IEnumerable<SessionSpec> sessions)
+    private static void CheckSandbox(SandboxMode mode, IEnumerable<SessionSpec> sessions, Environments.Sandbox.CommandCeiling ceiling)
     {
         var users = sessions.Where(s => s.Tools.Contains("bash") || s.Grader is not null).ToList();
         if (users.Count == 0) return;
@@ -174,5 +174,7 @@ public static class FleetRun
             throw new UsageException($"{what} under limits set by prlimit, which is not installed (apt-get install util-linux).");
         if (Environments.Sandbox.CommandCgroups.Instance.Unavailable is { } why)
             Console.Error.WriteLine($"warning: commands run without cgroups ({why}): memory and process limits are rlimits only, and a fork bomb run as root is not contained.");
+        else
+            Environments.Sandbox.CommandCgroups.Instance.LimitAll(ceiling);
     }
 }

@@ -40,6 +40,18 @@ public sealed class CommandCgroups
                 new CommandGroup(child).KillAll();
     }
 
+    /// <summary>Holds all of this process's commands together to <paramref name="ceiling"/> (the parent group's limits).</summary>
+    public void LimitAll(CommandCeiling ceiling)
+    {
+        if (!Available) return;
+        Write(_pidsParent!, "pids.max", ceiling.Processes > 0 ? ceiling.Processes.ToString(CultureInfo.InvariantCulture) : "max");
+        Write(_memoryParent!, "memory.limit_in_bytes", ceiling.MemoryBytes > 0 ? ceiling.MemoryBytes : -1);
+    }
+
+    /// <summary>A limit as the parent group holds it now (for checks and reports): <c>pids.max</c>, <c>memory.limit_in_bytes</c>.</summary>
+    public string? ParentLimit(string file) =>
+        Available ? File.ReadAllText(Path.Combine(file.StartsWith("pids.", StringComparison.Ordinal) ? _pidsParent! : _memoryParent!, file)).Trim() : null;
+
     /// <summary>A group for one command with <paramref name="limits"/>, or null without cgroups.</summary>
     public CommandGroup? Create(CommandLimits limits)
     {
@@ -126,8 +138,9 @@ public sealed class CommandCgroups
         }
     }
 
-    internal static void Write(string group, string file, long value) =>
-        File.WriteAllText(Path.Combine(group, file), value.ToString(CultureInfo.InvariantCulture));
+    internal static void Write(string group, string file, long value) => Write(group, file, value.ToString(CultureInfo.InvariantCulture));
+
+    private static void Write(string group, string file, string value) => File.WriteAllText(Path.Combine(group, file), value);
 }
 
 /// <summary>The cgroups of one command: join them (<see cref="ProcsFiles"/>), read what it used, kill all it started.</summary>
