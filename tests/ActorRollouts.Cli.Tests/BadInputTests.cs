@@ -87,7 +87,7 @@ public class BadInputTests
     }
 
     [Fact]
-    public async Task Trace_UnknownSession_ExitsTwo()
+    public async Task Trace_UnknownSession_AndUnknownFleets_ExitTwoSayingWhy()
     {
         var dataDir = Cli.NewTempDir();
         var run = await Cli.RunAsync(["run", "examples/tasks.jsonl", "--fake-llm", "examples/fake-llm.json", "--data-dir", dataDir, "--fleet-id", "x"]);
@@ -97,5 +97,14 @@ public class BadInputTests
 
         Assert.Equal(2, trace.ExitCode);
         Assert.Contains("no session 'x:nope:0'", trace.Stderr);
+        // A fleet the journal does not know: mistyped, or its run was killed before it journaled its plan.
+        string[][] unknownFleet = [["resume", "nope"], ["sessions", "--fleet", "nope"], ["stats", "--fleet", "nope"], ["cancel", "nope:t:0"]];
+        foreach (var args in unknownFleet)
+        {
+            var unknown = await Cli.RunAsync([.. args, "--data-dir", dataDir]);
+            Assert.Equal(2, unknown.ExitCode);
+            Assert.Contains("no fleet 'nope'", unknown.Stderr);
+            Assert.Contains("it was never started here, or its run stopped before it journaled its plan", unknown.Stderr);
+        }
     }
 }

@@ -33,7 +33,7 @@ public static class CancelCommand
         {
             var reader = new JournalReader(system);
             var fleet = await reader.FleetAsync(fleetId);
-            if (!fleet.IsPlanned) throw new UsageException($"no fleet '{fleetId}' in {JournalFile.PathIn(dataDir)}.");
+            if (!fleet.IsPlanned) throw JournalFile.NoFleet(fleetId, dataDir);
             if (fleet.Sessions.All(s => s.SessionId != sessionId))
                 throw new UsageException($"fleet '{fleetId}' has no session '{sessionId}' (it has {fleet.Sessions[0].SessionId} … {fleet.Sessions[^1].SessionId}).");
             if (fleet.Finished.TryGetValue(sessionId, out var finished))

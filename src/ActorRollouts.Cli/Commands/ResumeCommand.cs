@@ -36,7 +36,7 @@ public static class ResumeCommand
         try
         {
             var fleet = await new JournalReader(system).FleetAsync(fleetId);
-            if (!fleet.IsPlanned) throw new UsageException($"no fleet '{fleetId}' in {JournalFile.PathIn(dataDir)}.");
+            if (!fleet.IsPlanned) throw JournalFile.NoFleet(fleetId, dataDir);
             var hocon = RolloutSettings.From(system.Settings.Config);
             var settings = (fleet.Settings ?? FleetOptions.Recorded(fleet, hocon)).With(change);
             var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);

@@ -37,7 +37,7 @@ public static class SessionsCommand
             {
                 var fleetRows = await FleetReport.RowsAsync(reader, fleetId, new FleetPaths(dataDir, fleetId).RunIsActive());
                 if (fleetRows.IsEmpty && parse.GetValue(Fleet) is not null)
-                    throw new UsageException($"no fleet '{fleetId}' in {JournalFile.PathIn(dataDir)}.");
+                    throw JournalFile.NoFleet(fleetId, dataDir);
                 rows.AddRange(fleetRows);
                 changes.AddRange(fleetRows.FirstOrDefault()?.FleetSettingsChanges?.Select(c => $"fleet {fleetId} settings changed: {c}") ?? []);
             }

@@ -39,7 +39,7 @@ public static class TraceCommand
                 return ExitCodes.Ok;
             }
             var fleet = await reader.FleetAsync(fleetId!);
-            if (!fleet.IsPlanned) throw new UsageException($"no fleet '{fleetId}' in {JournalFile.PathIn(dataDir)}.");
+            if (!fleet.IsPlanned) throw JournalFile.NoFleet(fleetId!, dataDir);
             Directory.CreateDirectory(outPath!);
             var written = 0;
             foreach (var spec in fleet.Sessions)

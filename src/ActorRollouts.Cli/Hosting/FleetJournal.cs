@@ -20,7 +20,7 @@ public static class FleetJournal
         {
             var reader = new JournalReader(system);
             var fleet = await reader.FleetAsync(fleetId);
-            if (!fleet.IsPlanned) throw new UsageException($"no fleet '{fleetId}' in {JournalFile.PathIn(dataDir)}.");
+            if (!fleet.IsPlanned) throw JournalFile.NoFleet(fleetId, dataDir);
             return (fleet, await FleetReport.SessionsAsync(reader, fleetId));
         }
         finally
