@@ -89,14 +89,29 @@ public sealed class Workspace
         return current;
     }
 
-    /// <summary>FIFOs, sockets and devices in a template are left out: copying one means opening it, which can block.</summary>
+    /// <summary>Copies a template as <c>cp -a</c> would its entries: folders, regular files, and symlinks as symlinks with
+    /// their targets unchanged — never followed, so a link to a file outside is not copied as that file's content (tools
+    /// refuse it, E_PERMISSIONS), and a dangling link (real trees have them) is copied dangling instead of failing the
+    /// workspace. FIFOs, sockets and devices are left out: copying one means opening it, which can block.</summary>
     private static void CopyTree(string from, string to)
     {
-        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
-            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-            if (!FileKinds.Of(file).IsSpecial())
-                File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+        foreach (var entry in Directory.EnumerateFileSystemEntries(from))
+        {
+            var target = Path.Combine(to, Path.GetFileName(entry));
+            switch (FileKinds.Of(entry))
+            {
+                case FileKind.Directory:
+                    Directory.CreateDirectory(target);
+                    CopyTree(entry, target);
+                    break;
+                case FileKind.Symlink:
+                    File.CreateSymbolicLink(target, new FileInfo(entry).LinkTarget!);
+                    break;
+                case FileKind.Regular:
+                    File.Copy(entry, target);
+                    break;
+            }
+        }
     }
 }
 

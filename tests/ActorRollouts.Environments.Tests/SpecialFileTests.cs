@@ -78,3 +78,35 @@ public class SpecialFileTests
         Assert.Equal(["keep.txt"], Directory.EnumerateFileSystemEntries(copy.Root).Select(Path.GetFileName));
     }
 }
+
+/// <summary>A template's symlinks are copied as symlinks: never followed (a link to a file outside is not copied as its
+/// content), and a dangling one does not stop the workspace from being made.</summary>
+public class TemplateSymlinkTests
+{
+    [Fact]
+    public async Task TemplateWithLinksInsideOutsideAndDangling_CopiesThemAsLinks_AndToolsRefuseTheOutsideOne()
+    {
+        using var template = new TempWorkspace();
+        template.Write("lib/real.py", "print('inside')\n");
+        File.CreateSymbolicLink(template.PathOf("lib/alias.py"), "real.py");                                          // inside, relative
+        File.CreateSymbolicLink(template.PathOf("secret-link"), Path.Combine(template.Outside, "secret.txt"));        // a file outside
+        File.CreateSymbolicLink(template.PathOf("libpython3.11.so"), "../../x86_64-linux-gnu/libpython3.11.so.1.0"); // dangling, as Debian's
+        Directory.CreateDirectory(template.PathOf("pkg"));
+        File.CreateSymbolicLink(template.PathOf("linked-dir"), "pkg");                                               // a folder link: not recursed
+        var root = Path.Combine(template.Base, "copy");
+
+        var copy = Workspace.Create(root, template.Workspace.Root);
+        var executor = new ToolExecutor(copy, ["read_file"], TempWorkspace.Plain);
+        async Task<ToolResult> Read(string path) =>
+            (await executor.ExecuteAsync(new ToolCall("c", "read_file", $$"""{"path":"{{path}}"}"""), CancellationToken.None)).Outcome;
+
+        Assert.Equal("real.py", new FileInfo(Path.Combine(copy.Root, "lib/alias.py")).LinkTarget);
+        Assert.Equal(Path.Combine(template.Outside, "secret.txt"), new FileInfo(Path.Combine(copy.Root, "secret-link")).LinkTarget);
+        Assert.Equal("../../x86_64-linux-gnu/libpython3.11.so.1.0", new FileInfo(Path.Combine(copy.Root, "libpython3.11.so")).LinkTarget);
+        Assert.Equal("pkg", new FileInfo(Path.Combine(copy.Root, "linked-dir")).LinkTarget);
+        Assert.Contains("print('inside')", (await Read("lib/alias.py")).Content);
+        Assert.Equal(ErrorCodes.Permissions, (await Read("secret-link")).ErrorCode);
+        Assert.DoesNotContain(Directory.EnumerateFiles(copy.Root, "*", SearchOption.AllDirectories),
+            f => new FileInfo(f).LinkTarget is null && File.ReadAllText(f).Contains("sentinel")); // the outside content was never copied
+    }
+}
