@@ -116,10 +116,8 @@ public sealed record RolloutSettings(
     {
         const string path = "environment.limits.all-commands";
         var host = CommandCeiling.ForThisHost();
-        var memoryText = c.HasPath($"{path}.memory") ? c.GetString($"{path}.memory") : null;
-        var memory = memoryText is null ? host.MemoryBytes
-            : memoryText.TrimEnd().EndsWith('%') ? CommandCeiling.MemoryFrom(memoryText, null)
-            : c.GetByteSize($"{path}.memory") ?? 0;
+        var memory = !c.HasPath($"{path}.memory") ? host.MemoryBytes
+            : CommandCeiling.MemoryShare(c.GetString($"{path}.memory")) ?? c.GetByteSize($"{path}.memory") ?? 0;
         var processes = c.HasPath($"{path}.processes") ? c.GetInt($"{path}.processes") : host.Processes;
         return memory >= 0 && processes >= 0
             ? new CommandCeiling(memory, processes)

@@ -89,11 +89,12 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         if (_state.IsPlanned)
         {
             _log.Info("Fleet {0} continues: {1} of {2} sessions finished", _fleetId, _state.Finished.Count, _state.Sessions.Count);
-            if (run.Settings is { } settings && (_state.Settings is not { } before || !Core.Json.SettingsDiff.Same(before, settings)))
+            var changes = run.Settings is not { } settings ? []
+                : _state.Settings?.ChangesTo(settings) ?? ["settings journaled (the fleet was started before settings were)"];
+            if (!changes.IsEmpty)
             {
                 // Journaled before any session launches, so every session of this run goes on under the new settings.
-                var changes = _state.Settings?.ChangesTo(settings) ?? ["settings journaled (the fleet was started before settings were)"];
-                Persist(new FleetSettingsChanged(settings, changes, Now), e =>
+                Persist(new FleetSettingsChanged(run.Settings!, changes, Now), e =>
                 {
                     _state = _state.Apply(e);
                     _log.Info("Fleet {0} settings changed: {1}", _fleetId, string.Join("; ", changes));

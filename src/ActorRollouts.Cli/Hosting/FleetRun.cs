@@ -47,12 +47,14 @@ public static class FleetRun
         var baseUrl = fakeLlm?.BaseUrl.ToString() ?? fleetSettings.BaseUrl!;
         if (fakeLlm is null) CheckApiKey(baseUrl, fleetSettings.ApiKeyEnv);
         var sessions = run.Existing.IsPlanned ? run.Existing.Sessions : run.Plan(baseUrl);
-        var current = run.Existing with { Settings = fleetSettings };
+        // The sessions as the fleet's settings have them now (a resume may have changed the endpoint or the model).
+        var withSettings = run.Existing with { Settings = fleetSettings };
+        var current = sessions.Select(withSettings.SpecFor).ToImmutableList();
         CheckSandbox(settings.Environment.Options.Sandbox, sessions, settings.Environment.Options.CommandCeiling);
         Func<Endpoint, Endpoint>? rebase = fakeLlm is null ? null : e => e with { BaseUrl = baseUrl };
         var services = new FleetServices(
             new SessionServices(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
-                run.Paths.WorkspacesDir, TimeProvider.System, Gates(system, sessions.Select(current.SpecFor), settings.Gate.Limits, rebase),
+                run.Paths.WorkspacesDir, TimeProvider.System, Gates(system, current, settings.Gate.Limits, rebase),
                 settings.Environment.ConfirmPolicy == ConfirmPolicies.Ask ? system.ActorOf(TerminalConfirmer.Props(Console.In, Console.Error), "confirmer") : null,
                 rebase),
             run.Trajectories);
@@ -63,7 +65,7 @@ public static class FleetRun
             system.ActorOf(WatchPrinter.Props(watched, Console.Error), "watch");
         }
 
-        Announce(run, sessions, baseUrl);
+        Announce(run, current, baseUrl);
         var progress = system.ActorOf(ProgressReporter.Props(Console.Error, interactive: !Console.IsErrorRedirected), "progress");
         var supervisor = system.ActorOf(RolloutSupervisor.Props(fleetId, services), $"fleet-{fleetId}");
         new JournalReader(system).FollowControl(fleetId, request => supervisor.Tell(new SessionCommands.CancelSession(request.SessionId, request.Reason)));
@@ -104,10 +106,11 @@ public static class FleetRun
         },
     };
 
+    /// <summary><paramref name="sessions"/> as the fleet's settings have them now.</summary>
     private static void Announce(FleetRunRequest run, ImmutableList<SessionSpec> sessions, string baseUrl)
     {
         var (fleet, s) = (run.Existing, run.Settings);
-        var model = sessions.Select(x => run.Existing.SpecFor(x).Endpoint.Model).Distinct().Count() > 1 ? $"{s.Model} (tasks name others)" : s.Model;
+        var model = sessions.Select(x => x.Endpoint.Model).Distinct().Count() > 1 ? $"{s.Model} (tasks name others)" : s.Model;
         Console.Error.WriteLine(fleet.IsPlanned
             ? $"fleet {run.Paths.FleetId}: continuing; {fleet.Finished.Count} of {sessions.Count} sessions finished, " +
               $"{fleet.Unfinished().Count(x => fleet.Launched.Contains(x.SessionId))} interrupted; concurrency {run.Concurrency}, model {model} at {baseUrl}"

@@ -12,11 +12,11 @@ public sealed record CommandCeiling(long MemoryBytes, int Processes)
     /// <summary>Three quarters of the host's memory and half of its process ids (<c>kernel.pid_max</c>).</summary>
     public static CommandCeiling ForThisHost() => new(HostMemoryBytes() / 4 * 3, PidMax() / 2);
 
-    /// <summary>HOCON's <c>all-commands.memory</c>: a share of the host's memory (<c>75%</c>), else a byte count.</summary>
-    public static long MemoryFrom(string? percent, long? bytes) =>
-        percent is { } p && p.TrimEnd().EndsWith('%') && double.TryParse(p.TrimEnd()[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var share)
+    /// <summary>A share of the host's memory written as <c>75%</c>, in bytes; null when the text is not a percentage.</summary>
+    public static long? MemoryShare(string text) =>
+        text.TrimEnd() is var t && t.EndsWith('%') && double.TryParse(t[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var share)
             ? (long)(HostMemoryBytes() * Math.Clamp(share, 0, 100) / 100)
-            : bytes ?? 0;
+            : null;
 
     public static long HostMemoryBytes()
     {

@@ -61,7 +61,6 @@ public sealed class CommandCgroups
         var memory = Path.Combine(_memoryParent!, name);
         Directory.CreateDirectory(pids);
         Directory.CreateDirectory(memory);
-        var group = new CommandGroup(pids, memory);
         try
         {
             if (limits.Processes > 0) Write(pids, "pids.max", limits.Processes);
@@ -69,10 +68,11 @@ public sealed class CommandCgroups
         }
         catch
         {
-            group.Dispose();
+            Directory.Delete(pids); // nothing joined them yet
+            Directory.Delete(memory);
             throw;
         }
-        return group;
+        return new CommandGroup(pids, memory);
     }
 
     private static CommandCgroups Open(int processId)
@@ -128,8 +128,9 @@ public sealed class CommandCgroups
         {
             try
             {
-                foreach (var child in Directory.EnumerateDirectories(parent)) new CommandGroup(child).Dispose();
-                CommandGroup.RemoveGroup(parent);
+                // At exit or at start-up, never on an actor's thread: waiting here for killed processes is fine.
+                foreach (var child in Directory.EnumerateDirectories(parent)) new CommandGroup(child).DisposeAsync().AsTask().GetAwaiter().GetResult();
+                CommandGroup.RemoveGroupAsync(parent).GetAwaiter().GetResult();
             }
             catch (IOException)
             {
@@ -144,7 +145,7 @@ public sealed class CommandCgroups
 }
 
 /// <summary>The cgroups of one command: join them (<see cref="ProcsFiles"/>), read what it used, kill all it started.</summary>
-public sealed class CommandGroup : IDisposable
+public sealed class CommandGroup : IAsyncDisposable
 {
     private const int SigKill = 9;
     private readonly string[] _dirs;
@@ -179,25 +180,27 @@ public sealed class CommandGroup : IDisposable
             PeakProcesses: Number(Path.Combine(pids, "pids.peak")));
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         KillAll();
-        foreach (var dir in _dirs) RemoveGroup(dir);
+        foreach (var dir in _dirs) await RemoveGroupAsync(dir);
     }
 
-    /// <summary>rmdir of a cgroup fails while a killed process is still exiting: a few tries.</summary>
-    internal static void RemoveGroup(string dir)
+    /// <summary>rmdir of a cgroup fails while a killed process is still exiting: a few tries, waiting without holding a
+    /// thread. A group that still will not go is left empty for this process's exit (or the next process) to remove:
+    /// the command's result does not depend on it.</summary>
+    internal static async Task RemoveGroupAsync(string dir)
     {
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = 0; attempt < 50; attempt++)
         {
             try
             {
                 if (Directory.Exists(dir)) Directory.Delete(dir);
                 return;
             }
-            catch (IOException) when (attempt < 50)
+            catch (IOException)
             {
-                Thread.Sleep(10);
+                await Task.Delay(10);
             }
         }
     }

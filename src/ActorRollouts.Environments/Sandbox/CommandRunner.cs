@@ -37,7 +37,7 @@ public static class CommandRunner
     public static async Task<CommandResult> RunAsync(CommandRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var group = CommandCgroups.Instance.Create(request.Limits);
+        await using var group = CommandCgroups.Instance.Create(request.Limits);
         var start = Launch(request, group);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
