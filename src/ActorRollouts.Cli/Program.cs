@@ -15,6 +15,7 @@ public static class Program
             ResumeCommand.Create(),
             SessionsCommand.Create(),
             TraceCommand.Create(),
+            WorkspaceCommand.Create(),
             StatsCommand.Create(),
             ExportCommand.Create(),
             CancelCommand.Create(),

@@ -3,6 +3,7 @@ using System.Text.Json;
 using ActorRollouts.Core.Model;
 using ActorRollouts.Environments.Diffs;
 using ActorRollouts.Environments.Tools;
+using ActorRollouts.Environments.Workspaces;
 
 namespace ActorRollouts.Environments;
 
@@ -11,44 +12,47 @@ public sealed record ToolExecution(ToolResult Outcome, ImmutableList<FileChange>
 
 /// <summary>Runs the model's tool calls against one workspace. Never throws for anything the model or a tool did: an
 /// unknown tool, broken arguments, a tool failure or a crash all come back as a failed <see cref="ToolResult"/> the
-/// model can read, so the session goes on. Around every tool that may write, it compares the workspace before and
-/// after, so the diffs and changed files of a result are what really changed on disk, whichever tool did it.</summary>
+/// model can read, so the session goes on. Around every tool that may write, it looks at the session's own changes before
+/// and after (<see cref="ChangeTracker"/>), so the diffs and changed files of a result are what really changed on disk,
+/// whichever tool did it.</summary>
 public sealed class ToolExecutor : IToolExecutor
 {
     private readonly IReadOnlyDictionary<string, ITool> _enabled;
     private readonly ToolContext _context;
+    private readonly ChangeTracker _tracker;
 
-    public ToolExecutor(Workspace workspace, IEnumerable<string> enabledTools, EnvironmentOptions? options = null)
-        : this(workspace, enabledTools.Select(ToolCatalog.Get), options)
+    public ToolExecutor(Workspace workspace, IEnumerable<string> enabledTools, EnvironmentOptions? options = null, BlobStore? blobs = null)
+        : this(workspace, enabledTools.Select(ToolCatalog.Get), options, blobs)
     {
     }
 
-    internal ToolExecutor(Workspace workspace, IEnumerable<ITool> tools, EnvironmentOptions? options = null)
+    internal ToolExecutor(Workspace workspace, IEnumerable<ITool> tools, EnvironmentOptions? options = null, BlobStore? blobs = null)
     {
         _enabled = tools.ToDictionary(t => t.Spec.Name);
         _context = new ToolContext(workspace, options ?? EnvironmentOptions.Default);
+        _tracker = new ChangeTracker(workspace, blobs);
     }
 
     public async Task<ToolExecution> ExecuteAsync(ToolCall call, CancellationToken cancellationToken)
     {
         if (!_enabled.TryGetValue(call.Name, out var tool)) return new ToolExecution(Unknown(call), []);
-        var before = tool.Idempotent ? null : await Task.Run(() => WorkspaceSnapshot.Take(_context.Workspace), CancellationToken.None);
+        if (tool.Idempotent) return new ToolExecution(await RunAsync(tool, call, cancellationToken), []);
+        // Anything changed between calls (by a grader, or by hand) is not this call's doing.
+        await Task.Run(_tracker.Track, CancellationToken.None);
         var result = await RunAsync(tool, call, cancellationToken);
-        if (before is null) return new ToolExecution(result, []);
-        var after = await Task.Run(() => WorkspaceSnapshot.Take(_context.Workspace), CancellationToken.None);
-        var changes = before.ChangesTo(after);
-        return new ToolExecution(WithSkipped(WithChanges(result, changes), after.SpecialFiles), changes);
+        var (changes, special) = await Task.Run(_tracker.Track, CancellationToken.None);
+        return new ToolExecution(WithSkipped(WithChanges(result, changes), special), changes);
     }
 
     private ToolResult Unknown(ToolCall call) => ToolResult.Failure(call, ErrorCodes.ToolUnknown,
         $"Unknown tool '{call.Name}'. Available tools: {string.Join(", ", _enabled.Keys.Order(StringComparer.Ordinal))}.");
 
-    private static ToolResult WithChanges(ToolResult result, ImmutableList<FileChange> changes) => changes.IsEmpty
+    private static ToolResult WithChanges(ToolResult result, ImmutableList<FileChange> changes) => changes.All(c => c.IsDirectory)
         ? result
         : result with
         {
             Diffs = changes.Where(c => c.Diff is not null).Select(c => new FileDiff(c.Path, c.Diff!)).ToImmutableList(),
-            FilesChanged = changes.Select(c => c.Path).ToImmutableList(),
+            FilesChanged = changes.Where(c => !c.IsDirectory).Select(c => c.Path).ToImmutableList(),
         };
 
     /// <summary>Special files are never read for the change report; the result says which were left out.</summary>

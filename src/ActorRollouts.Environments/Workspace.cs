@@ -1,55 +1,129 @@
 using ActorRollouts.Environments.Files;
+using ActorRollouts.Environments.Workspaces;
 
 namespace ActorRollouts.Environments;
 
-/// <summary>A session's working folder. Every path a tool touches goes through <see cref="Resolve"/>, which keeps it
-/// inside <see cref="Root"/>: relative or absolute, <c>..</c> normalised, every existing symlink on the way followed.</summary>
-public sealed class Workspace
+/// <summary>A session's working tree: copy-on-write over the fleet's captured template (see <see cref="OverlayMount"/>).
+/// The session's folder holds only what it changed (<c>upper/</c>) and overlayfs's scratch space; the template is shared
+/// read-only by every session. Every path a tool touches goes through <see cref="Resolve"/>, which keeps it inside
+/// <see cref="Root"/>: relative, or absolute under <c>/workspace</c> (where commands see the tree), <c>..</c> normalised,
+/// every symlink on the way followed inside the tree; a link whose target leaves it is refused.</summary>
+public sealed class Workspace : IDisposable
 {
-    private Workspace(string root) => Root = root;
+    /// <summary>Where commands see the tree, and the one absolute prefix a tool path or a symlink may use.</summary>
+    public const string SandboxPath = "/workspace";
 
-    /// <summary>Absolute, with its own symlinks resolved.</summary>
-    public string Root { get; }
+    private readonly Lock _lock = new();
+    private OverlayMount _mount;
 
-    /// <summary>Creates <paramref name="root"/> from <paramref name="template"/> (copied recursively) if it does not exist
-    /// yet; an existing root (a resumed session) is kept as it is.</summary>
-    public static Workspace Create(string root, string? template)
+    private Workspace(string folder, string lower, OverlayMount mount)
     {
-        var full = Path.GetFullPath(root);
-        if (!Directory.Exists(full))
+        Folder = folder;
+        Lower = lower;
+        _mount = mount;
+    }
+
+    /// <summary>The session's own folder: <c>upper/</c> (its changes), <c>work/</c>, <c>merged/</c>.</summary>
+    public string Folder { get; }
+
+    /// <summary>The read-only lower layer: the captured template, or an empty folder.</summary>
+    public string Lower { get; }
+
+    /// <summary>The session's changes as overlayfs writes them (whiteouts for deletions).</summary>
+    public string Upper => UpperOf(Folder);
+
+    /// <summary>The merged tree as this process sees it; tools read and write here.</summary>
+    public string Root => Mount.Root;
+
+    /// <summary>The live mount (mounted again if its holder was killed).</summary>
+    public OverlayMount Mount
+    {
+        get
         {
-            if (template is not null && !Directory.Exists(template))
-                throw new DirectoryNotFoundException($"The workspace template '{template}' does not exist.");
-            var staging = full + ".copying";
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-            Directory.CreateDirectory(staging);
-            if (template is not null) CopyTree(template, staging);
-            Directory.Move(staging, full); // a crash mid-copy leaves no half-made workspace behind
+            lock (_lock)
+            {
+                if (!_mount.IsAlive)
+                {
+                    _mount.Dispose();
+                    _mount = Start(Folder, Lower);
+                }
+                return _mount;
+            }
         }
-        return new Workspace(RealPath(full));
+    }
+
+    public static string UpperOf(string folder) => Path.Combine(folder, "upper");
+
+    /// <summary>Opens the workspace in <paramref name="folder"/> over <paramref name="lower"/> (a captured template; null
+    /// for none), creating the folder on first use; an existing one (a resumed session) keeps its changes.</summary>
+    public static Workspace Open(string folder, string? lower)
+    {
+        var full = Path.GetFullPath(folder);
+        if (lower is not null && !Directory.Exists(lower))
+            throw new DirectoryNotFoundException($"The workspace template '{lower}' does not exist.");
+        MoveLegacyCopy(full);
+        foreach (var sub in (string[])["upper", "work", "merged"]) Directory.CreateDirectory(Path.Combine(full, sub));
+        var real = RealPath(full);
+        var lowerDir = lower is null ? Directory.CreateDirectory(Path.Combine(real, "empty")).FullName : RealPath(Path.GetFullPath(lower));
+        return new Workspace(real, lowerDir, Start(real, lowerDir));
+    }
+
+    private static OverlayMount Start(string folder, string lower) =>
+        OverlayMount.Start(lower, UpperOf(folder), Path.Combine(folder, "work"), Path.Combine(folder, "merged"));
+
+    /// <summary>A workspace made before copy-on-write is a full copy of its template: it becomes the upper layer over an
+    /// empty one, so a resumed old session keeps every file.</summary>
+    private static void MoveLegacyCopy(string full)
+    {
+        if (!Directory.Exists(full) || Directory.Exists(UpperOf(full))) return;
+        var moving = full + ".legacy";
+        Directory.Move(full, moving);
+        Directory.CreateDirectory(full);
+        Directory.Move(moving, UpperOf(full));
     }
 
     /// <summary>The absolute path for <paramref name="path"/> inside the workspace, symlinks resolved; or
     /// <see cref="ToolFailure"/> with E_PERMISSIONS when it would leave the workspace.</summary>
     public string Resolve(string path)
     {
-        if (path.Contains('\0')) throw Outside(path);
-        if (path.StartsWith('~')) throw Outside(path);
-        var full = Path.GetFullPath(path, Root);
-        if (!IsInside(full)) throw Outside(path);
+        if (path.Contains('\0') || path.StartsWith('~')) throw Outside(path);
+        var root = Root;
+        var relative = Path.IsPathRooted(path) ? InsideSandboxPath(path, root) ?? throw Outside(path) : path;
+        return Follow(root, Path.GetFullPath(relative, root), path, 0);
+    }
 
-        var current = Root;
-        foreach (var part in Path.GetRelativePath(Root, full).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+    /// <summary>Walks <paramref name="full"/> from the root one name at a time; a symlink's target is followed the same way
+    /// (relative to its folder, or absolute under <c>/workspace</c>), so no chain of links can lead out.</summary>
+    private static string Follow(string root, string full, string shown, int depth)
+    {
+        if (depth > 40) throw new ToolFailure(Core.Model.ErrorCodes.Permissions, $"Too many levels of symlinks at '{shown}'.");
+        if (!IsInside(root, full)) throw Outside(shown);
+        var current = root;
+        var parts = Path.GetRelativePath(root, full).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < parts.Length; i++)
         {
-            if (part == ".") continue;
-            current = Path.Combine(current, part);
-            if (new FileInfo(current).LinkTarget is not null)
+            if (parts[i] == ".") continue;
+            var next = Path.Combine(current, parts[i]);
+            if (new FileInfo(next).LinkTarget is { } target)
             {
-                current = RealPath(current);
-                if (!IsInside(current)) throw Outside(path);
+                var resolved = Path.IsPathRooted(target)
+                    ? InsideSandboxPath(target, root) is { } inside ? Path.GetFullPath(inside, root) : throw Outside(shown)
+                    : Path.GetFullPath(target, current);
+                var rest = string.Join(Path.DirectorySeparatorChar, parts[(i + 1)..]);
+                return Follow(root, rest.Length == 0 ? resolved : Path.Combine(resolved, rest), shown, depth + 1);
             }
+            current = next;
         }
         return current;
+    }
+
+    /// <summary>An absolute path under <c>/workspace</c> as a path relative to the root; null for any other.</summary>
+    private static string? InsideSandboxPath(string path, string root)
+    {
+        if (path == SandboxPath) return ".";
+        if (path.StartsWith(SandboxPath + "/", StringComparison.Ordinal)) return path[(SandboxPath.Length + 1)..];
+        if (path == root || path.StartsWith(root + "/", StringComparison.Ordinal)) return Path.GetRelativePath(root, path);
+        return null;
     }
 
     /// <summary>Refuses a FIFO, socket or device at <paramref name="full"/> (E_VALIDATION): opening one could block for
@@ -65,18 +139,16 @@ public sealed class Workspace
     /// <summary>Workspace-relative path with '/' separators.</summary>
     public string Relative(string fullPath) => Path.GetRelativePath(Root, fullPath).Replace(Path.DirectorySeparatorChar, '/');
 
-    private bool IsInside(string full) =>
-        full == Root || full.StartsWith(Root.EndsWith(Path.DirectorySeparatorChar) ? Root : Root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+    private static bool IsInside(string root, string full) =>
+        full == root || full.StartsWith(root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     private static ToolFailure Outside(string path) =>
         new(Core.Model.ErrorCodes.Permissions, $"Path '{path}' is outside the workspace.");
 
-    /// <summary>Follows symlinks component by component from the file system root, like realpath(3), for the part
-    /// that exists (the rest is appended as is). A link's target is resolved the same way, so a chain of links through
-    /// linked parent folders cannot hide where a path really leads.</summary>
-    private static string RealPath(string path, int depth = 0)
+    /// <summary>Follows symlinks component by component from the file system root, like realpath(3).</summary>
+    internal static string RealPath(string path, int depth = 0)
     {
-        if (depth > 40) throw new ToolFailure(Core.Model.ErrorCodes.Permissions, $"Too many levels of symlinks at '{path}'.");
+        if (depth > 40) throw new IOException($"Too many levels of symlinks at '{path}'.");
         var full = Path.GetFullPath(path);
         var current = Path.GetPathRoot(full)!;
         foreach (var part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
@@ -89,29 +161,9 @@ public sealed class Workspace
         return current;
     }
 
-    /// <summary>Copies a template as <c>cp -a</c> would its entries: folders, regular files, and symlinks as symlinks with
-    /// their targets unchanged — never followed, so a link to a file outside is not copied as that file's content (tools
-    /// refuse it, E_PERMISSIONS), and a dangling link (real trees have them) is copied dangling instead of failing the
-    /// workspace. FIFOs, sockets and devices are left out: copying one means opening it, which can block.</summary>
-    private static void CopyTree(string from, string to)
+    public void Dispose()
     {
-        foreach (var entry in Directory.EnumerateFileSystemEntries(from))
-        {
-            var target = Path.Combine(to, Path.GetFileName(entry));
-            switch (FileKinds.Of(entry))
-            {
-                case FileKind.Directory:
-                    Directory.CreateDirectory(target);
-                    CopyTree(entry, target);
-                    break;
-                case FileKind.Symlink:
-                    File.CreateSymbolicLink(target, new FileInfo(entry).LinkTarget!);
-                    break;
-                case FileKind.Regular:
-                    File.Copy(entry, target);
-                    break;
-            }
-        }
+        lock (_lock) _mount.Dispose();
     }
 }
 

@@ -2,6 +2,7 @@ using ActorRollouts.Actors.Sessions;
 using ActorRollouts.Actors.Trace;
 using ActorRollouts.Core.Model;
 using ActorRollouts.Core.Sessions;
+using ActorRollouts.Environments;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using static ActorRollouts.Actors.Sessions.SessionCommands;
@@ -47,7 +48,7 @@ public class SessionActorTests : TestKit
             events.Select(e => e.Event.GetType().Name));
         var state = SessionState.From(events.Select(e => e.Event));
         Assert.Contains("alpha", state.Messages.Single(m => m.ToolCallId is not null && m.ToolResult!.Name == "read_file").Content);
-        Assert.Equal("copied\n", File.ReadAllText(Path.Combine(state.Workspace!, "b.txt")));
+        Assert.Equal("copied\n", File.ReadAllText(Path.Combine(Workspace.UpperOf(state.Workspace!), "b.txt"))); // the session holds only its changes
         var created = events.Select(e => e.Event).OfType<FileChanged>().Single().Change;
         Assert.Equal(("b.txt", FileChangeKinds.Created, 7L), (created.Path, created.Change, created.NewBytes));
         Assert.Equal(3, Fixtures.ModelCalls(server).Count);

@@ -67,6 +67,19 @@ public static class Cli
         return process;
     }
 
+    /// <summary>A session's workspace as the journal describes it, written by the real <c>workspace</c> command.</summary>
+    public static async Task<string> WorkspaceAsync(string dataDir, string sessionId, long? at = null)
+    {
+        var outDir = Path.Combine(NewTempDir(), "workspace");
+        var result = await RunAsync(["workspace", sessionId, "--data-dir", dataDir, "--out", outDir, .. at is { } seq ? (string[])["--at", seq.ToString()] : []]);
+        if (result.ExitCode != 0) throw new InvalidOperationException($"workspace {sessionId} failed: {result}");
+        return outDir;
+    }
+
+    /// <summary>What the session itself changed (its overlay's upper folder), without rebuilding anything.</summary>
+    public static string Changes(string dataDir, string fleetId, string sessionFolder) =>
+        Path.Combine(dataDir, "workspaces", fleetId, sessionFolder, "upper");
+
     public static string NewTempDir()
     {
         var dir = Path.Combine(Path.GetTempPath(), "ar-cli-tests", Guid.NewGuid().ToString("n")[..12]);

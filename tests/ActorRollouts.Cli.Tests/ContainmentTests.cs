@@ -50,10 +50,10 @@ public class ContainmentTests
         // Within the shipped limits (hocon/actor-rollouts.conf): 512 processes, 2 GiB of memory, 1 GiB per file.
         Assert.InRange((long)results["bomb"]["data"]!["peak_processes"]!, 2, 512);
         Assert.InRange((long)results["memory"]["data"]!["peak_memory_bytes"]!, 1, 2L << 30);
-        Assert.Equal(1L << 30, new FileInfo(Path.Combine(data, "workspaces", "c", "disk-0", "big.bin")).Length);
+        Assert.Equal(1L << 30, new FileInfo(Path.Combine(Cli.Changes(data, "c", "disk-0"), "big.bin")).Length);
         Assert.All(results.Values, r => Assert.Equal("cgroup+rlimit", (string?)r["data"]!["limits"]!["enforced_by"]));
         for (var i = 0; i < 10; i++)
-            Assert.Equal("done\n", await File.ReadAllTextAsync(Path.Combine(data, "workspaces", "c", $"fine-{i}", "notes.txt")));
+            Assert.Equal("done\n", await File.ReadAllTextAsync(Path.Combine(Cli.Changes(data, "c", $"fine-{i}"), "notes.txt")));
         Directory.Delete(dir, recursive: true); // a gigabyte
     }
 
@@ -86,7 +86,7 @@ public class ContainmentTests
 
         Assert.Equal(143, run.ExitCode);
         Assert.Empty(ProcessTable.Mentioning(marker));
-        Assert.Equal("written past a FIFO\n", await File.ReadAllTextAsync(Path.Combine(data, "workspaces", "t", "long-0", "notes.txt")));
+        Assert.Equal("written past a FIFO\n", await File.ReadAllTextAsync(Path.Combine(Cli.Changes(data, "t", "long-0"), "notes.txt")));
         Assert.Equal("interrupted", (string?)JsonNode.Parse((await Cli.RunAsync(["sessions", "--fleet", "t", "--data-dir", data, "--json"])).Stdout)![0]!["status"]);
         var resume = await Cli.RunAsync(["resume", "t", "--data-dir", data, "--config", Path.Combine(dir, "long.conf")]);
         Assert.True(resume.ExitCode == 0, resume.ToString());

@@ -38,10 +38,10 @@ public class ExampleFleetTests
             Assert.Equal("session_completed", events[^1]);
         }
 
-        var greeting = File.ReadAllText(Path.Combine(dataDir, "workspaces", "demo", "fix-greeting-0", "greeting.txt"));
+        var greeting = File.ReadAllText(Path.Combine(await Cli.WorkspaceAsync(dataDir, "demo:fix-greeting:0"), "greeting.txt"));
         Assert.StartsWith("Hello, world!", greeting);
-        Assert.Contains("- [ ] Resume fleets after a crash", File.ReadAllText(Path.Combine(dataDir, "workspaces", "demo", "add-todo-1", "TODO.md")));
-        Assert.True(File.Exists(Path.Combine(dataDir, "workspaces", "demo", "summarize-notes-0", "summary.md")));
+        Assert.Contains("- [ ] Resume fleets after a crash", File.ReadAllText(Path.Combine(await Cli.WorkspaceAsync(dataDir, "demo:add-todo:1"), "TODO.md")));
+        Assert.True(File.Exists(Path.Combine(await Cli.WorkspaceAsync(dataDir, "demo:summarize-notes:0"), "summary.md")));
         Assert.True(new FileInfo(Path.Combine(dataDir, "logs", "actor-rollouts.log")).Length > 0);
     }
 

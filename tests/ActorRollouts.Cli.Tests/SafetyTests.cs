@@ -29,7 +29,7 @@ public class SafetyTests
             "--fleet-id", "s", "--confirm", confirm], stdin: stdin);
         var trace = await Cli.RunAsync(["trace", "s:safety:0", "--data-dir", data]);
         var lines = trace.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
-        return (run, lines, Path.Combine(data, "workspaces", "s", "safety-0"));
+        return (run, lines, await Cli.WorkspaceAsync(data, "s:safety:0"));
     }
 
     private static List<JsonNode> Completed(List<JsonNode> trace) =>

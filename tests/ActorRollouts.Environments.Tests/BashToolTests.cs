@@ -88,14 +88,15 @@ public class BashToolTests
             command = "echo fresh > new.txt && sed -i 's/two/TWO/' keep.txt && rm gone.txt && printf '\\x00\\x01' > blob.bin && mkdir -p d && echo deep > d/x.txt",
         });
 
-        var changes = execution.Changes.ToDictionary(c => c.Path);
+        var changes = execution.Changes.Where(c => !c.IsDirectory).ToDictionary(c => c.Path);
         Assert.Equal(["blob.bin", "d/x.txt", "gone.txt", "keep.txt", "new.txt"], changes.Keys.Order());
+        Assert.Equal(("d", FileChangeKinds.Created), execution.Changes.Where(c => c.IsDirectory).Select(c => (c.Path, c.Change)).Single());
         Assert.Equal((FileChangeKinds.Created, FileChangeKinds.Modified, FileChangeKinds.Deleted),
             (changes["new.txt"].Change, changes["keep.txt"].Change, changes["gone.txt"].Change));
         Assert.Null(changes["blob.bin"].Diff);                 // binary: size and hash only
         Assert.Equal(2, changes["blob.bin"].NewBytes);
         Assert.Equal(64, changes["blob.bin"].Sha256!.Length);
-        Assert.Equal(execution.Changes.Select(c => c.Path), execution.Outcome.FilesChanged!);
+        Assert.Equal(changes.Keys, execution.Outcome.FilesChanged!);
         Assert.Equal(4, execution.Outcome.Diffs!.Count);
         Assert.Equal("one\nTWO\nthree\n", await DiffPatchTests.ApplyWithPatch("keep.txt", "one\ntwo\nthree\n", changes["keep.txt"].Diff!));
         Assert.Equal("fresh\n", await DiffPatchTests.ApplyWithPatch("new.txt", null, changes["new.txt"].Diff!));

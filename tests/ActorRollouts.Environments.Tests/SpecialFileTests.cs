@@ -1,3 +1,4 @@
+using ActorRollouts.Environments.Workspaces;
 using ActorRollouts.Core.Model;
 
 namespace ActorRollouts.Environments.Tests;
@@ -73,9 +74,11 @@ public class SpecialFileTests
         await Run(template, "bash", new { command = "mkfifo pipe" });
         var root = Path.Combine(template.Base, "copy");
 
-        var copy = await Task.Run(() => Workspace.Create(root, template.Workspace.Root)).WaitAsync(Guard);
+        var captured = await Task.Run(() => TemplateCapture.Capture(template.Workspace.Root, Path.Combine(template.Base, "templates"))).WaitAsync(Guard);
+        using var copy = Workspace.Open(root, captured.Folder);
 
         Assert.Equal(["keep.txt"], Directory.EnumerateFileSystemEntries(copy.Root).Select(Path.GetFileName));
+        Assert.Equal(["pipe (a FIFO (named pipe))"], captured.SpecialFiles);
     }
 }
 
@@ -95,7 +98,7 @@ public class TemplateSymlinkTests
         File.CreateSymbolicLink(template.PathOf("linked-dir"), "pkg");                                               // a folder link: not recursed
         var root = Path.Combine(template.Base, "copy");
 
-        var copy = Workspace.Create(root, template.Workspace.Root);
+        using var copy = Workspace.Open(root, TemplateCapture.Capture(template.Workspace.Root, Path.Combine(template.Base, "templates")).Folder);
         var executor = new ToolExecutor(copy, ["read_file"], TempWorkspace.Plain);
         async Task<ToolResult> Read(string path) =>
             (await executor.ExecuteAsync(new ToolCall("c", "read_file", $$"""{"path":"{{path}}"}"""), CancellationToken.None)).Outcome;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ActorRollouts.Core.Model;
+using ActorRollouts.Environments.Workspaces;
 
 namespace ActorRollouts.Environments.Tests;
 
@@ -13,15 +14,31 @@ public sealed class TempWorkspace : IDisposable
 
     public TempWorkspace(params string[] tools) : this(Plain, tools) { }
 
-    public TempWorkspace(EnvironmentOptions options, params string[] tools)
+    public TempWorkspace(EnvironmentOptions options, params string[] tools) : this(null, options, tools) { }
+
+    /// <param name="template">Fills a template folder (given its path and the outside folder), which is captured, as a
+    /// fleet captures it, and the workspace is made over it.</param>
+    public TempWorkspace(Action<string, string>? template, EnvironmentOptions options, params string[] tools)
     {
         Base = Path.Combine(Path.GetTempPath(), "ar-env-tests", Guid.NewGuid().ToString("n")[..12]);
         Outside = Path.Combine(Base, "outside");
         Directory.CreateDirectory(Outside);
         File.WriteAllText(Path.Combine(Outside, "secret.txt"), "sentinel\n");
-        Workspace = Workspace.Create(Path.Combine(Base, "ws"), null);
-        Executor = new ToolExecutor(Workspace, tools.Length > 0 ? tools : ToolCatalog.AllToolNames, options);
+        if (template is not null)
+        {
+            var source = Directory.CreateDirectory(Path.Combine(Base, "source")).FullName;
+            template(source, Outside);
+            Template = TemplateCapture.Capture(source, Path.Combine(Base, "templates"));
+        }
+        Blobs = new BlobStore(Path.Combine(Base, "blobs"));
+        Workspace = Workspace.Open(Path.Combine(Base, "ws"), Template?.Folder);
+        Executor = new ToolExecutor(Workspace, tools.Length > 0 ? tools : ToolCatalog.AllToolNames, options, Blobs);
     }
+
+    /// <summary>The captured template the workspace is made over, if any.</summary>
+    public CapturedTemplate? Template { get; }
+
+    public BlobStore Blobs { get; }
 
     public string Base { get; }
     public string Outside { get; }
@@ -51,6 +68,7 @@ public sealed class TempWorkspace : IDisposable
 
     public void Dispose()
     {
+        Workspace.Dispose();
         try
         {
             Directory.Delete(Base, recursive: true);

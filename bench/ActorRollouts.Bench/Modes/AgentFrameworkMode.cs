@@ -28,7 +28,7 @@ public sealed class AgentFrameworkMode : IMode
         IChatClient chat = new TimedChatClient(openAi.GetChatClient(BenchFiles.Model).AsIChatClient(), clock);
         return await SessionDriver.RunAsync(Name, workload, clock, async (i, ct) =>
         {
-            var workspace = Workspace.Create(Path.Combine(workDir, "workspaces", $"t{i:d5}-0"), template);
+            using var workspace = Workspace.Open(Path.Combine(workDir, "workspaces", $"t{i:d5}-0"), template);
             var tools = new SessionTools(new ToolExecutor(workspace, BenchFiles.Tools, EnvironmentOptions.Default with { Sandbox = SandboxMode.None }));
             var agent = new ChatClientAgent(chat, instructions: BenchFiles.System, name: "bench", tools: tools.AsAITools());
             var session = await agent.CreateSessionAsync(ct);

@@ -11,7 +11,8 @@ using static ActorRollouts.Actors.Environments.EnvironmentProtocol;
 namespace ActorRollouts.Actors.Environments;
 
 /// <summary>Owns one session's workspace and executes its tool calls off the mailbox. Preparing the workspace
-/// (copying the task's template) also runs off the mailbox; calls that arrive meanwhile wait in the stash. If the actor
+/// (mounting it over the captured template, rebuilding it from the journal if it is gone) also runs off the mailbox;
+/// calls that arrive meanwhile wait in the stash. If the actor
 /// crashes while a call runs, its supervisor (the session) restarts it — the workspace on disk stays as it is — and the
 /// call in flight is answered with E_INTERNAL, never left hanging. Whenever this actor stops or restarts, the call in
 /// flight is cancelled, which kills every process it started: no old command writes into the workspace after its call was
@@ -19,12 +20,12 @@ namespace ActorRollouts.Actors.Environments;
 public sealed class EnvironmentActor : ReceiveActor, IWithStash
 {
     private readonly string _root;
-    private readonly string? _template;
+    private readonly WorkspaceSource _source;
     private readonly ImmutableList<string> _tools;
     private readonly EnvironmentSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IToolExecutor? _executor;
-    private string? _executorRoot;
+    private Workspace? _workspace;
     private (IActorRef ReplyTo, ToolCall Call, CancellationTokenSource Cancel)? _inFlight;
 
     /// <summary>Cancelled when this incarnation ends: the tool call and grader it started are killed with it.</summary>
@@ -32,22 +33,22 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
 
     public IStash Stash { get; set; } = null!;
 
-    public EnvironmentActor(string root, string? template, ImmutableList<string> tools, EnvironmentSettings settings)
+    public EnvironmentActor(string root, WorkspaceSource source, ImmutableList<string> tools, EnvironmentSettings settings)
     {
         _root = root;
-        _template = template;
+        _source = source;
         _tools = tools;
         _settings = settings;
         Preparing();
     }
 
-    public static Props Props(string root, string? template, ImmutableList<string> tools, EnvironmentSettings settings) =>
-        Akka.Actor.Props.Create(() => new EnvironmentActor(root, template, tools, settings));
+    public static Props Props(string root, WorkspaceSource source, ImmutableList<string> tools, EnvironmentSettings settings) =>
+        Akka.Actor.Props.Create(() => new EnvironmentActor(root, source, tools, settings));
 
     protected override void PreStart()
     {
-        var (root, template) = (_root, _template);
-        Task.Run(() => Workspace.Create(root, template))
+        var (root, source) = (_root, _source);
+        Task.Run(() => source.OpenAsync(root))
             .PipeTo(Self, success: ws => new WorkspaceReady(ws), failure: ex => new WorkspaceFailed(ex));
     }
 
@@ -55,8 +56,8 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     {
         Receive<WorkspaceReady>(ready =>
         {
-            _executor = _settings.ExecutorFactory?.Invoke(ready.Workspace, _tools) ?? new ToolExecutor(ready.Workspace, _tools, _settings.Options);
-            _executorRoot = ready.Workspace.Root;
+            _workspace = ready.Workspace;
+            _executor = _settings.ExecutorFactory?.Invoke(ready.Workspace, _tools) ?? new ToolExecutor(ready.Workspace, _tools, _settings.Options, _source.Blobs);
             Become(Ready);
             Stash.UnstashAll();
         });
@@ -86,8 +87,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
         Receive<RunGrader>(run =>
         {
             var options = _settings.Options;
-            var request = new CommandRequest(_executorRoot!, run.Grader.Command, TimeSpan.FromSeconds(run.Grader.TimeoutSeconds), options.Sandbox,
-                options.OutputCapBytes, options.CommandLimits);
+            var request = CommandRequest.In(_workspace!, run.Grader.Command, TimeSpan.FromSeconds(run.Grader.TimeoutSeconds), options);
             CommandRunner.RunAsync(request, _lifetime.Token)
                 .PipeTo(Sender, success: r => new GraderRan(r.ExitCode, r.Stdout, r.TimedOut, r.LimitHit is { } limit ? LimitKinds.Describe(limit, options.CommandLimits) : null),
                     failure: ex => new GraderRan(null, "", false, $"the grader could not run: {ex.Message}"));
@@ -137,6 +137,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     {
         _lifetime.Cancel();
         _lifetime.Dispose();
+        _workspace?.Dispose(); // unmounts: the changes stay on disk
         base.PostStop();
     }
 

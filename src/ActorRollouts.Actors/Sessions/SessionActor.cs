@@ -259,6 +259,16 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         _environment.Tell(new RunGrader(_state.Spec!.Grader!));
     }
 
+    /// <summary>The session's journal is read for its changes only if its workspace is gone and it has changed something.</summary>
+    private WorkspaceSource WorkspaceSource(Core.Tasks.SessionSpec spec)
+    {
+        var (system, sessionId) = (Context.System, _sessionId);
+        Func<Task<IReadOnlyList<FileChange>>>? journaled = _state.ToolCallsCompleted == 0 ? null : async () =>
+            (await new Trace.JournalReader(system).SessionEventsAsync(sessionId)).Select(e => e.Event).OfType<SessionEvents.FileChanged>()
+            .Select(e => e.Change).ToList();
+        return new WorkspaceSource(_services.TemplateFor(spec), spec.WorkspaceTemplate, spec.TemplateHash, _services.Blobs, journaled);
+    }
+
     private void StartChildren()
     {
         var spec = _state.Spec!;
@@ -267,7 +277,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         _provider = Context.ActorOf(ProviderActor.Props(_services.ModelClient, _services.Settings.Provider, _sessionId,
             _services.GateFor(spec.Endpoint)), "provider");
         _environment = Context.ActorOf(
-            EnvironmentActor.Props(_state.Workspace!, spec.WorkspaceTemplate, spec.Tools, _services.Settings.Environment), "environment");
+            EnvironmentActor.Props(_state.Workspace!, WorkspaceSource(spec), spec.Tools, _services.Settings.Environment), "environment");
     }
 
     /// <summary>Akka Persistence stops the actor after a failed write (the journal may be unreachable); the parent is told

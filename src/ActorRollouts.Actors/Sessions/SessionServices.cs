@@ -21,6 +21,17 @@ public sealed record SessionServices(
     /// <summary>The gate of the endpoint's base URL, or null when it has no limits.</summary>
     public IActorRef? GateFor(Endpoint endpoint) => Gates?.GetValueOrDefault(EndpointFor(endpoint).BaseUrl);
 
+    /// <summary>Captured templates (<c>templates/&lt;hash&gt;</c>), beside the workspaces folder.</summary>
+    public string TemplatesDir => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(WorkspacesDir))!, "templates");
+
+    /// <summary>Large file contents the journal references by hash, beside the workspaces folder.</summary>
+    public ActorRollouts.Environments.Workspaces.BlobStore Blobs => new(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(WorkspacesDir))!, "blobs"));
+
+    /// <summary>The lower layer of a session's workspace: its captured template, or (journals from before capture) the
+    /// template folder itself.</summary>
+    public string? TemplateFor(Core.Tasks.SessionSpec spec) =>
+        spec.TemplateHash is { } hash ? Path.Combine(TemplatesDir, hash) : spec.WorkspaceTemplate;
+
     /// <summary><c>&lt;workspaces&gt;/&lt;fleet-id&gt;/&lt;task-id&gt;-&lt;sample&gt;</c>: readable, and unique per session.</summary>
     public string WorkspaceFor(Core.Tasks.SessionSpec spec) =>
         Path.Combine(WorkspacesDir, spec.FleetId, $"{spec.TaskId}-{spec.Sample}");

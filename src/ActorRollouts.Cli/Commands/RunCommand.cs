@@ -52,10 +52,10 @@ public static partial class RunCommand
             if (existing.IsPlanned)
                 Console.Error.WriteLine($"fleet {fleetId} exists: continuing it ({existing.Finished.Count} of {existing.Sessions.Count} sessions finished; the task file is not read again).");
             var settings = (existing.IsPlanned ? existing.Settings ?? FleetOptions.Recorded(existing, hocon) : FleetOptions.Defaults(hocon)).With(change);
-            ImmutableList<SessionSpec> Plan(string baseUrl) => FleetPlanner.Plan(fleetId, tasks,
+            ImmutableList<SessionSpec> Plan(string baseUrl) => FleetTemplates.Capture(FleetPlanner.Plan(fleetId, tasks,
                 new RunDefaults(new Endpoint(baseUrl, settings.Model, settings.Api, settings.ApiKeyEnv, settings.ReasoningEffort, settings.Temperature,
                     settings.MaxOutputTokens, settings.ExtraBody), settings.MaxTurns, [.. ToolCatalog.DefaultToolNames], hocon.Environment.ConfirmTools,
-                    settings.Budget));
+                    settings.Budget)), paths.TemplatesDir, Console.Error);
             return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, paths, trajectories, existing, settings, Plan,
                 parse.GetValue(Options.Concurrency) ?? (existing.IsPlanned ? existing.Concurrency : FleetOptions.DefaultConcurrency),
                 parse.GetValue(Options.Watch)), cancel);

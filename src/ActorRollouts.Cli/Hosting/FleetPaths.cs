@@ -7,6 +7,12 @@ public sealed record FleetPaths(string DataDir, string FleetId)
     public string DefaultTrajectories => Path.Combine(FleetDir, "trajectories.jsonl");
     public string WorkspacesDir => Path.Combine(DataDir, "workspaces");
 
+    /// <summary>Captured templates, <c>templates/&lt;hash&gt;</c>, shared by every fleet of the data dir.</summary>
+    public string TemplatesDir => Path.Combine(DataDir, "templates");
+
+    /// <summary>Large file contents the journal references by hash.</summary>
+    public string BlobsDir => Path.Combine(DataDir, "blobs");
+
     /// <summary>The file whose exclusive lock says a process is running the fleet (<see cref="FleetLock"/>).</summary>
     public string LockFile => Path.Combine(FleetDir, "lock");
 

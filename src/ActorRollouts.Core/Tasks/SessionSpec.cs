@@ -6,7 +6,9 @@ namespace ActorRollouts.Core.Tasks;
 
 /// <summary>Everything one session needs to run: what the model is asked, with which tools (and which of them need an
 /// approval before they run), where.
-/// Built from a task line and the run's options; journaled in session-started (no secrets in it).</summary>
+/// Built from a task line and the run's options; journaled in session-started (no secrets in it).
+/// <paramref name="TemplateHash"/> names the captured copy of <paramref name="WorkspaceTemplate"/> the workspace is made
+/// over (<c>templates/&lt;hash&gt;</c>); null in journals written before templates were captured.</summary>
 public sealed record SessionSpec(
     string SessionId,
     string FleetId,
@@ -21,7 +23,8 @@ public sealed record SessionSpec(
     ImmutableSortedDictionary<string, JsonElement>? Metadata = null,
     ImmutableList<string>? ConfirmTools = null,
     Grading.GraderSpec? Grader = null,
-    Budget? Budget = null)
+    Budget? Budget = null,
+    string? TemplateHash = null)
 {
     /// <summary>Whether a call of this tool waits for an approval (<c>requires_confirmation</c>).</summary>
     public bool NeedsConfirmation(string tool) => ConfirmTools?.Contains(tool) == true;

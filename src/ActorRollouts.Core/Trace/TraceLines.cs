@@ -80,7 +80,8 @@ public static class TraceLines
         ToolCallStarted e => new JsonObject { ["name"] = e.Name, ["tool_call_id"] = e.ToolCallId, ["arguments"] = e.Arguments },
         ToolCallCompleted e => WithDuration(Node(e.Result), e.DurationMs),
         UsageUpdated e => new JsonObject { ["tokens"] = Node(e.Total), ["cost"] = e.CostUsd },
-        FileChanged e => WithToolCallId(Node(e.Change), e.ToolCallId),
+        // Contents are for rebuilding workspaces (`workspace`), not for reading: the diff shows the change.
+        FileChanged e => WithToolCallId(Node(e.Change with { Content = null }), e.ToolCallId),
         SessionSettingsChanged e => new JsonObject { ["changes"] = Node(e.Changes), ["model"] = e.Spec.Endpoint.Model, ["max_turns"] = e.Spec.MaxTurns },
         // The timestamp is its own field on every line; keep it out of data.
         _ => WithoutTimestamp(Node(@event, @event.GetType())),

@@ -9,8 +9,19 @@ public sealed record CommandResult(
     int? ExitCode, string Stdout, string Stderr, bool TimedOut, long DurationMs, bool StdoutCut, bool StderrCut,
     string? LimitHit = null, string EnforcedBy = "rlimit", long PeakMemoryBytes = 0, long PeakProcesses = 0);
 
-/// <summary>How to run one command: where, what, how long, in which sandbox, within which limits.</summary>
-public sealed record CommandRequest(string Workspace, string Command, TimeSpan Timeout, SandboxMode Mode, int OutputCap, CommandLimits Limits);
+/// <summary>How to run one command: where, what, how long, in which sandbox, within which limits. With
+/// <paramref name="Namespace"/> (the pid holding a workspace's overlay mount), <paramref name="Workspace"/> is a path inside
+/// that namespace, which the command joins first.</summary>
+public sealed record CommandRequest(string Workspace, string Command, TimeSpan Timeout, SandboxMode Mode, int OutputCap, CommandLimits Limits,
+    int? Namespace = null)
+{
+    /// <summary>A command in a session's workspace: inside its overlay's namespace, at its mount point.</summary>
+    public static CommandRequest In(Workspace workspace, string command, TimeSpan timeout, EnvironmentOptions options)
+    {
+        var mount = workspace.Mount;
+        return new CommandRequest(mount.MountPoint, command, timeout, options.Sandbox, options.OutputCapBytes, options.CommandLimits, mount.Pid);
+    }
+}
 
 /// <summary>Runs a shell command in a workspace. With bubblewrap the command sees the workspace at <c>/workspace</c>
 /// (read-write), the system read-only, a fresh <c>/tmp</c>, no network and its own PID namespace, and dies with us. Every
@@ -107,14 +118,19 @@ public static class CommandRunner
         start.ArgumentList.Add("prlimit");
         foreach (var option in request.Limits.PrlimitOptions()) start.ArgumentList.Add(option);
         start.ArgumentList.Add("--");
+        if (request.Namespace is { } pid)
+        {
+            foreach (var arg in (string[])["nsenter", "-t", pid.ToString(), "-U", "-m", "--preserve-credentials"]) start.ArgumentList.Add(arg);
+        }
         if (request.Mode == SandboxMode.Bwrap)
         {
             foreach (var arg in BwrapArguments(request.Workspace, request.Command)) start.ArgumentList.Add(arg);
         }
         else
         {
-            start.WorkingDirectory = request.Workspace;
-            foreach (var arg in (string[])["bash", "-c", request.Command]) start.ArgumentList.Add(arg);
+            // cd after entering the namespace: a folder opened before (nsenter --wd) would be the bare mount point under it.
+            foreach (var arg in (string[])["bash", "-c", "cd \"$0\" || exit 126; exec bash -c \"$1\"", request.Workspace, request.Command])
+                start.ArgumentList.Add(arg);
         }
         return start;
     }

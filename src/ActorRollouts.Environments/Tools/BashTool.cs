@@ -36,7 +36,7 @@ internal sealed class BashTool : ITool
                 $"timeout_s {seconds} is above the maximum of {options.MaxCommandSeconds} s; ask for at most {options.MaxCommandSeconds}.");
         var timeout = TimeSpan.FromSeconds(seconds);
         var run = await CommandRunner.RunAsync(
-            new CommandRequest(context.Workspace.Root, command, timeout, options.Sandbox, options.OutputCapBytes, options.CommandLimits), cancellationToken);
+            CommandRequest.In(context.Workspace, command, timeout, options), cancellationToken);
 
         var content = new StringBuilder();
         content.Append(run switch

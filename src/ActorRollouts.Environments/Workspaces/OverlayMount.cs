@@ -1,0 +1,88 @@
+using System.Diagnostics;
+
+namespace ActorRollouts.Environments.Workspaces;
+
+/// <summary>A session's copy-on-write tree: the kernel's overlayfs, the captured template as its read-only lower layer
+/// and the session's own folder as its upper layer, mounted in a user + mount namespace of its own (no privileges
+/// needed). One small <c>sh</c> holds the namespace open for as long as the workspace is in use and exits when its stdin
+/// closes, so the mount goes away with us even after a SIGKILL. Our own tools see the tree through
+/// <c>/proc/PID/root</c>, and every command joins the namespace (<c>nsenter</c>), so tools and <c>bash</c> see one and
+/// the same tree, with the kernel's semantics for both.</summary>
+public sealed class OverlayMount : IDisposable
+{
+    private static readonly TimeSpan MountTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly Process _holder;
+
+    private OverlayMount(Process holder, string mountPoint)
+    {
+        _holder = holder;
+        MountPoint = mountPoint;
+    }
+
+    /// <summary>Where the tree is mounted, as a path inside the namespace (the same folder shows empty outside it).</summary>
+    public string MountPoint { get; }
+
+    /// <summary>The process holding the namespace: commands enter it with <c>nsenter -t Pid</c>.</summary>
+    public int Pid => _holder.Id;
+
+    /// <summary>The merged tree as this process sees it.</summary>
+    public string Root => $"/proc/{Pid}/root{MountPoint}";
+
+    /// <summary>False once the holder died (killed from outside): the workspace mounts again before its next call.</summary>
+    public bool IsAlive => !_holder.HasExited;
+
+    public static bool Available() => OnPath("unshare") && OnPath("nsenter");
+
+    /// <summary>Mounts <paramref name="upper"/> over <paramref name="lower"/> at <paramref name="mountPoint"/> and waits
+    /// until it is there. <paramref name="work"/> is overlayfs's scratch folder (same file system as the upper one).</summary>
+    public static OverlayMount Start(string lower, string upper, string work, string mountPoint)
+    {
+        foreach (var folder in (string[])[lower, upper, work, mountPoint])
+            if (folder.IndexOfAny([',', ':', '\\', '\n']) >= 0)
+                throw new IOException($"overlayfs cannot mount '{folder}': a workspace path may not contain ',', ':', '\\' or a newline.");
+        var start = new ProcessStartInfo("unshare")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])["-Urm", "sh", "-c",
+                     """mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3,userxattr" "$4" || exit 1; echo mounted; read -r _""",
+                     "actor-rollouts-workspace", lower, upper, work, mountPoint])
+            start.ArgumentList.Add(arg);
+        var holder = Process.Start(start) ?? throw new IOException("could not start unshare");
+        var ready = holder.StandardOutput.ReadLineAsync();
+        if (!ready.Wait(MountTimeout) || ready.Result != "mounted")
+        {
+            var error = holder.WaitForExit(1000) ? holder.StandardError.ReadToEnd().Trim() : "no answer in 30 s";
+            Kill(holder);
+            holder.Dispose();
+            throw new IOException($"could not mount the workspace's overlay at '{mountPoint}': {error}");
+        }
+        return new OverlayMount(holder, mountPoint);
+    }
+
+    public void Dispose()
+    {
+        Kill(_holder);
+        _holder.Dispose();
+    }
+
+    private static void Kill(Process holder)
+    {
+        try
+        {
+            holder.StandardInput.Close(); // it reads stdin: end of input ends it
+            holder.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+    }
+
+    private static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, program)));
+}
