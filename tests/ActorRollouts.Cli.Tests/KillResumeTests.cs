@@ -32,6 +32,9 @@ public sealed class UninterruptedFleet : IAsyncLifetime
 
     public string Tasks { get; private set; } = "";
 
+    /// <summary>The reference run's data dir (fleet <c>base</c>).</summary>
+    public string Data { get; private set; } = "";
+
     /// <summary>How many requests the server received for each (first user message, scripted turn).</summary>
     public Dictionary<(string Prompt, int Turn), int> RequestsPerTurn { get; private set; } = [];
 
@@ -49,7 +52,7 @@ public sealed class UninterruptedFleet : IAsyncLifetime
         await File.WriteAllLinesAsync(Tasks, Enumerable.Range(0, Sessions).Select(i =>
             $$"""{"id":"t{{i}}","prompt":"task number {{i}}{{(SlowTasks.Contains(i) ? " " + SlowMark : "")}}","workspace":"template","tools":["read_file","list_files","search","bash"]}"""));
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script));
-        var data = Path.Combine(dir, "data");
+        var data = Data = Path.Combine(dir, "data");
         var run = await Cli.RunAsync(["run", Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "8", "--data-dir", data, "--fleet-id", "base"]);
         if (run.ExitCode != 0) throw new InvalidOperationException(run.ToString());
         RequestsPerTurn = KillResumeTests.CountPerTurn(server.Requests);
@@ -76,6 +79,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
     [InlineData("mid-tool-call")]  // a slow session's bash command is running (it wrote started.txt, not yet done.txt)
     [InlineData("mid-fleet")]      // half the requests of the uninterrupted run have arrived
     [InlineData("near-the-end")]   // all but the last five requests have arrived
+    [InlineData("mid-fleet-then-workspaces-deleted")] // as mid-fleet, and workspaces/ is deleted before the resume
     public async Task Fleet_KilledWithSigkillAndResumed_ExportsWhatAnUninterruptedRunDoesWithAtMostOneRepeatedCallPerTurn(string point)
     {
         var data = Path.Combine(Cli.NewTempDir(), "data");
@@ -93,7 +97,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
             "early" => server.WhenRequestsReach(1, bounded.Token),
             "mid-model-call" => slowRequest = server.WhenRequest(r => r.Turn == UninterruptedFleet.SlowModelTurn && r.Body.Contains(UninterruptedFleet.SlowMark), bounded.Token),
             "mid-tool-call" => started.Seen.WaitAsync(bounded.Token),
-            "mid-fleet" => server.WhenRequestsReach(baseline.TotalRequests / 2, bounded.Token),
+            "mid-fleet" or "mid-fleet-then-workspaces-deleted" => server.WhenRequestsReach(baseline.TotalRequests / 2, bounded.Token),
             "near-the-end" => server.WhenRequestsReach(baseline.TotalRequests - 5, bounded.Token),
             _ => throw new ArgumentOutOfRangeException(nameof(point)),
         };
@@ -117,10 +121,11 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
                 Assert.Contains(TaskOf(await slowRequest!), atKill.OpenModelRequests); // journaled as started, never answered
                 break;
             case "mid-tool-call":
-                var task = Path.GetFileName(Path.GetDirectoryName(await started.Seen))!.Split('-')[0];
+                // <workspaces>/k/<task>-0/upper/started.txt: the session's own changes
+                var task = Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(await started.Seen)))!.Split('-')[0];
                 Assert.Contains(interrupted, c => c.Task == task && c.Name == "bash");
                 break;
-            case "mid-fleet":
+            case "mid-fleet" or "mid-fleet-then-workspaces-deleted":
                 Assert.InRange(atKill.Completed, UninterruptedFleet.Sessions / 8, UninterruptedFleet.Sessions * 3 / 4);
                 break;
             case "near-the-end":
@@ -130,6 +135,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
 
         var sessions = await Cli.RunAsync(["sessions", "--fleet", "k", "--data-dir", data, "--json"]);
         Assert.DoesNotContain("\"running\"", sessions.Stdout); // the killed process holds no session any more
+        if (point == "mid-fleet-then-workspaces-deleted") Directory.Delete(workspaces, recursive: true); // as if the data dir came without them
         var resume = await Cli.RunAsync(["resume", "k", "--data-dir", data]);
         Assert.True(resume.ExitCode == 0, resume.ToString());
         Assert.Contains($"{UninterruptedFleet.Sessions} sessions: {UninterruptedFleet.Sessions} completed", resume.Stdout);
@@ -173,6 +179,21 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
         }
         var withInterrupted = exported.Where(kv => kv.Value.ToJsonString().Contains("E_INTERRUPTED")).Select(kv => kv.Key).Order();
         Assert.Equal(interrupted.Select(c => c.Task).Distinct().Order(), withInterrupted);
+
+        if (point == "mid-fleet-then-workspaces-deleted")
+        {
+            // Each session that changed its workspace before the kill got it back from the journal and went on: it ends
+            // with the workspace the uninterrupted run's session has (unless a call of it was cut mid-way), live and rebuilt.
+            foreach (var task in UninterruptedFleet.SlowTasks.Select(i => $"t{i}").Append("t0").Where(t => interrupted.All(c => c.Task != t)))
+            {
+                var rebuilt = TreeListing.Of(await Cli.WorkspaceAsync(data, $"k:{task}:0"));
+                Assert.Equal(TreeListing.Of(await Cli.WorkspaceAsync(baseline.Data, $"base:{task}:0")), rebuilt);
+                var folder = Path.Combine(workspaces, $"{task}-0");
+                if (!Directory.Exists(folder)) continue; // it had finished before the kill: nothing resumed it, nothing made it again
+                using var live = Environments.Workspace.Open(folder, Directory.GetDirectories(Path.Combine(data, "templates")).Single());
+                Assert.Equal(rebuilt, TreeListing.Of(live.Root));
+            }
+        }
     }
 
     public static Dictionary<(string Prompt, int Turn), int> CountPerTurn(IEnumerable<RecordedRequest> requests) =>

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using ActorRollouts.Environments.Files;
 
-namespace ActorRollouts.Environments.Tests;
+namespace ActorRollouts.Tests.Shared;
 
 /// <summary>A folder as one line per entry (path, kind, permission bits, content hash or link target), in path order:
-/// two trees are equal byte for byte exactly when their listings are.</summary>
-public static class TreeListing
+/// two trees are equal byte for byte exactly when their listings are. Linked into the test projects that compare workspaces.</summary>
+internal static class TreeListing
 {
     public static IReadOnlyList<string> Of(string root)
     {
