@@ -22,6 +22,20 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task Run_WhereNoWorkspaceCanBeMounted_IsOneClearErrorBeforeAnyModelCall()
+    {
+        var dir = Path.Combine(Cli.NewTempDir(), "a,b"); // overlayfs cannot take a comma in its folder names
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse("""{"scenarios":[{"turns":[{"content":"hi"}]}]}"""));
+
+        var run = await Cli.RunAsync(["run", "examples/tasks.jsonl", "--base-url", server.BaseUrl.ToString(), "--data-dir", Path.Combine(dir, "data")]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("could not make one", run.Stderr);
+        Assert.Contains("may not contain ','", run.Stderr);
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact]
     public async Task Run_MissingWorkspaceFolder_IsAClearErrorBeforeAnyModelCall()
     {
         var dir = Cli.NewTempDir();

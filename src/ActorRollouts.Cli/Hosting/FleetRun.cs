@@ -51,6 +51,7 @@ public static class FleetRun
         var withSettings = run.Existing with { Settings = fleetSettings };
         var current = sessions.Select(withSettings.SpecFor).ToImmutableList();
         CheckSandbox(settings.Environment.Options.Sandbox, sessions, settings.Environment.Options.CommandCeiling);
+        CheckWorkspaces(run.Paths.WorkspacesDir);
         Func<Endpoint, Endpoint>? rebase = fakeLlm is null ? null : e => e with { BaseUrl = baseUrl };
         var services = new FleetServices(
             new SessionServices(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
@@ -164,6 +165,16 @@ public static class FleetRun
     /// <summary>Commands — the <c>bash</c> tool and the graders alike — only run where the sandbox can hold them: a missing
     /// bubblewrap or prlimit stops the run before it starts (a grader that cannot start would record no reward for every
     /// session). Without cgroups, commands run with rlimits only, and the run says so.</summary>
+    /// <summary>Workspaces are overlay mounts in a user namespace of their own: a kernel or distribution that does not allow
+    /// that stops the run here, once, with the reason, instead of failing every session.</summary>
+    private static void CheckWorkspaces(string workspacesDir)
+    {
+        Directory.CreateDirectory(workspacesDir);
+        if (Environments.Workspaces.OverlayMount.Unavailable(workspacesDir) is { } why)
+            throw new UsageException("workspaces are copy-on-write overlay mounts in an unprivileged user namespace (Linux 5.11 or later, " +
+                                     $"kernel.unprivileged_userns_clone=1), and this machine could not make one: {why}");
+    }
+
     private static void CheckSandbox(SandboxMode mode, IEnumerable<SessionSpec> sessions, Environments.Sandbox.CommandCeiling ceiling)
     {
         var users = sessions.Where(s => s.Tools.Contains("bash") || s.Grader is not null).ToList();

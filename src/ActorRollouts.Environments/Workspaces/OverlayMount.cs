@@ -32,7 +32,27 @@ public sealed class OverlayMount : IDisposable
     /// <summary>False once the holder died (killed from outside): the workspace mounts again before its next call.</summary>
     public bool IsAlive => !_holder.HasExited;
 
-    public static bool Available() => OnPath("unshare") && OnPath("nsenter");
+    /// <summary>Null when workspaces can be mounted under <paramref name="folder"/>, else why not, in words a user can act
+    /// on: tried once with a throw-away mount before a fleet starts, instead of failing every session.</summary>
+    public static string? Unavailable(string folder)
+    {
+        if (!OnPath("unshare") || !OnPath("nsenter")) return "unshare and nsenter (util-linux) are not on PATH";
+        var probe = Path.Combine(folder, $".probe-{Environment.ProcessId}-{Guid.NewGuid():n}");
+        try
+        {
+            foreach (var sub in (string[])["lower", "upper", "work", "merged"]) Directory.CreateDirectory(Path.Combine(probe, sub));
+            using var mount = Start(Path.Combine(probe, "lower"), Path.Combine(probe, "upper"), Path.Combine(probe, "work"), Path.Combine(probe, "merged"));
+            return null;
+        }
+        catch (IOException ex)
+        {
+            return ex.Message;
+        }
+        finally
+        {
+            Directory.Delete(probe, recursive: true);
+        }
+    }
 
     /// <summary>Mounts <paramref name="upper"/> over <paramref name="lower"/> at <paramref name="mountPoint"/> and waits
     /// until it is there. <paramref name="work"/> is overlayfs's scratch folder (same file system as the upper one).</summary>
