@@ -16,6 +16,7 @@ public static class Program
             SessionsCommand.Create(),
             TraceCommand.Create(),
             WorkspaceCommand.Create(),
+            ForkCommand.Create(),
             StatsCommand.Create(),
             ExportCommand.Create(),
             CancelCommand.Create(),

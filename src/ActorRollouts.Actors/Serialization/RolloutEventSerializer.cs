@@ -39,6 +39,7 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(FleetSettingsChanged)] = "fleet-settings-changed.v1",
         [typeof(Core.Fleets.FleetControl.SessionCancelRequested)] = "session-cancel-requested.v1",
         [typeof(SessionSettingsChanged)] = "session-settings-changed.v1",
+        [typeof(SessionForked)] = "session-forked.v1",
         [typeof(Core.Sessions.SessionState)] = "session-state-snapshot.v1",
     }.ToFrozenDictionary();
 

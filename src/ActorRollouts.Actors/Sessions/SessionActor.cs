@@ -1,3 +1,4 @@
+using ActorRollouts.Environments.Workspaces;
 using System.Collections.Immutable;
 using ActorRollouts.Actors.Environments;
 using ActorRollouts.Actors.Providers;
@@ -63,6 +64,19 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<StartSession>(OnStart);
+        Command<ForkLoaded>(loaded =>
+        {
+            if (_state.Status == SessionStatus.NotStarted)
+                Step(new Fork(loaded.Spec, _services.WorkspaceFor(loaded.Spec), loaded.Parent, loaded.Changes, Now), first: StartChildren);
+        });
+        Command<ForkUnavailable>(failed =>
+        {
+            if (_state.Status != SessionStatus.NotStarted) return;
+            // Journaled as a session that began and failed at once, with the reason: the fleet goes on.
+            var begun = SessionDecider.Decide(_state, new Start(failed.Spec, _services.WorkspaceFor(failed.Spec), Now));
+            PersistThen(begun.AddRange(SessionDecider.Decide(begun.Aggregate(_state, (s, e) => s.Apply(e)), new Fail(failed.Reason, Now))),
+                () => Act(SessionEffect.Nothing));
+        });
         Command<AttemptStarting>(a => Handle(new ModelAttemptStarting(a.Turn, a.Attempt, Now)));
         Command<AttemptFailed>(f => Handle(new ModelAttemptFailed(f.Turn, f.Attempt, f.ErrorKind, f.HttpStatus, f.RetryAfter, f.WillRetry, f.Error, Now)));
         Command<ModelAnswered>(OnModelAnswered);
@@ -95,6 +109,9 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
 
     private DateTimeOffset Now => _services.Time.GetUtcNow();
 
+    /// <summary>A fork's parent is being read; a second start meanwhile does not read it again.</summary>
+    private bool _forkLoading;
+
     /// <summary>The session is the error kernel: a child that fails (or is killed) is restarted, whatever the reason. The
     /// environment answers its interrupted call itself; the provider's in-flight attempt is reported failed by its own
     /// task, so neither leaves the session waiting.</summary>
@@ -119,6 +136,29 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         Step(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now, _current), first: StartChildren);
     }
 
+    /// <summary>Reads the parent's journal up to the branch point, off the mailbox: its state then, and its workspace as
+    /// changes over the template, contents included.</summary>
+    private void LoadFork(Core.Tasks.SessionSpec spec, Core.Tasks.ForkOrigin fork)
+    {
+        var system = Context.System;
+        Task.Run(async () =>
+        {
+            var events = await new Trace.JournalReader(system).SessionEventsAsync(fork.ParentSessionId);
+            if (events.IsEmpty) throw new InvalidOperationException($"the parent session '{fork.ParentSessionId}' is not in the journal");
+            if (events[^1].Seq < fork.AtSeq)
+                throw new InvalidOperationException($"the parent '{fork.ParentSessionId}' ends at sequence number {events[^1].Seq}, before {fork.AtSeq}");
+            var prefix = events.TakeWhile(e => e.Seq <= fork.AtSeq).Select(e => e.Event).ToList();
+            var parent = SessionState.From(prefix);
+            if (parent.Status != SessionStatus.Running)
+                throw new InvalidOperationException($"the parent '{fork.ParentSessionId}' was {parent.Status.ToString().ToLowerInvariant()} at sequence number {fork.AtSeq}, not running");
+            return new ForkLoaded(spec, parent, new WorkspaceRebuild(null, SessionEvents.WorkspaceChanges(prefix), null).NetChanges());
+        }).PipeTo(Self, failure: ex => new ForkUnavailable(spec, $"cannot fork: {ex.Message}"));
+    }
+
+    private sealed record ForkLoaded(Core.Tasks.SessionSpec Spec, SessionState Parent, System.Collections.Immutable.ImmutableList<FileChange> Changes);
+
+    private sealed record ForkUnavailable(Core.Tasks.SessionSpec Spec, string Reason);
+
     private void OnStart(StartSession start)
     {
         switch (_state.Status)
@@ -128,6 +168,10 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
                 var begun = SessionDecider.Decide(_state, new Start(start.Spec, _services.WorkspaceFor(start.Spec), Now));
                 PersistThen(begun.AddRange(SessionDecider.Decide(begun.Aggregate(_state, (s, e) => s.Apply(e)), new Stop(StopReasons.Cancelled, why, Now))),
                     () => Act(SessionEffect.Nothing));
+                break;
+            case SessionStatus.NotStarted when start.Spec.Fork is { } fork:
+                if (!_forkLoading) LoadFork(start.Spec, fork);
+                _forkLoading = true;
                 break;
             case SessionStatus.NotStarted:
                 Step(new Start(start.Spec, _services.WorkspaceFor(start.Spec), Now), first: StartChildren);
@@ -263,9 +307,8 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
     private WorkspaceSource WorkspaceSource(Core.Tasks.SessionSpec spec)
     {
         var (system, sessionId) = (Context.System, _sessionId);
-        Func<Task<IReadOnlyList<FileChange>>>? journaled = _state.ToolCallsCompleted == 0 ? null : async () =>
-            (await new Trace.JournalReader(system).SessionEventsAsync(sessionId)).Select(e => e.Event).OfType<SessionEvents.FileChanged>()
-            .Select(e => e.Change).ToList();
+        Func<Task<IReadOnlyList<FileChange>>>? journaled = _state.ToolCallsCompleted == 0 && _state.ParentSessionId is null ? null : async () =>
+            SessionEvents.WorkspaceChanges((await new Trace.JournalReader(system).SessionEventsAsync(sessionId)).Select(e => e.Event)).ToList();
         return new WorkspaceSource(_services.TemplateFor(spec), spec.WorkspaceTemplate, spec.TemplateHash, _services.Blobs, journaled);
     }
 

@@ -23,6 +23,8 @@ public static partial class RunCommand
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex FleetIdPattern();
 
+    public static bool IsValidFleetId(string fleetId) => FleetIdPattern().IsMatch(fleetId);
+
     public static Command Create()
     {
         var command = new Command("run", "Run a fleet of rollouts: every task × its samples.") { Tasks, FleetId };
@@ -34,7 +36,7 @@ public static partial class RunCommand
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancel)
     {
         var fleetId = parse.GetValue(FleetId) ?? NewFleetId();
-        if (!FleetIdPattern().IsMatch(fleetId))
+        if (!IsValidFleetId(fleetId))
             throw new UsageException($"--fleet-id '{fleetId}' may use only letters, digits, '.', '_' and '-'.");
         var change = Options.Change(parse);
         var tasks = LoadTasks(parse.GetValue(Tasks)!);

@@ -69,6 +69,7 @@ public static class TraceCommand
     private static async Task WriteLinesAsync(IEnumerable<(long Seq, SessionEvents.ISessionEvent Event)> events, TextWriter writer)
     {
         foreach (var (seq, e) in events)
-            await writer.WriteLineAsync(TraceLines.ToLine(seq, e).ToJsonString(RolloutJson.Options));
+        foreach (var line in TraceLines.ToLines(seq, e))
+            await writer.WriteLineAsync(line.ToJsonString(RolloutJson.Options));
     }
 }

@@ -37,12 +37,12 @@ public static class WorkspaceCommand
             if (events.IsEmpty) throw new UsageException($"no session '{sessionId}' in {JournalFile.PathIn(dataDir)}.");
             var last = events[^1].Seq;
             if (at > last) throw new UsageException($"--at {at} is past the end of '{sessionId}' (its last sequence number is {last}).");
-            var spec = events.Select(e => e.Event).OfType<SessionEvents.SessionStarted>().First().Spec;
+            var spec = SessionState.From(events.Select(e => e.Event)).Spec!;
             var paths = new FleetPaths(dataDir, spec.FleetId);
             var template = spec.TemplateHash is { } hash ? Path.Combine(paths.TemplatesDir, hash) : spec.WorkspaceTemplate;
             if (template is not null && !Directory.Exists(template))
                 throw new UsageException($"the session's template {(spec.TemplateHash is null ? template : spec.TemplateHash[..12])} is not in {paths.TemplatesDir}.");
-            var changes = events.Where(e => e.Seq <= (at ?? last)).Select(e => e.Event).OfType<SessionEvents.FileChanged>().Select(e => e.Change).ToList();
+            var changes = SessionEvents.WorkspaceChanges(events.Where(e => e.Seq <= (at ?? last)).Select(e => e.Event)).ToList();
             new WorkspaceRebuild(template, changes, new BlobStore(paths.BlobsDir)).WriteTree(outDir);
             Console.Error.WriteLine($"wrote {sessionId}'s workspace after #{at ?? last} to {outDir} ({changes.Count} journaled changes over its template)");
             return ExitCodes.Ok;

@@ -13,6 +13,10 @@ public static class SessionDecider
     {
         if (input is Start start)
             return state.Status == SessionStatus.NotStarted ? StartEvents(start) : [];
+        if (input is Fork fork)
+            return state.Status == SessionStatus.NotStarted
+                ? [new SessionForked(fork.Spec, fork.Workspace, fork.Spec.Fork!.ParentSessionId, fork.Spec.Fork.AtSeq, fork.Parent, fork.Changes, fork.Now)]
+                : [];
         if (input is Graded graded)
             return state.IsFinished && !state.IsGraded && state.Spec?.Grader is { } grader
                 ? [GradeEvent(grader, graded)]

@@ -70,6 +70,22 @@ public static class SessionEvents
     /// the session goes on with, and what changed.</summary>
     public sealed record SessionSettingsChanged(SessionSpec Spec, ImmutableList<string> Changes, DateTimeOffset Timestamp) : ISessionEvent;
 
+    /// <summary>A fork began: the parent's state after <paramref name="ForkedAtSeq"/> (<paramref name="From"/>: transcript,
+    /// reasoning items, usage so far), now this session's under <paramref name="Spec"/>, and the parent's workspace at that
+    /// point as changes over the template (<paramref name="Changes"/>, contents included), so this journal alone rebuilds it.</summary>
+    public sealed record SessionForked(
+        SessionSpec Spec, string Workspace, string ParentSessionId, long ForkedAtSeq, SessionState From, ImmutableList<FileChange> Changes,
+        DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>Every workspace change a session's journal holds, in order: a fork's inherited ones first.</summary>
+    public static IEnumerable<FileChange> WorkspaceChanges(IEnumerable<ISessionEvent> events) =>
+        events.SelectMany(e => e switch
+        {
+            SessionForked f => f.Changes,
+            FileChanged c => [c.Change],
+            _ => (IEnumerable<FileChange>)[],
+        });
+
     /// <summary>The task's grader scored the finished session.</summary>
     public sealed record RewardAssigned(double Reward, string Grader, string Details, DateTimeOffset Timestamp) : ISessionEvent;
 

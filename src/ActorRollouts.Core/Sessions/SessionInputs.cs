@@ -15,6 +15,10 @@ public static class SessionInputs
 
     public sealed record Start(SessionSpec Spec, string Workspace, DateTimeOffset Now) : ISessionInput;
 
+    /// <summary>Begin as a fork of <paramref name="Parent"/> (its state at <c>Spec.Fork.AtSeq</c>) with the parent's workspace
+    /// changes up to there.</summary>
+    public sealed record Fork(SessionSpec Spec, string Workspace, SessionState Parent, ImmutableList<FileChange> Changes, DateTimeOffset Now) : ISessionInput;
+
     /// <summary>An attempt of the next model call is about to go out.</summary>
     public sealed record ModelAttemptStarting(int Turn, int Attempt, DateTimeOffset Now) : ISessionInput;
 

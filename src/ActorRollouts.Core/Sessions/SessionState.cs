@@ -61,6 +61,11 @@ public sealed record SessionState : IRolloutSnapshot
     /// <summary>When the latest event happened (the running clock's last tick).</summary>
     public DateTimeOffset? LastEventAt { get; init; }
 
+    /// <summary>Set for a fork: the session it branched off and the sequence number it starts after.</summary>
+    public string? ParentSessionId { get; init; }
+
+    public long? ForkedAtSeq { get; init; }
+
     /// <summary>Running time at <paramref name="now"/>, counting the time since the latest event.</summary>
     public TimeSpan RunningAt(DateTimeOffset now) => RunningTime + (LastEventAt is { } last && now > last ? now - last : TimeSpan.Zero);
 
@@ -80,10 +85,10 @@ public sealed record SessionState : IRolloutSnapshot
         ? this
         : this with
         {
-            RunningTime = @event is SessionResumed || LastEventAt is not { } last || @event.Timestamp <= last
+            RunningTime = @event is SessionResumed or SessionForked || LastEventAt is not { } last || @event.Timestamp <= last
                 ? RunningTime
                 : RunningTime + (@event.Timestamp - last),
-            LastEventAt = @event is SessionResumed || LastEventAt is not { } previous || @event.Timestamp > previous ? @event.Timestamp : previous,
+            LastEventAt = @event is SessionResumed or SessionForked || LastEventAt is not { } previous || @event.Timestamp > previous ? @event.Timestamp : previous,
         };
 
     private SessionState Fold(ISessionEvent @event) => @event switch
@@ -93,6 +98,14 @@ public sealed record SessionState : IRolloutSnapshot
         SessionStarted e when Status == SessionStatus.NotStarted => this with
         {
             Spec = e.Spec, Workspace = e.Workspace, Status = SessionStatus.Running, StartedAt = e.Timestamp,
+        },
+        // What was in flight at the branch point is the fork's to do again: no call of the parent is waited for.
+        SessionForked e when Status == SessionStatus.NotStarted => e.From with
+        {
+            Spec = e.Spec, Workspace = e.Workspace, Status = SessionStatus.Running, StartedAt = e.Timestamp, LastEventAt = e.Timestamp,
+            ParentSessionId = e.ParentSessionId, ForkedAtSeq = e.ForkedAtSeq,
+            InFlightTurn = null, InFlightAttempts = 0, RunningToolCalls = [], Resumes = 0,
+            Confirmations = e.From.Confirmations.Where(c => c.Value is not null).ToImmutableDictionary(), // a question asked is asked again
         },
         _ when Status == SessionStatus.NotStarted => this,
         MessageAppended e => this with { Messages = Messages.Add(e.Message) },

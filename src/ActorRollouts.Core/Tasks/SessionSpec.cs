@@ -8,7 +8,8 @@ namespace ActorRollouts.Core.Tasks;
 /// approval before they run), where.
 /// Built from a task line and the run's options; journaled in session-started (no secrets in it).
 /// <paramref name="TemplateHash"/> names the captured copy of <paramref name="WorkspaceTemplate"/> the workspace is made
-/// over (<c>templates/&lt;hash&gt;</c>); null in journals written before templates were captured.</summary>
+/// over (<c>templates/&lt;hash&gt;</c>); null in journals written before templates were captured. <paramref name="Fork"/>
+/// is set for a session that starts from another's state instead of from the prompt (<c>fork</c>).</summary>
 public sealed record SessionSpec(
     string SessionId,
     string FleetId,
@@ -24,7 +25,8 @@ public sealed record SessionSpec(
     ImmutableList<string>? ConfirmTools = null,
     Grading.GraderSpec? Grader = null,
     Budget? Budget = null,
-    string? TemplateHash = null)
+    string? TemplateHash = null,
+    ForkOrigin? Fork = null)
 {
     /// <summary>Whether a call of this tool waits for an approval (<c>requires_confirmation</c>).</summary>
     public bool NeedsConfirmation(string tool) => ConfirmTools?.Contains(tool) == true;
@@ -37,3 +39,6 @@ public sealed record SessionSpec(
 
     public static string MakeSessionId(string fleetId, string taskId, int sample) => $"{fleetId}:{taskId}:{sample}";
 }
+
+/// <summary>Where a forked session branched off: its parent and the parent's journal sequence number it starts after.</summary>
+public sealed record ForkOrigin(string ParentSessionId, long AtSeq);

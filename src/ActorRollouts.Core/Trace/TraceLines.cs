@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ActorRollouts.Core.Json;
 using ActorRollouts.Core.Sessions;
+using ActorRollouts.Core.Tasks;
 using static ActorRollouts.Core.Sessions.SessionEvents;
 
 namespace ActorRollouts.Core.Trace;
@@ -10,26 +11,30 @@ namespace ActorRollouts.Core.Trace;
 /// <c>session-started</c>, then one line per event in journal order, each with its sequence number.</summary>
 public static class TraceLines
 {
+    /// <summary>The lines of one event: one, except for a fork's first event, which is the metadata line (with the
+    /// parent and branch point) followed by the transcript it inherited, each message marked <c>inherited</c>.</summary>
+    public static IEnumerable<JsonObject> ToLines(long seq, ISessionEvent @event)
+    {
+        if (@event is not SessionForked fork)
+        {
+            yield return ToLine(seq, @event);
+            yield break;
+        }
+        var metadata = Metadata(seq, fork.Spec, fork.Workspace, fork.Timestamp);
+        metadata["parent_session_id"] = fork.ParentSessionId;
+        metadata["forked_at_seq"] = fork.ForkedAtSeq;
+        yield return metadata;
+        foreach (var message in fork.From.Messages)
+        {
+            var line = MessageLine(seq, new MessageAppended(message, fork.Timestamp));
+            line["inherited"] = true;
+            yield return line;
+        }
+    }
+
     public static JsonObject ToLine(long seq, ISessionEvent @event) => @event switch
     {
-        SessionStarted e => new JsonObject
-        {
-            ["_type"] = "metadata",
-            ["session_id"] = e.Spec.SessionId,
-            ["created_at"] = Stamp(e.Timestamp),
-            ["model"] = e.Spec.Endpoint.Model,
-            ["workspace"] = e.Workspace,
-            ["fleet_id"] = e.Spec.FleetId,
-            ["task_id"] = e.Spec.TaskId,
-            ["sample"] = e.Spec.Sample,
-            ["api"] = e.Spec.Endpoint.Api,
-            ["base_url"] = e.Spec.Endpoint.BaseUrl,
-            ["api_key_env"] = e.Spec.Endpoint.ApiKeyEnv,
-            ["max_turns"] = e.Spec.MaxTurns,
-            ["tools"] = Node(e.Spec.Tools),
-            ["metadata"] = Node(e.Spec.Metadata),
-            ["seq"] = seq,
-        },
+        SessionStarted e => Metadata(seq, e.Spec, e.Workspace, e.Timestamp),
         MessageAppended e => MessageLine(seq, e),
         _ => new JsonObject
         {
@@ -44,6 +49,7 @@ public static class TraceLines
     public static string TypeName(ISessionEvent @event) => @event switch
     {
         SessionStarted => "session_started",
+        SessionForked => "session_forked",
         MessageAppended => "message",
         ModelRequestStarted => "model_request_started",
         ModelRequestFailed => "model_request_failed",
@@ -61,6 +67,25 @@ public static class TraceLines
         GradingFailed => "grading_failed",
         SessionFailed => "session_failed",
         _ => "unknown",
+    };
+
+    private static JsonObject Metadata(long seq, SessionSpec spec, string workspace, DateTimeOffset created) => new()
+    {
+        ["_type"] = "metadata",
+        ["session_id"] = spec.SessionId,
+        ["created_at"] = Stamp(created),
+        ["model"] = spec.Endpoint.Model,
+        ["workspace"] = workspace,
+        ["fleet_id"] = spec.FleetId,
+        ["task_id"] = spec.TaskId,
+        ["sample"] = spec.Sample,
+        ["api"] = spec.Endpoint.Api,
+        ["base_url"] = spec.Endpoint.BaseUrl,
+        ["api_key_env"] = spec.Endpoint.ApiKeyEnv,
+        ["max_turns"] = spec.MaxTurns,
+        ["tools"] = Node(spec.Tools),
+        ["metadata"] = Node(spec.Metadata),
+        ["seq"] = seq,
     };
 
     private static JsonObject MessageLine(long seq, MessageAppended e)

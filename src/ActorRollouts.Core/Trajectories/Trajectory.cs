@@ -23,7 +23,9 @@ public sealed record Trajectory(
     int Turns,
     long DurationMs,
     ImmutableSortedDictionary<string, JsonElement>? Metadata,
-    string? GradingError = null)
+    string? GradingError = null,
+    string? ParentSessionId = null,
+    long? ForkedAtSeq = null)
 {
     /// <summary>Builds the record from a session's folded state. Null when the session never started.</summary>
     public static Trajectory? From(SessionState state)
@@ -33,7 +35,7 @@ public sealed record Trajectory(
         return new Trajectory(spec.SessionId, spec.FleetId, spec.TaskId, spec.Sample, SessionOutcomes.Of(state.Status),
             state.StopReason, state.Error, spec.Endpoint.Model,
             state.Messages.Select(TrajectoryMessage.From).ToImmutableList(),
-            state.Usage, state.CostUsd, state.Reward, state.Turns, duration, spec.Metadata, state.GradingError);
+            state.Usage, state.CostUsd, state.Reward, state.Turns, duration, spec.Metadata, state.GradingError, state.ParentSessionId, state.ForkedAtSeq);
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using ActorRollouts.Core.Model;
 using ActorRollouts.Environments.Files;
 
@@ -28,6 +29,13 @@ public sealed class WorkspaceRebuild
 
     /// <summary>Every path the session changed, with its last change.</summary>
     public IReadOnlyDictionary<string, FileChange> Net => _net;
+
+    /// <summary>The last change of every path, in path order, each carrying its content unless the blob store or the
+    /// template at that path has it: what a fork inherits, complete without the journal it came from.</summary>
+    public ImmutableList<FileChange> NetChanges() =>
+        [.. _net.Values.Select(c => c is { Content: null, Sha256: { } sha } && c.Change != FileChangeKinds.Deleted && _inline.TryGetValue(sha, out var content)
+            ? c with { Content = content }
+            : c)];
 
     /// <summary>Writes the whole workspace into <paramref name="folder"/> (which must be empty or missing).</summary>
     public void WriteTree(string folder)
