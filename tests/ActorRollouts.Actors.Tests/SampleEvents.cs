@@ -46,7 +46,10 @@ internal static class SampleEvents
         new ToolCallStarted("call_1", "write_file", Call.Arguments, At),
         new ToolCallCompleted(Result, 15, At),
         new FileChanged("call_1", new FileChange("a.txt", FileChangeKinds.Modified, 3, 4, "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-ü\n+üü\n", "ab12"), At),
-        new FileChanged("call_1", new FileChange("img.png", FileChangeKinds.Created, null, 2048, null, "cd34"), At),
+        new FileChanged("call_1", new FileChange("img.png", FileChangeKinds.Created, null, 2048, null, "cd34", Mode: 420, Content: new FileContent(Base64: "AAEC")), At),
+        new FileChanged("call_1", new FileChange("big.bin", FileChangeKinds.Modified, 2048, 1 << 20, null, "ef56", Mode: 493, Content: new FileContent(Blob: "ef56")), At),
+        new FileChanged("call_1", new FileChange("link", FileChangeKinds.Created, null, null, null, null, FileEntries.Symlink, LinkTarget: "a.txt"), At),
+        new FileChanged("call_1", new FileChange("pkg", FileChangeKinds.Created, null, null, null, null, FileEntries.Directory, Mode: 448), At),
         new ToolCallCompleted(ToolResult.Failure(Call, ErrorCodes.Validation, "bad"), 1, At),
         new ConfirmationRequested("call_1", "delete_file", """{"path":"a.txt"}""", At),
         new ConfirmationResolved("call_1", false, "policy:deny", At),
@@ -63,5 +66,8 @@ internal static class SampleEvents
         new FleetControl.SessionCancelRequested("f:t:1", "cancelled by cancel (pid 42)", At),
         new SessionSettingsChanged(Spec with { MaxTurns = 40, Budget = new Budget(1000, 0.5m, 60) }, ["max_turns: 20 → 40"], At),
         new SessionCompleted(StopReasons.Budget, At, "token budget of 1,000 reached (1,020 used)"),
+        new SessionForked(Spec with { SessionId = "g:t:0", FleetId = "g", Fork = new ForkOrigin("f:t:1", 9) }, "/data/workspaces/g/t-0", "f:t:1", 9,
+            SessionState.From([new SessionStarted(Spec, "/data/workspaces/f/t-1", At), new MessageAppended(Message.ToolMessage(Result), At)]),
+            [new FileChange("a.txt", FileChangeKinds.Created, null, 3, null, "ab12", Mode: 420, Content: new FileContent(Text: "ü\n"))], At),
     ];
 }

@@ -180,6 +180,17 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
         var withInterrupted = exported.Where(kv => kv.Value.ToJsonString().Contains("E_INTERRUPTED")).Select(kv => kv.Key).Order();
         Assert.Equal(interrupted.Select(c => c.Task).Distinct().Order(), withInterrupted);
 
+        if (point == "mid-tool-call")
+        {
+            // The cut bash had written started.txt, which no journal event holds: the resumed workspace is the journal's.
+            foreach (var task in interrupted.Select(c => c.Task).Distinct())
+            {
+                var rebuilt = TreeListing.Of(await Cli.WorkspaceAsync(data, $"k:{task}:0"));
+                using var live = Environments.Workspace.Open(Path.Combine(workspaces, $"{task}-0"), Directory.GetDirectories(Path.Combine(data, "templates")).Single());
+                Assert.Equal(rebuilt, TreeListing.Of(live.Root));
+                Assert.DoesNotContain(rebuilt, l => l.StartsWith("started.txt"));
+            }
+        }
         if (point == "mid-fleet-then-workspaces-deleted")
         {
             // Each session that changed its workspace before the kill got it back from the journal and went on: it ends

@@ -54,3 +54,37 @@ public class SessionStateTests
         Assert.Equal((SessionStatus.Failed, "boom"), (failed.Status, failed.Error));
     }
 }
+
+/// <summary>A fork begins from its parent's state: transcript and usage carried over, nothing of the parent's in flight
+/// waited for, the time between the parent's last event and the fork not counted, and its next step decided as usual.</summary>
+public class SessionForkTests
+{
+    [Fact]
+    public void Forked_MidToolCall_KeepsTranscriptAndUsage_RunsTheCallAgain_AndCountsNoGap()
+    {
+        var a = Call("c1");
+        var parent = Run(Started(), new ModelAttemptStarting(1, 1, T0), new ModelResponded(1, Answer(null, a), T0.AddSeconds(3)),
+            new ToolStarting(a, T0.AddSeconds(4)));
+        var spec = Spec() with { SessionId = "g:t:0", FleetId = "g", Fork = new Tasks.ForkOrigin(parent.Spec!.SessionId, 7) };
+        var later = T0.AddHours(5);
+
+        var events = SessionDecider.Decide(SessionState.Empty, new Fork(spec, "/ws/g", parent, [], later));
+        var fork = SessionState.From(events);
+        var (next, effect) = SessionDecider.StartNext(fork, later);
+
+        Assert.Equal((parent.Messages, parent.Usage, parent.Turns), (fork.Messages, fork.Usage, fork.Turns));
+        Assert.Equal((spec, "/ws/g", parent.Spec.SessionId, 7L), (fork.Spec, fork.Workspace, fork.ParentSessionId, fork.ForkedAtSeq));
+        Assert.Empty(fork.RunningToolCalls);
+        Assert.Equal(parent.RunningTime, fork.RunningTime); // five hours later, still four seconds of running
+        Assert.Equal(a.Id, Assert.IsType<SessionEffect.RunTool>(effect).Call.Id);
+        Assert.IsType<ToolCallStarted>(Assert.Single(next));
+    }
+
+    [Fact]
+    public void Fork_OfASessionThatStarted_ChangesNothing()
+    {
+        var started = Started();
+
+        Assert.Empty(SessionDecider.Decide(started, new Fork(started.Spec!, "/ws", started, [], T0)));
+    }
+}

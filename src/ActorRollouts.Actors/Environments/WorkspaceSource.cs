@@ -6,25 +6,25 @@ namespace ActorRollouts.Actors.Environments;
 
 /// <summary>What a session's workspace is made from: the captured template (<paramref name="Template"/>, null for none)
 /// and, if that copy is gone, the folder it was captured from and its hash; the blob store; and the session's journaled
-/// changes, read only when the workspace itself is gone and must be rebuilt.</summary>
+/// changes, read only when the workspace itself is gone and must be rebuilt, or when <paramref name="Restore"/> asks for the
+/// workspace as the journal has it (a call that may have written was cut, and what it changed was never journaled).</summary>
 public sealed record WorkspaceSource(
-    string? Template, string? Origin, string? TemplateHash, BlobStore? Blobs, Func<Task<IReadOnlyList<FileChange>>>? JournaledChanges)
+    string? Template, string? Origin, string? TemplateHash, BlobStore? Blobs, Func<Task<IReadOnlyList<FileChange>>>? JournaledChanges,
+    bool Restore = false)
 {
     /// <summary>Opens the session's workspace at <paramref name="folder"/>, first recapturing a missing template (only if
     /// its source still has the same content) and rebuilding a missing workspace from the journal.</summary>
     public async Task<Workspace> OpenAsync(string folder)
     {
         if (TemplateHash is { } hash && Template is not null && !Directory.Exists(Template)) Recapture(hash);
-        if (!Directory.Exists(folder) && JournaledChanges is not null)
+        if ((Restore || !Directory.Exists(folder)) && JournaledChanges is not null)
         {
             var changes = await JournaledChanges();
-            if (changes.Count > 0)
-            {
-                var staging = folder + ".rebuilding";
-                if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-                new WorkspaceRebuild(Template, changes, Blobs).WriteUpper(Workspace.UpperOf(staging));
-                Directory.Move(staging, folder); // a crash mid-rebuild leaves no half-made workspace behind
-            }
+            var staging = folder + ".rebuilding";
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            new WorkspaceRebuild(Template, changes, Blobs).WriteUpper(Workspace.UpperOf(staging));
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            Directory.Move(staging, folder); // never half a workspace: a crash before this leaves it missing, rebuilt next time
         }
         return Workspace.Open(folder, Template);
     }

@@ -112,6 +112,9 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
     /// <summary>A fork's parent is being read; a second start meanwhile does not read it again.</summary>
     private bool _forkLoading;
 
+    /// <summary>The session resumed after a cut call that may have written: its workspace is rebuilt from the journal.</summary>
+    private bool _restoreWorkspace;
+
     /// <summary>The session is the error kernel: a child that fails (or is killed) is restarted, whatever the reason. The
     /// environment answers its interrupted call itself; the provider's in-flight attempt is reported failed by its own
     /// task, so neither leaves the session waiting.</summary>
@@ -131,6 +134,9 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
             return;
         }
         _log.Info("Session {0} resumes from its journal at sequence {1}", _sessionId, LastSequenceNr);
+        // A call that may have changed files was cut: what it changed was never journaled, so the workspace goes back to
+        // what the journal says (the model is told the call was interrupted).
+        _restoreWorkspace = _state.UnansweredToolCalls().Any(c => _state.RunningToolCalls.Contains(c.Id) && !ToolCatalog.IsIdempotent(c.Name));
         // The children start once the resume is journaled: settings the fleet changed since (an endpoint, its gate, a
         // command limit) are then the session's own.
         Step(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now, _current), first: StartChildren);
@@ -307,9 +313,10 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
     private WorkspaceSource WorkspaceSource(Core.Tasks.SessionSpec spec)
     {
         var (system, sessionId) = (Context.System, _sessionId);
-        Func<Task<IReadOnlyList<FileChange>>>? journaled = _state.ToolCallsCompleted == 0 && _state.ParentSessionId is null ? null : async () =>
+        var hasChanges = _state.ToolCallsCompleted > 0 || _state.ParentSessionId is not null || _restoreWorkspace;
+        Func<Task<IReadOnlyList<FileChange>>>? journaled = !hasChanges ? null : async () =>
             SessionEvents.WorkspaceChanges((await new Trace.JournalReader(system).SessionEventsAsync(sessionId)).Select(e => e.Event)).ToList();
-        return new WorkspaceSource(_services.TemplateFor(spec), spec.WorkspaceTemplate, spec.TemplateHash, _services.Blobs, journaled);
+        return new WorkspaceSource(_services.TemplateFor(spec), spec.WorkspaceTemplate, spec.TemplateHash, _services.Blobs, journaled, _restoreWorkspace);
     }
 
     private void StartChildren()
