@@ -172,6 +172,25 @@ public class CopyOnWriteTests
     }
 
     [Fact]
+    public async Task HundredsOfWorkspaces_OpenedAtOnceFromThePool_AllMount()
+    {
+        // As a fleet at concurrency 256 opens them: each on a thread-pool thread, all at once. A mount that waited on
+        // the pool for its own answer starved it, and most timed out after 30 s.
+        using var ws = Realistic();
+
+        var opened = await Task.WhenAll(Enumerable.Range(0, 256).Select(i => Task.Run(() => Workspace.Open(Path.Combine(ws.Base, $"s{i}"), ws.Template!.Folder))));
+
+        try
+        {
+            Assert.All(opened, w => Assert.True(File.Exists(Path.Combine(w.Root, "notes.txt"))));
+        }
+        finally
+        {
+            foreach (var w in opened) w.Dispose();
+        }
+    }
+
+    [Fact]
     public void FileKinds_ReportAWhiteoutAsSuch()
     {
         using var ws = new TempWorkspace();

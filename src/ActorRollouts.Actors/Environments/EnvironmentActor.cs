@@ -47,17 +47,22 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
 
     protected override void PreStart()
     {
-        var (root, source) = (_root, _source);
-        Task.Run(() => source.OpenAsync(root))
-            .PipeTo(Self, success: ws => new WorkspaceReady(ws), failure: ex => new WorkspaceFailed(ex));
+        var (root, source, tools, settings) = (_root, _source, _tools, _settings);
+        // The executor's first look at the workspace reads the session's changes: off the mailbox too.
+        Task.Run(async () =>
+            {
+                var workspace = await source.OpenAsync(root);
+                return new WorkspaceReady(workspace,
+                    settings.ExecutorFactory?.Invoke(workspace, tools) ?? new ToolExecutor(workspace, tools, settings.Options, source.Blobs));
+            })
+            .PipeTo(Self, failure: ex => new WorkspaceFailed(ex));
     }
 
     private void Preparing()
     {
         Receive<WorkspaceReady>(ready =>
         {
-            _workspace = ready.Workspace;
-            _executor = _settings.ExecutorFactory?.Invoke(ready.Workspace, _tools) ?? new ToolExecutor(ready.Workspace, _tools, _settings.Options, _source.Blobs);
+            (_workspace, _executor) = (ready.Workspace, ready.Executor);
             Become(Ready);
             Stash.UnstashAll();
         });
@@ -143,7 +148,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
 
     private sealed record Executed(IActorRef ReplyTo, ToolRan Ran);
 
-    private sealed record WorkspaceReady(Workspace Workspace);
+    private sealed record WorkspaceReady(Workspace Workspace, IToolExecutor Executor);
 
     private sealed record WorkspaceFailed(Exception Error);
 }

@@ -23,7 +23,7 @@ public sealed class ChangeTracker
     private readonly string _upper;
     private readonly TemplateTree _template;
     private readonly BlobStore? _blobs;
-    private readonly Dictionary<string, (FileStat Stat, FileNode Node)> _read = new(StringComparer.Ordinal);
+    private Dictionary<string, (FileStat Stat, FileNode Node)> _read = new(StringComparer.Ordinal);
     private readonly HashSet<string> _stored = new(StringComparer.Ordinal);
     private Dictionary<string, Node> _delta;
 
@@ -70,12 +70,15 @@ public sealed class ChangeTracker
     {
         var delta = new Dictionary<string, Node>(StringComparer.Ordinal);
         var specials = new List<string>();
-        Walk("", _upper, lowerVisible: true, delta, specials);
+        var known = _read;
+        _read = new Dictionary<string, (FileStat, FileNode)>(StringComparer.Ordinal); // what is gone is forgotten
+        Walk("", _upper, lowerVisible: true, delta, specials, known);
         special = [.. specials.Order(StringComparer.Ordinal)];
         return delta;
     }
 
-    private void Walk(string relative, string folder, bool lowerVisible, Dictionary<string, Node> delta, List<string> specials)
+    private void Walk(string relative, string folder, bool lowerVisible, Dictionary<string, Node> delta, List<string> specials,
+        Dictionary<string, (FileStat Stat, FileNode Node)> known)
     {
         foreach (var entry in Directory.EnumerateFileSystemEntries(folder))
         {
@@ -90,13 +93,13 @@ public sealed class ChangeTracker
                 case FileKind.Directory:
                     if (lower.Kind != FileKind.Directory || lower.Mode != stat.Mode) delta[path] = new DirNode(stat.Mode);
                     var opaque = lower.Kind == FileKind.Directory && OverlayEntries.IsOpaque(entry);
-                    Walk(path, entry, lower.Kind == FileKind.Directory && !opaque, delta, specials);
+                    Walk(path, entry, lower.Kind == FileKind.Directory && !opaque, delta, specials, known);
                     if (opaque) // deleted and made again: what the template had below is gone unless made again too
                         foreach (var below in _template.Below(path))
                             if (!delta.ContainsKey(below) && !Exists(below)) delta[below] = GoneNode.Instance;
                     break;
                 case FileKind.Regular:
-                    var file = Read(entry, stat);
+                    var file = Read(entry, stat, known);
                     if (!(lower.Kind == FileKind.Regular && lower.Mode == file.Mode && _template.Sha256(path) == file.Sha)) delta[path] = file;
                     if (lower.Kind == FileKind.Directory) GoneBelow(path, delta);
                     break;
@@ -126,9 +129,13 @@ public sealed class ChangeTracker
     }
 
     /// <summary>Reads a file of the session's again only if its stamps moved since it was last read.</summary>
-    private FileNode Read(string full, FileStat stat)
+    private FileNode Read(string full, FileStat stat, Dictionary<string, (FileStat Stat, FileNode Node)> known)
     {
-        if (_read.TryGetValue(full, out var known) && known.Stat == stat) return known.Node;
+        if (known.TryGetValue(full, out var before) && before.Stat == stat)
+        {
+            _read[full] = before;
+            return before.Node;
+        }
         using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
         FileNode node;
         if (stream.Length > MaxTextBytes)

@@ -73,10 +73,15 @@ public sealed class OverlayMount : IDisposable
                      "actor-rollouts-workspace", lower, upper, work, mountPoint])
             start.ArgumentList.Add(arg);
         var holder = Process.Start(start) ?? throw new IOException("could not start unshare");
-        var ready = holder.StandardOutput.ReadLineAsync();
-        if (!ready.Wait(MountTimeout) || ready.Result != "mounted")
+        // A plain blocking read: waiting on an async read here would need a free thread-pool thread to finish it, and a
+        // fleet opening hundreds of workspaces at once would starve the pool of exactly those. A timer ends a hung mount.
+        string? line;
+        var timedOut = false;
+        using (new Timer(_ => { timedOut = true; Kill(holder); }, null, MountTimeout, Timeout.InfiniteTimeSpan))
+            line = holder.StandardOutput.ReadLine();
+        if (line != "mounted")
         {
-            var error = holder.WaitForExit(1000) ? holder.StandardError.ReadToEnd().Trim() : "no answer in 30 s";
+            var error = timedOut ? $"no answer in {MountTimeout.TotalSeconds:0} s" : holder.WaitForExit(5000) ? holder.StandardError.ReadToEnd().Trim() : "it did not say why";
             Kill(holder);
             holder.Dispose();
             throw new IOException($"could not mount the workspace's overlay at '{mountPoint}': {error}");
