@@ -65,9 +65,9 @@ public static class RealRepoBench
 
         var (readyMedian, readyMax, freshBytes) = MeasureReady(captured.Folder, Path.Combine(work, "ready"), quick ? 10 : 50);
         Console.Error.WriteLine($"real-repo: workspace ready in {readyMedian:0.0} ms (max {readyMax:0.0}), {freshBytes / 1024.0:0} KB before any write");
-        var (trackMedian, trackP99) = MeasureTracking(captured.Folder, Path.Combine(work, "track"), quick ? 20 : 100);
+        var (trackMedian, trackP99) = MeasureTracking(captured.Folder, "", Path.Combine(work, "track"), quick ? 20 : 100);
         var large = LargeTemplate(work, quick ? 2 : 10);
-        var (trackLarge, _) = MeasureTracking(large.Folder, Path.Combine(work, "track-large"), quick ? 20 : 100);
+        var (trackLarge, _) = MeasureTracking(large.Folder, "copy0/", Path.Combine(work, "track-large"), quick ? 20 : 100);
         Console.Error.WriteLine($"real-repo: change tracking {trackMedian:0.00} ms (p99 {trackP99:0.00}); on {large.Files:N0} files {trackLarge:0.00} ms");
         var (rebuildUpper, rebuildTree) = await MeasureRebuildAsync(captured.Folder, Path.Combine(work, "rebuild"), cancel);
         Console.Error.WriteLine($"real-repo: a 100-step session's workspace rebuilt in {rebuildUpper:0} ms (upper layer), {rebuildTree:0} ms (whole tree)");
@@ -100,12 +100,13 @@ public static class RealRepoBench
         return (Median(times), times.Max(), bytes);
     }
 
-    /// <summary>What a write tool call's change tracking costs in a session that has changed a dozen files already.</summary>
-    private static (double Median, double P99) MeasureTracking(string template, string folder, int count)
+    /// <summary>What a write tool call's change tracking costs in a session that has changed a dozen files already: the
+    /// same dozen library files (under <paramref name="prefix"/>) whatever the template, so only its size differs.</summary>
+    private static (double Median, double P99) MeasureTracking(string template, string prefix, string folder, int count)
     {
         using var workspace = Workspace.Open(folder, template);
         var tracker = new ChangeTracker(workspace, null);
-        var targets = Directory.EnumerateFiles(template, "*.py", SearchOption.AllDirectories).Take(12).Select(f => Path.GetRelativePath(template, f)).ToList();
+        var targets = Directory.EnumerateFiles(Stdlib, "*.py").Order(StringComparer.Ordinal).Take(12).Select(f => prefix + Path.GetFileName(f)).ToList();
         foreach (var target in targets) File.AppendAllText(Path.Combine(workspace.Root, target), "# changed\n");
         tracker.Track();
         var times = new List<double>();
