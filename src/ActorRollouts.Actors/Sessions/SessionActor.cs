@@ -1,4 +1,3 @@
-using ActorRollouts.Environments.Workspaces;
 using System.Collections.Immutable;
 using ActorRollouts.Actors.Environments;
 using ActorRollouts.Actors.Providers;
@@ -7,6 +6,7 @@ using ActorRollouts.Core.Model;
 using ActorRollouts.Core.Sessions;
 using ActorRollouts.Core.Trajectories;
 using ActorRollouts.Environments;
+using ActorRollouts.Environments.Workspaces;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -161,7 +161,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         }).PipeTo(Self, failure: ex => new ForkUnavailable(spec, $"cannot fork: {ex.Message}"));
     }
 
-    private sealed record ForkLoaded(Core.Tasks.SessionSpec Spec, SessionState Parent, System.Collections.Immutable.ImmutableList<FileChange> Changes);
+    private sealed record ForkLoaded(Core.Tasks.SessionSpec Spec, SessionState Parent, ImmutableList<FileChange> Changes);
 
     private sealed record ForkUnavailable(Core.Tasks.SessionSpec Spec, string Reason);
 
