@@ -22,12 +22,13 @@ public class EnvironmentSupervisionTests : TestKit
     private EnvironmentSupervisionTests(string dataDir) : base(TestSystems.Config(dataDir)) => _dataDir = dataDir;
 
     /// <summary>The real executor, except for two tools: <c>explode</c> throws, <c>hang</c> waits until released.</summary>
-    private sealed class Faulty(IToolExecutor real, TaskCompletionSource hangStarted, Task release) : IToolExecutor
+    private sealed class Faulty(Workspace workspace, IToolExecutor real, TaskCompletionSource hangStarted, Task release) : IToolExecutor
     {
         public async Task<ToolExecution> ExecuteAsync(ToolCall call, CancellationToken cancellationToken)
         {
             if (call.Name == "explode") throw new InvalidOperationException("the tool blew up");
             if (call.Name != "hang") return await real.ExecuteAsync(call, cancellationToken);
+            File.WriteAllText(Path.Combine(workspace.Root, "half-written.txt"), "the call wrote this, then its environment crashed\n");
             hangStarted.TrySetResult();
             await release;
             return new ToolExecution(ToolResult.Success(call, "too late"), []);
@@ -45,7 +46,7 @@ public class EnvironmentSupervisionTests : TestKit
             {
                 Environment = services.Settings.Environment with
                 {
-                    ExecutorFactory = (ws, tools) => new Faulty(new ToolExecutor(ws, tools.Where(ToolCatalog.IsKnown)), started, release.Task),
+                    ExecutorFactory = (ws, tools) => new Faulty(ws, new ToolExecutor(ws, tools.Where(ToolCatalog.IsKnown)), started, release.Task),
                 },
             },
         };
@@ -71,13 +72,14 @@ public class EnvironmentSupervisionTests : TestKit
     }
 
     [Fact]
-    public async Task EnvironmentKilledMidCall_AnswersTheCallWithAnErrorRestartsWithTheWorkspaceIntactAndTheSessionCompletes()
+    public async Task EnvironmentKilledMidCall_AnswersTheCallWithAnError_RestartsWithTheJournalsWorkspace_AndTheSessionCompletes()
     {
         await using var server = await Fixtures.Server("""
             {"scenarios":[{"turns":[
               {"tool_calls":[{"name":"write_file","arguments":{"path":"kept.txt","content":"before the crash\n"}}]},
               {"tool_calls":[{"name":"hang","arguments":{}}]},
               {"tool_calls":[{"name":"read_file","arguments":{"path":"kept.txt"}}]},
+              {"tool_calls":[{"name":"read_file","arguments":{"path":"half-written.txt"}}]},
               {"content":"still here"}]}]}
             """);
         var spec = Fixtures.Spec("e2", "t", "go", server.BaseUrl) with { Tools = ["write_file", "read_file", "hang"] };
@@ -92,10 +94,12 @@ public class EnvironmentSupervisionTests : TestKit
         release.SetResult();
         Assert.Equal(("completed", "done"), (ended.Status, ended.StopReason));
         var results = (await new JournalReader(Sys).SessionEventsAsync(spec.SessionId)).Select(x => x.Event).OfType<ToolCallCompleted>().Select(c => c.Result).ToList();
-        Assert.Equal(["write_file", "hang", "read_file"], results.Select(r => r.Name));
+        Assert.Equal(["write_file", "hang", "read_file", "read_file"], results.Select(r => r.Name));
         Assert.Equal(ErrorCodes.Internal, results[1].ErrorCode);
         Assert.Contains("environment crashed", results[1].Content);
         Assert.True(results[2].Ok, results[2].Content);                 // the restarted environment works...
-        Assert.Contains("before the crash", results[2].Content);         // ...on the same workspace
+        Assert.Contains("before the crash", results[2].Content);         // ...on the workspace the journal holds,
+        Assert.Equal(ErrorCodes.NotFound, results[3].ErrorCode);         // without what the cut call wrote
+        Assert.Contains("was undone", results[1].Content);
     }
 }

@@ -12,9 +12,9 @@ namespace ActorRollouts.Actors.Environments;
 
 /// <summary>Owns one session's workspace and executes its tool calls off the mailbox. Preparing the workspace
 /// (mounting it over the captured template, rebuilding it from the journal if it is gone) also runs off the mailbox;
-/// calls that arrive meanwhile wait in the stash. If the actor
-/// crashes while a call runs, its supervisor (the session) restarts it — the workspace on disk stays as it is — and the
-/// call in flight is answered with E_INTERNAL, never left hanging. Whenever this actor stops or restarts, the call in
+/// calls that arrive meanwhile wait in the stash. If the actor crashes while a call runs, its supervisor (the session)
+/// restarts it with the workspace the journal describes (what the cut call changed is undone) and the call in flight is
+/// answered with E_INTERNAL, never left hanging. Whenever this actor stops or restarts, the call in
 /// flight is cancelled, which kills every process it started: no old command writes into the workspace after its call was
 /// answered.</summary>
 public sealed class EnvironmentActor : ReceiveActor, IWithStash
@@ -31,6 +31,9 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     /// <summary>Cancelled when this incarnation ends: the tool call and grader it started are killed with it.</summary>
     private readonly CancellationTokenSource _lifetime = new();
 
+    /// <summary>This incarnation replaces one that crashed.</summary>
+    private bool _restarted;
+
     public IStash Stash { get; set; } = null!;
 
     public EnvironmentActor(string root, WorkspaceSource source, ImmutableList<string> tools, EnvironmentSettings settings)
@@ -45,9 +48,17 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     public static Props Props(string root, WorkspaceSource source, ImmutableList<string> tools, EnvironmentSettings settings) =>
         Akka.Actor.Props.Create(() => new EnvironmentActor(root, source, tools, settings));
 
+    /// <summary>After a crash the workspace goes back to what the journal holds: what the cut call may have written was
+    /// never journaled, and a workspace the journal cannot rebuild would part ways with its trace.</summary>
+    protected override void PostRestart(Exception reason)
+    {
+        _restarted = true;
+        base.PostRestart(reason); // calls PreStart
+    }
+
     protected override void PreStart()
     {
-        var (root, source, tools, settings) = (_root, _source, _tools, _settings);
+        var (root, source, tools, settings) = (_root, _restarted ? _source with { Restore = true } : _source, _tools, _settings);
         // The executor's first look at the workspace reads the session's changes: off the mailbox too.
         Task.Run(async () =>
             {
@@ -133,7 +144,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
             _log.Error(reason, "Environment {0} crashed while running {1} ({2}); restarting it", _root, call.Name, call.Id);
             replyTo.Tell(new ToolRan(ToolResult.Failure(call, ErrorCodes.Internal,
                 $"The environment crashed while '{call.Name}' ran ({reason.GetType().Name}: {reason.Message}). It was restarted; " +
-                "the workspace is as the call left it."), 0, []));
+                "whatever the call changed in the workspace was undone."), 0, []));
         }
         base.PreRestart(reason, message); // stops this incarnation: PostStop cancels what it started
     }

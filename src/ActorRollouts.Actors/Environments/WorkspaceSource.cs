@@ -6,18 +6,19 @@ namespace ActorRollouts.Actors.Environments;
 
 /// <summary>What a session's workspace is made from: the captured template (<paramref name="Template"/>, null for none)
 /// and, if that copy is gone, the folder it was captured from and its hash; the blob store; and the session's journaled
-/// changes, read only when the workspace itself is gone and must be rebuilt, or when <paramref name="Restore"/> asks for the
-/// workspace as the journal has it (a call that may have written was cut, and what it changed was never journaled).</summary>
+/// changes, read only when the workspace must be rebuilt: it is gone and <paramref name="HasJournaledChanges"/>, or
+/// <paramref name="Restore"/> asks for the workspace as the journal has it (a call that may have written was cut, and
+/// what it changed was never journaled).</summary>
 public sealed record WorkspaceSource(
-    string? Template, string? Origin, string? TemplateHash, BlobStore? Blobs, Func<Task<IReadOnlyList<FileChange>>>? JournaledChanges,
-    bool Restore = false)
+    string? Template, string? Origin, string? TemplateHash, BlobStore? Blobs, Func<Task<IReadOnlyList<FileChange>>> JournaledChanges,
+    bool HasJournaledChanges, bool Restore = false)
 {
     /// <summary>Opens the session's workspace at <paramref name="folder"/>, first recapturing a missing template (only if
     /// its source still has the same content) and rebuilding a missing workspace from the journal.</summary>
     public async Task<Workspace> OpenAsync(string folder)
     {
         if (TemplateHash is { } hash && Template is not null && !Directory.Exists(Template)) Recapture(hash);
-        if ((Restore || !Directory.Exists(folder)) && JournaledChanges is not null)
+        if (Restore || (!Directory.Exists(folder) && HasJournaledChanges))
         {
             var changes = await JournaledChanges();
             var staging = folder + ".rebuilding";

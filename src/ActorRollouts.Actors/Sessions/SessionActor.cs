@@ -309,14 +309,16 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         _environment.Tell(new RunGrader(_state.Spec!.Grader!));
     }
 
-    /// <summary>The session's journal is read for its changes only if its workspace is gone and it has changed something.</summary>
+    /// <summary>The session's journal is read for its changes only to rebuild its workspace: gone (and the session has
+    /// changed something), or to be put back as the journal has it.</summary>
     private WorkspaceSource WorkspaceSource(Core.Tasks.SessionSpec spec)
     {
         var (system, sessionId) = (Context.System, _sessionId);
-        var hasChanges = _state.ToolCallsCompleted > 0 || _state.ParentSessionId is not null || _restoreWorkspace;
-        Func<Task<IReadOnlyList<FileChange>>>? journaled = !hasChanges ? null : async () =>
+        async Task<IReadOnlyList<FileChange>> Journaled() =>
             SessionEvents.WorkspaceChanges((await new Trace.JournalReader(system).SessionEventsAsync(sessionId)).Select(e => e.Event)).ToList();
-        return new WorkspaceSource(_services.TemplateFor(spec), spec.WorkspaceTemplate, spec.TemplateHash, _services.Blobs, journaled, _restoreWorkspace);
+        var hasChanges = _state.ToolCallsCompleted > 0 || _state.ParentSessionId is not null;
+        return new WorkspaceSource(_services.TemplateFor(spec), spec.WorkspaceTemplate, spec.TemplateHash, _services.Blobs, Journaled, hasChanges,
+            _restoreWorkspace);
     }
 
     private void StartChildren()
