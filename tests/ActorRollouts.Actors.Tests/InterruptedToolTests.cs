@@ -77,7 +77,7 @@ public class InterruptedToolTests : TestKit
         {
             Assert.Empty(resumed.RerunToolCallIds);
             Assert.Equal(ErrorCodes.Interrupted, result.ErrorCode);
-            Assert.Contains("may have partly run", result.Content);
+            Assert.Contains("was undone", result.Content);
         }
         Assert.Equal("after", events.OfType<MessageAppended>().Last(m => m.Message.Role == Roles.Assistant).Message.Content);
         await second.Terminate();

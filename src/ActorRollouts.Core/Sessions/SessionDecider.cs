@@ -170,7 +170,8 @@ public static class SessionDecider
     }
 
     /// <summary>Resume semantics: a request in flight is sent again (Apply clears it); an interrupted idempotent
-    /// tool runs again; any other interrupted tool is answered with E_INTERRUPTED, since it may have partly run. Settings
+    /// tool runs again; any other is answered with E_INTERRUPTED (it may have partly run: the environment undoes what it
+    /// changed, putting the workspace back as the journal has it). Settings
     /// the fleet changed since reach the session in the same write.</summary>
     private static ImmutableList<ISessionEvent> ResumeEvents(SessionState state, Resume r)
     {
@@ -186,7 +187,7 @@ public static class SessionDecider
         foreach (var call in interrupted.Where(c => !rerun.Contains(c.Id)))
         {
             var result = ToolResult.Failure(call, ErrorCodes.Interrupted,
-                $"The session was interrupted while '{call.Name}' ran; it may have partly run. Check the workspace before retrying.");
+                $"The session was interrupted while '{call.Name}' ran; whatever it changed in the workspace was undone. Run it again if it is still needed.");
             events.Add(new ToolCallCompleted(result, 0, r.Now));
             events.Add(new MessageAppended(Message.ToolMessage(result), r.Now));
         }
