@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using ActorRollouts.Actors.Configuration;
 using ActorRollouts.Environments;
+using ActorRollouts.Environments.Workspaces;
 using ActorRollouts.Environments.Sandbox;
 using ActorRollouts.Core.Model;
 using Akka.Actor;
@@ -59,14 +60,16 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     protected override void PreStart()
     {
         var (root, source, tools, settings) = (_root, _restarted ? _source with { Restore = true } : _source, _tools, _settings);
-        // The executor's first look at the workspace reads the session's changes: off the mailbox too.
-        Task.Run(async () =>
-            {
-                var workspace = await source.OpenAsync(root);
-                return new WorkspaceReady(workspace,
-                    settings.ExecutorFactory?.Invoke(workspace, tools) ?? new ToolExecutor(workspace, tools, settings.Options, source.Blobs));
-            })
-            .PipeTo(Self, failure: ex => new WorkspaceFailed(ex));
+        OpenAsync(root, source, tools, settings).PipeTo(Self, failure: ex => new WorkspaceFailed(ex));
+    }
+
+    /// <summary>Off the mailbox, and its blocking parts off the thread pool too (<see cref="WorkspaceThreads"/>): the mount,
+    /// a rebuild, and the executor's first look at the session's changes.</summary>
+    private static async Task<WorkspaceReady> OpenAsync(string root, WorkspaceSource source, ImmutableList<string> tools, EnvironmentSettings settings)
+    {
+        var workspace = await source.OpenAsync(root);
+        return await WorkspaceThreads.Run(() => new WorkspaceReady(workspace,
+            settings.ExecutorFactory?.Invoke(workspace, tools) ?? new ToolExecutor(workspace, tools, settings.Options, source.Blobs)));
     }
 
     private void Preparing()

@@ -17,20 +17,25 @@ public sealed record WorkspaceSource(
     /// its source still has the same content) and rebuilding a missing workspace from the journal.</summary>
     public async Task<Workspace> OpenAsync(string folder)
     {
-        if (TemplateHash is { } hash && Template is not null && !Directory.Exists(Template)) Recapture(hash);
-        if (Restore || (!Directory.Exists(folder) && HasJournaledChanges))
+        if (TemplateHash is { } hash && Template is not null && !Directory.Exists(Template)) await WorkspaceThreads.Run(() => Recapture(hash));
+        var changes = Restore || (!Directory.Exists(folder) && HasJournaledChanges) ? await JournaledChanges() : null;
+        return await WorkspaceThreads.Run(() =>
         {
-            var changes = await JournaledChanges();
-            var staging = folder + ".rebuilding";
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-            new WorkspaceRebuild(Template, changes, Blobs).WriteUpper(Workspace.UpperOf(staging));
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-            Directory.Move(staging, folder); // never half a workspace: a crash before this leaves it missing, rebuilt next time
-        }
-        return Workspace.Open(folder, Template);
+            if (changes is not null) Rebuild(folder, changes);
+            return Workspace.Open(folder, Template);
+        });
     }
 
-    private void Recapture(string hash)
+    private void Rebuild(string folder, IReadOnlyList<FileChange> changes)
+    {
+        var staging = folder + ".rebuilding";
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        new WorkspaceRebuild(Template, changes, Blobs).WriteUpper(Workspace.UpperOf(staging));
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        Directory.Move(staging, folder); // never half a workspace: a crash before this leaves it missing, rebuilt next time
+    }
+
+    private bool Recapture(string hash)
     {
         if (Origin is null || !Directory.Exists(Origin))
             throw new DirectoryNotFoundException($"The captured template {hash[..12]} is missing from '{Path.GetDirectoryName(Template)}' and its source '{Origin}' is gone.");
@@ -38,5 +43,6 @@ public sealed record WorkspaceSource(
         if (captured.Hash != hash)
             throw new InvalidDataException(
                 $"The captured template {hash[..12]} is missing from '{Path.GetDirectoryName(Template)}', and '{Origin}' has changed since (now {captured.Hash[..12]}); copy the data dir's templates/ folder back.");
+        return true;
     }
 }
