@@ -184,12 +184,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
         {
             // The cut bash had written started.txt, which no journal event holds: the resumed workspace is the journal's.
             foreach (var task in interrupted.Select(c => c.Task).Distinct())
-            {
-                var rebuilt = TreeListing.Of(await Cli.WorkspaceAsync(data, $"k:{task}:0"));
-                using var live = Environments.Workspace.Open(Path.Combine(workspaces, $"{task}-0"), Directory.GetDirectories(Path.Combine(data, "templates")).Single());
-                Assert.Equal(rebuilt, TreeListing.Of(live.Root));
-                Assert.DoesNotContain(rebuilt, l => l.StartsWith("started.txt"));
-            }
+                Assert.DoesNotContain(await LiveEqualsJournalAsync(data, task), l => l.StartsWith("started.txt"));
         }
         if (point == "mid-fleet-then-workspaces-deleted")
         {
@@ -197,14 +192,23 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
             // with the workspace the uninterrupted run's session has (unless a call of it was cut mid-way), live and rebuilt.
             foreach (var task in UninterruptedFleet.SlowTasks.Select(i => $"t{i}").Append("t0").Where(t => interrupted.All(c => c.Task != t)))
             {
-                var rebuilt = TreeListing.Of(await Cli.WorkspaceAsync(data, $"k:{task}:0"));
-                Assert.Equal(TreeListing.Of(await Cli.WorkspaceAsync(baseline.Data, $"base:{task}:0")), rebuilt);
-                var folder = Path.Combine(workspaces, $"{task}-0");
-                if (!Directory.Exists(folder)) continue; // it had finished before the kill: nothing resumed it, nothing made it again
-                using var live = Environments.Workspace.Open(folder, Directory.GetDirectories(Path.Combine(data, "templates")).Single());
-                Assert.Equal(rebuilt, TreeListing.Of(live.Root));
+                var expected = TreeListing.Of(await Cli.WorkspaceAsync(baseline.Data, $"base:{task}:0"));
+                if (!Directory.Exists(Path.Combine(workspaces, $"{task}-0"))) // it had finished before the kill: nothing resumed it, nothing made it again
+                    Assert.Equal(expected, TreeListing.Of(await Cli.WorkspaceAsync(data, $"k:{task}:0")));
+                else
+                    Assert.Equal(expected, await LiveEqualsJournalAsync(data, task));
             }
         }
+    }
+
+    /// <summary>Asserts that a session's live workspace (mounted as the engine mounts it) equals the one its journal
+    /// rebuilds (<c>workspace --out</c>), and returns that listing.</summary>
+    private static async Task<IReadOnlyList<string>> LiveEqualsJournalAsync(string data, string task)
+    {
+        var rebuilt = TreeListing.Of(await Cli.WorkspaceAsync(data, $"k:{task}:0"));
+        using var live = Environments.Workspace.Open(Path.Combine(data, "workspaces", "k", $"{task}-0"), Directory.GetDirectories(Path.Combine(data, "templates")).Single());
+        Assert.Equal(rebuilt, TreeListing.Of(live.Root));
+        return rebuilt;
     }
 
     public static Dictionary<(string Prompt, int Turn), int> CountPerTurn(IEnumerable<RecordedRequest> requests) =>

@@ -12,7 +12,7 @@ public static class ChildMeter
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args) start.ArgumentList.Add(arg);
-        start.Environment["OPENAI_API_KEY"] = "sk-bench-scripted-model"; // only ever sent to the scripted model on 127.0.0.1
+        start.Environment["OPENAI_API_KEY"] = "scripted-model-takes-any-key"; // `run --base-url` wants one; only the scripted model on 127.0.0.1 sees it
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync(cancel);

@@ -35,7 +35,7 @@ public sealed record WorkspaceSource(
         Directory.Move(staging, folder); // never half a workspace: a crash before this leaves it missing, rebuilt next time
     }
 
-    private bool Recapture(string hash)
+    private void Recapture(string hash)
     {
         if (Origin is null || !Directory.Exists(Origin))
             throw new DirectoryNotFoundException($"The captured template {hash[..12]} is missing from '{Path.GetDirectoryName(Template)}' and its source '{Origin}' is gone.");
@@ -43,6 +43,5 @@ public sealed record WorkspaceSource(
         if (captured.Hash != hash)
             throw new InvalidDataException(
                 $"The captured template {hash[..12]} is missing from '{Path.GetDirectoryName(Template)}', and '{Origin}' has changed since (now {captured.Hash[..12]}); copy the data dir's templates/ folder back.");
-        return true;
     }
 }

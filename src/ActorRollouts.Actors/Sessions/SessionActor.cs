@@ -150,14 +150,10 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         Task.Run(async () =>
         {
             var events = await new Trace.JournalReader(system).SessionEventsAsync(fork.ParentSessionId);
-            if (events.IsEmpty) throw new InvalidOperationException($"the parent session '{fork.ParentSessionId}' is not in the journal");
-            if (events[^1].Seq < fork.AtSeq)
-                throw new InvalidOperationException($"the parent '{fork.ParentSessionId}' ends at sequence number {events[^1].Seq}, before {fork.AtSeq}");
-            var prefix = events.TakeWhile(e => e.Seq <= fork.AtSeq).Select(e => e.Event).ToList();
-            var parent = SessionState.From(prefix);
-            if (parent.Status != SessionStatus.Running)
-                throw new InvalidOperationException($"the parent '{fork.ParentSessionId}' was {parent.Status.ToString().ToLowerInvariant()} at sequence number {fork.AtSeq}, not running");
-            return new ForkLoaded(spec, parent, new WorkspaceRebuild(null, SessionEvents.WorkspaceChanges(prefix), null).NetChanges());
+            var (parent, problem) = ForkPoint.Find(fork.ParentSessionId, events, fork.AtSeq);
+            if (parent is null) throw new InvalidOperationException(problem);
+            var changes = SessionEvents.WorkspaceChanges(ForkPoint.Prefix(events, fork.AtSeq));
+            return new ForkLoaded(spec, parent, new WorkspaceRebuild(null, changes, null).NetChanges());
         }).PipeTo(Self, failure: ex => new ForkUnavailable(spec, $"cannot fork: {ex.Message}"));
     }
 

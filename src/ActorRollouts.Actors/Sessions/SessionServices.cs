@@ -27,10 +27,7 @@ public sealed record SessionServices(
     /// <summary>Large file contents the journal references by hash, beside the workspaces folder.</summary>
     public ActorRollouts.Environments.Workspaces.BlobStore Blobs => new(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(WorkspacesDir))!, "blobs"));
 
-    /// <summary>The lower layer of a session's workspace: its captured template, or (journals from before capture) the
-    /// template folder itself.</summary>
-    public string? TemplateFor(Core.Tasks.SessionSpec spec) =>
-        spec.TemplateHash is { } hash ? Path.Combine(TemplatesDir, hash) : spec.WorkspaceTemplate;
+    public string? TemplateFor(Core.Tasks.SessionSpec spec) => spec.TemplateFolder(TemplatesDir);
 
     /// <summary><c>&lt;workspaces&gt;/&lt;fleet-id&gt;/&lt;task-id&gt;-&lt;sample&gt;</c>: readable, and unique per session.</summary>
     public string WorkspaceFor(Core.Tasks.SessionSpec spec) =>

@@ -33,7 +33,7 @@ public static class ForkCommand
         var (parentId, at, samples) = (parse.GetValue(SessionId)!, parse.GetValue(At), parse.GetValue(Samples));
         if (at < 1) throw new UsageException("--at must be a journal sequence number (1 or more, as `trace` shows them).");
         if (samples is < 1 or > 10_000) throw new UsageException("--samples must be between 1 and 10000.");
-        var fleetId = parse.GetValue(FleetId) ?? $"fork-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
+        var fleetId = parse.GetValue(FleetId) ?? RunCommand.NewFleetId("fork");
         if (!RunCommand.IsValidFleetId(fleetId)) throw new UsageException($"--fleet-id '{fleetId}' may use only letters, digits, '.', '_' and '-'.");
         var change = Options.Change(parse);
         var paths = new FleetPaths(JournalFile.RequireDataDir(parse.GetValue(Options.DataDir)!), fleetId);
@@ -77,10 +77,7 @@ public static class ForkCommand
     {
         var events = await reader.SessionEventsAsync(parentId);
         if (events.IsEmpty) throw new UsageException($"no session '{parentId}' in {JournalFile.PathIn(dataDir)}.");
-        if (at > events[^1].Seq) throw new UsageException($"--at {at} is past the end of '{parentId}' (its last sequence number is {events[^1].Seq}).");
-        var state = SessionState.From(events.TakeWhile(e => e.Seq <= at).Select(e => e.Event));
-        if (state.Status != SessionStatus.Running)
-            throw new UsageException($"'{parentId}' was {(state.Status == SessionStatus.NotStarted ? "not started yet" : "over")} at #{at}: branch at a point where it was running (see `trace`).");
-        return state;
+        var (state, problem) = ForkPoint.Find(parentId, events, at);
+        return state ?? throw new UsageException($"{problem}.");
     }
 }

@@ -35,7 +35,7 @@ public static partial class RunCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancel)
     {
-        var fleetId = parse.GetValue(FleetId) ?? NewFleetId();
+        var fleetId = parse.GetValue(FleetId) ?? NewFleetId("fleet");
         if (!IsValidFleetId(fleetId))
             throw new UsageException($"--fleet-id '{fleetId}' may use only letters, digits, '.', '_' and '-'.");
         var change = Options.Change(parse);
@@ -80,5 +80,5 @@ public static partial class RunCommand
         }
     }
 
-    private static string NewFleetId() => $"fleet-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
+    public static string NewFleetId(string prefix) => $"{prefix}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
 }

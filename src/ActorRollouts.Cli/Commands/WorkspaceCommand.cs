@@ -39,7 +39,7 @@ public static class WorkspaceCommand
             if (at > last) throw new UsageException($"--at {at} is past the end of '{sessionId}' (its last sequence number is {last}).");
             var spec = SessionState.From(events.Select(e => e.Event)).Spec!;
             var paths = new FleetPaths(dataDir, spec.FleetId);
-            var template = spec.TemplateHash is { } hash ? Path.Combine(paths.TemplatesDir, hash) : spec.WorkspaceTemplate;
+            var template = spec.TemplateFolder(paths.TemplatesDir);
             if (template is not null && !Directory.Exists(template))
                 throw new UsageException($"the session's template {(spec.TemplateHash is null ? template : spec.TemplateHash[..12])} is not in {paths.TemplatesDir}.");
             var changes = SessionEvents.WorkspaceChanges(events.Where(e => e.Seq <= (at ?? last)).Select(e => e.Event)).ToList();

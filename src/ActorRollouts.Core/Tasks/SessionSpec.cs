@@ -28,6 +28,10 @@ public sealed record SessionSpec(
     string? TemplateHash = null,
     ForkOrigin? Fork = null)
 {
+    /// <summary>The workspace's lower layer: the captured template in <paramref name="templatesDir"/>, or (journals from
+    /// before capture) the template folder itself.</summary>
+    public string? TemplateFolder(string templatesDir) => TemplateHash is { } hash ? global::System.IO.Path.Combine(templatesDir, hash) : WorkspaceTemplate;
+
     /// <summary>Whether a call of this tool waits for an approval (<c>requires_confirmation</c>).</summary>
     public bool NeedsConfirmation(string tool) => ConfirmTools?.Contains(tool) == true;
 

@@ -40,7 +40,8 @@ public static class CommandRunner
 
     public static bool PrlimitAvailable() => OnPath("prlimit");
 
-    private static bool OnPath(string program) =>
+    /// <summary>Whether <paramref name="program"/> is in a folder of PATH.</summary>
+    internal static bool OnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, program)));
 
     /// <summary>Runs the command to its end, its timeout (<see cref="CommandResult.TimedOut"/>) or the caller's cancellation,

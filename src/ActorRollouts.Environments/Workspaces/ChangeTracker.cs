@@ -100,7 +100,7 @@ public sealed class ChangeTracker
                     break;
                 case FileKind.Regular:
                     var file = Read(entry, stat, known);
-                    if (!(lower.Kind == FileKind.Regular && lower.Mode == file.Mode && _template.Sha256(path) == file.Sha)) delta[path] = file;
+                    if (!(lower.Kind == FileKind.Regular && lower.Mode == file.Mode && TemplateHolds(path, file.Sha))) delta[path] = file;
                     if (lower.Kind == FileKind.Directory) GoneBelow(path, delta);
                     break;
                 case FileKind.Symlink:
@@ -202,16 +202,19 @@ public sealed class ChangeTracker
     {
         null => null,
         { Text: { } text } => text,
-        { Bytes: <= MaxTextBytes } when _template.Stat(path) is { Kind: FileKind.Regular } && _template.Sha256(path) == node.Sha =>
+        { Bytes: <= MaxTextBytes } when TemplateHolds(path, node.Sha) =>
             AsText(File.ReadAllBytes(_template.PathOf(path))),
         _ => null,
     };
+
+    /// <summary>Whether the template has a regular file at <paramref name="path"/> with this content.</summary>
+    private bool TemplateHolds(string path, string sha) => _template.Stat(path).Kind == FileKind.Regular && _template.Sha256(path) == sha;
 
     /// <summary>The content for the journal, unless this session stored it already or it is the template's at the path.</summary>
     private FileContent? Content(string path, FileNode file)
     {
         if (_stored.Contains(file.Sha)) return null;
-        if (_template.Stat(path).Kind == FileKind.Regular && _template.Sha256(path) == file.Sha) return null;
+        if (TemplateHolds(path, file.Sha)) return null;
         var full = Path.Combine(_upper, path);
         FileContent content;
         if (file.Bytes > InlineBytes && _blobs is not null)

@@ -36,7 +36,7 @@ public sealed class OverlayMount : IDisposable
     /// on: tried once with a throw-away mount before a fleet starts, instead of failing every session.</summary>
     public static string? Unavailable(string folder)
     {
-        if (!OnPath("unshare") || !OnPath("nsenter")) return "unshare and nsenter (util-linux) are not on PATH";
+        if (!Sandbox.CommandRunner.OnPath("unshare") || !Sandbox.CommandRunner.OnPath("nsenter")) return "unshare and nsenter (util-linux) are not on PATH";
         var probe = Path.Combine(folder, $".probe-{Environment.ProcessId}-{Guid.NewGuid():n}");
         try
         {
@@ -107,7 +107,4 @@ public sealed class OverlayMount : IDisposable
             // already gone
         }
     }
-
-    private static bool OnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, program)));
 }

@@ -21,6 +21,12 @@ public static class WorkspaceThreads
             }) { IsBackground = true, Name = $"workspace-opener-{i}" }.Start();
     }
 
+    public static Task Run(Action work) => Run(() =>
+    {
+        work();
+        return true;
+    });
+
     public static Task<T> Run<T>(Func<T> work)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
