@@ -103,9 +103,9 @@ public sealed class ToolExecutor : IToolExecutor
         JsonElement args;
         try
         {
-            args = string.IsNullOrWhiteSpace(call.Arguments)
-                ? JsonDocument.Parse("{}").RootElement
-                : JsonDocument.Parse(call.Arguments).RootElement.Clone();
+            // Disposed once cloned: the document's pooled buffer goes back (it is as large as the arguments).
+            using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(call.Arguments) ? "{}" : call.Arguments);
+            args = document.RootElement.Clone();
         }
         catch (JsonException ex)
         {

@@ -39,6 +39,29 @@ public class RolloutSupervisorTests : TestKit
         Assert.Equal(specs.Select(s => s.SessionId).Order(), lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("session_id").GetString()).Order());
     }
 
+    /// <summary>The run's summary and <c>sessions</c> read finished sessions from the fleet's journal alone: what it
+    /// journals for each must be what the session's own journal folds to.</summary>
+    [Fact]
+    public async Task Fleet_JournalsEachFinishedSessionsFigures_AsItsOwnJournalHasThem()
+    {
+        await using var server = await Fixtures.Server("""{ "scenarios": [ { "turns": [ { "content": "Done." } ] } ] }""");
+        var specs = Enumerable.Range(0, 3).Select(i => Fixtures.Spec("ff", "t", "hi", server.BaseUrl, sample: i)).ToImmutableList();
+        var supervisor = Sys.ActorOf(RolloutSupervisor.Props("ff", Fixtures.Fleet(Sys, _dataDir)));
+
+        supervisor.Tell(new RunFleet(specs, Concurrency: 3));
+
+        ExpectMsg<FleetFinished>(Patience);
+        var reader = new JournalReader(Sys);
+        var fleet = await reader.FleetAsync("ff");
+        foreach (var spec in specs)
+        {
+            var own = SessionFigures.From(await reader.SessionAsync(spec.SessionId));
+            Assert.Equal(1, own.Turns);
+            Assert.True(own.Usage.InputTokens > 0 && own.EndedAt is not null);
+            Assert.Equal(own, fleet.Finished[spec.SessionId].Figures);
+        }
+    }
+
     [Fact]
     public async Task Fleet_OneSessionsModelUnreachable_FailsOnlyThatSessionWithReasonAndTheRestComplete()
     {

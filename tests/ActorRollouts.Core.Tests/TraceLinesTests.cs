@@ -46,6 +46,48 @@ public class TraceLinesTests
     }
 
     [Fact]
+    public void SessionTrace_ToolCallStartedWithoutArguments_ShowsTheAssistantMessagesArguments()
+    {
+        var asked = Message.Assistant(null, [Call("c1"), new ToolCall("c2", "bash", """{"command":"ls"}""")]);
+        ISessionEvent[] events =
+        [
+            new MessageAppended(asked, T0),
+            new ConfirmationRequested("c2", "bash", null, T0),
+            new ToolCallStarted("c1", "read_file", null, T0),
+            new ToolCallStarted("c2", "bash", null, T0),
+        ];
+
+        var lines = SessionTrace.Lines(events.Select((e, i) => ((long)i + 1, e))).ToList();
+
+        Assert.Equal(["""{"command":"ls"}""", """{"path":"a.txt"}""", """{"command":"ls"}"""],
+            lines.Skip(1).Select(l => (string?)l["data"]!["arguments"]));
+    }
+
+    [Fact]
+    public void SessionTrace_CallRedoneAfterAResume_StillShowsItsArguments()
+    {
+        ISessionEvent[] events =
+        [
+            new MessageAppended(Message.Assistant(null, [Call("c1")]), T0),
+            new ToolCallStarted("c1", "read_file", null, T0),
+            new SessionResumed(2, ["c1"], T0),
+            new ToolCallStarted("c1", "read_file", null, T0),
+        ];
+
+        var lines = SessionTrace.Lines(events.Select((e, i) => ((long)i + 1, e))).ToList();
+
+        Assert.Equal("""{"path":"a.txt"}""", (string?)lines[3]["data"]!["arguments"]);
+    }
+
+    [Fact]
+    public void SessionTrace_JournalFromBeforeWithArgumentsOnTheEvent_KeepsThem()
+    {
+        var lines = SessionTrace.Lines([(1L, new ToolCallStarted("c1", "read_file", "{}", T0))]).ToList();
+
+        Assert.Equal("{}", (string?)lines[0]["data"]!["arguments"]);
+    }
+
+    [Fact]
     public void ToLine_ToolCallCompleted_CarriesResultAndDuration()
     {
         var result = ToolResult.Failure(Call("c9"), ErrorCodes.ToolUnknown, "Unknown tool");

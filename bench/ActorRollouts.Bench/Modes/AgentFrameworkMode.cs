@@ -7,11 +7,12 @@ using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using ToolCall = ActorRollouts.Core.Model.ToolCall;
+using ToolSpec = ActorRollouts.Core.Model.ToolSpec;
 
 namespace ActorRollouts.Bench.Modes;
 
 /// <summary>The .NET peer a user would pick instead: Microsoft Agent Framework's <see cref="ChatClientAgent"/> over
-/// Microsoft.Extensions.AI's OpenAI chat client (streaming), with the same two tools backed by the same tool code
+/// Microsoft.Extensions.AI's OpenAI chat client (streaming), with the same tools (name, description, schema) backed by the same tool code
 /// (<see cref="ToolExecutor"/>), one agent session per rollout, nothing persisted.</summary>
 public sealed class AgentFrameworkMode : IMode
 {
@@ -19,7 +20,7 @@ public sealed class AgentFrameworkMode : IMode
 
     public async Task<ModeResult> RunAsync(Workload workload, Uri baseUrl, string workDir, CancellationToken cancel)
     {
-        var template = BenchFiles.Template(workDir);
+        var template = workload.TemplateIn(workDir);
         var clock = new StepClock();
         var openAi = new OpenAIClient(new ApiKeyCredential("no-key"), new OpenAIClientOptions
         {
@@ -29,8 +30,8 @@ public sealed class AgentFrameworkMode : IMode
         return await SessionDriver.RunAsync(Name, workload, clock, async (i, ct) =>
         {
             using var workspace = Workspace.Open(Path.Combine(workDir, "workspaces", $"t{i:d5}-0"), template);
-            var tools = new SessionTools(new ToolExecutor(workspace, BenchFiles.Tools, EnvironmentOptions.Default with { Sandbox = SandboxMode.None }));
-            var agent = new ChatClientAgent(chat, instructions: BenchFiles.System, name: "bench", tools: tools.AsAITools());
+            var executor = new ToolExecutor(workspace, workload.ToolNames, EnvironmentOptions.Default);
+            var agent = new ChatClientAgent(chat, instructions: BenchFiles.System, name: "bench", tools: CatalogFunction.For(executor, workload.ToolNames));
             var session = await agent.CreateSessionAsync(ct);
             TimedChatClient.SessionId.Value = $"af:t{i:d5}:0";
             await foreach (var _ in agent.RunStreamingAsync(BenchFiles.Prompt, session, cancellationToken: ct))
@@ -39,23 +40,24 @@ public sealed class AgentFrameworkMode : IMode
         }, cancel);
     }
 
-    /// <summary>read_file and write_file as agent tools, run by the session's <see cref="ToolExecutor"/>.</summary>
-    private sealed class SessionTools(ToolExecutor executor)
+    /// <summary>One of our tools as an agent tool: the same name, description and JSON schema the engine offers, run by
+    /// the session's <see cref="ToolExecutor"/> with the arguments the model sent.</summary>
+    private sealed class CatalogFunction(ToolSpec spec, ToolExecutor executor) : AIFunction
     {
-        private int _calls;
+        private static int _calls;
 
-        public IList<AITool> AsAITools() =>
-        [
-            AIFunctionFactory.Create((string path, CancellationToken ct) => RunAsync("read_file", new { path }, ct),
-                "read_file", "Read a text file of the workspace."),
-            AIFunctionFactory.Create((string path, string content, CancellationToken ct) => RunAsync("write_file", new { path, content }, ct),
-                "write_file", "Write a text file of the workspace."),
-        ];
+        public static IList<AITool> For(ToolExecutor executor, IEnumerable<string> names) =>
+            [.. ToolCatalog.Specs(names, EnvironmentOptions.Default).Select(spec => new CatalogFunction(spec, executor))];
 
-        private async Task<string> RunAsync(string name, object arguments, CancellationToken ct)
+        public override string Name => spec.Name;
+        public override string Description => spec.Description;
+        public override JsonElement JsonSchema => spec.ParametersSchema;
+
+        protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
         {
-            var call = new ToolCall($"af_{Interlocked.Increment(ref _calls)}", name, JsonSerializer.Serialize(arguments));
-            return (await executor.ExecuteAsync(call, ct)).Outcome.Content;
+            var call = new ToolCall($"af_{Interlocked.Increment(ref _calls)}", spec.Name,
+                JsonSerializer.Serialize(arguments.ToDictionary(a => a.Key, a => a.Value)));
+            return (await executor.ExecuteAsync(call, cancellationToken)).Outcome.Content;
         }
     }
 

@@ -27,7 +27,7 @@ public sealed class EngineMode(EngineMode.Journal journal) : IMode
         var dataDir = Path.Combine(workDir, "data");
         var memoryConfig = journal == Journal.Memory ? WriteMemoryJournalConfig(workDir) : null;
         var fleetId = $"bench-{workload.Name}";
-        var template = BenchFiles.Template(workDir);
+        var template = workload.TemplateIn(workDir);
         var sessions = Specs(workload, fleetId, baseUrl, template);
         var clock = new StepClock();
 
@@ -62,7 +62,7 @@ public sealed class EngineMode(EngineMode.Journal journal) : IMode
         Enumerable.Range(0, workload.Sessions).Select(i => new SessionSpec(
             SessionSpec.MakeSessionId(fleetId, $"t{i:d5}", 0), fleetId, $"t{i:d5}", 0, BenchFiles.Prompt, BenchFiles.System,
             new Endpoint(baseUrl.ToString().TrimEnd('/'), BenchFiles.Model), workload.ModelCallsPerSession, template,
-            [.. BenchFiles.Tools])).ToImmutableList();
+            [.. workload.ToolNames])).ToImmutableList();
 
     private static string WriteMemoryJournalConfig(string workDir)
     {

@@ -22,7 +22,7 @@ public static class RealRepoBench
         double TrackMedianMs, double TrackP99Ms, double TrackLargeTemplateMedianMs, int LargeTemplateFiles,
         double Rebuild100StepsMs, double Rebuild100StepsTreeMs,
         FleetFigures RealRepo, FleetFigures TouchedFilesOnly, double StepsRatio,
-        WriteFigures Write20Mb, WriteFigures WriteSmall);
+        WriteFigures Write20Mb, WriteFigures WriteSmall, IReadOnlyList<ModeResult>? Modes = null);
 
     public sealed record FleetFigures(
         string Name, int Sessions, int Concurrency, int Completed, long ModelCalls, double WallSeconds, double StepsPerSecond, double PeakRssMb,
@@ -80,9 +80,10 @@ public static class RealRepoBench
 
         var big = await WriteAsync(20 << 20, work, cancel);
         var small = await WriteAsync(20, work, cancel);
+        var modes = await ModesAsync(new Workload("real-repo", sessions, RealRepoScript.ToolTurns, 0, concurrency, Stdlib, AllTools), script, work, cancel);
         return new Results(Stdlib, captured.Files, captured.Bytes / 1e6, captureMs, readyMedian, readyMax, freshBytes,
             trackMedian, trackP99, trackLarge, large.Files, rebuildUpper, rebuildTree,
-            realRepo, touched, realRepo.StepsPerSecond / touched.StepsPerSecond, big, small);
+            realRepo, touched, realRepo.StepsPerSecond / touched.StepsPerSecond, big, small, modes);
     }
 
     /// <summary>Opening a new session's workspace over the captured template: its folders and the overlay mount.</summary>
@@ -197,6 +198,25 @@ public static class RealRepoBench
         return figures;
     }
 
+    private static readonly string[] AllTools = ["read_file", "write_file", "edit_file", "list_files", "search", "bash"];
+
+    /// <summary>Modes that can run <c>real-repo</c>, side by side as the fleet benchmark runs them (each in a process of
+    /// its own, against one FakeLlm process): the hand-written loop and Agent Framework on the same tool code, the same
+    /// copy-on-write workspaces over the library and the same sandbox, and the engine with its SQLite journal.</summary>
+    private static async Task<IReadOnlyList<ModeResult>> ModesAsync(Workload workload, string script, string work, CancellationToken cancel)
+    {
+        await using var model = await FakeLlmProcess.StartAsync(script, cancel);
+        var results = new List<ModeResult>();
+        foreach (var mode in new[] { "bare-loop", "engine-sqlite", "agent-framework" })
+        {
+            Console.Error.WriteLine($"real-repo: mode {mode}: {workload}");
+            var result = await ModeProcess.RunAsync(mode, workload, model.BaseUrl, Path.Combine(work, $"mode-{mode}"), cancel);
+            Console.Error.WriteLine($"real-repo: mode {mode}: {result.StepsPerSecond:0} steps/s, peak {result.PeakRssMb:0} MB");
+            results.Add(result);
+        }
+        return results;
+    }
+
     /// <summary>One session that writes <paramref name="bytes"/> of text with write_file, through the CLI.</summary>
     private static async Task<WriteFigures> WriteAsync(int bytes, string work, CancellationToken cancel)
     {
@@ -240,6 +260,15 @@ public static class RealRepoBench
             text.Append(CultureInfo.InvariantCulture, $"| fleet {f.Name}: {f.Completed:N0}/{f.Sessions:N0} sessions at {f.Concurrency} | {f.StepsPerSecond:0} steps/s, peak RSS {f.PeakRssMb:0} MB, CPU {f.CpuSeconds:0} s, workspaces {Mb(f.WorkspacesBytes)} MB, templates {Mb(f.TemplatesBytes)} MB, blobs {Mb(f.BlobsBytes)} MB, journal {Mb(f.JournalBytes)} MB | RSS ≤ 1,500 MB |\n");
         text.Append(CultureInfo.InvariantCulture, $"| steps/s, real-repo ÷ touched-files-only | {r.StepsRatio:0.00}× | ≥ 0.8× |\n");
         text.Append(CultureInfo.InvariantCulture, $"| one 20 MB write_file (vs a 20-byte one) | peak RSS {r.Write20Mb.PeakRssMb:0} MB (+{r.Write20Mb.PeakRssMb - r.WriteSmall.PeakRssMb:0}), CPU {r.Write20Mb.CpuSeconds:0.00} s (+{r.Write20Mb.CpuSeconds - r.WriteSmall.CpuSeconds:0.00}), journal {Mb(r.Write20Mb.JournalBytes)} MB, blobs {Mb(r.Write20Mb.BlobsBytes)} MB | ≤ 3× (60 MB) more memory, ≤ 1 s CPU, stored once |\n");
+        if (r.Modes is { Count: > 0 } modes)
+        {
+            var bare = modes.First(m => m.Mode == "bare-loop").StepsPerSecond;
+            text.Append(CultureInfo.InvariantCulture, $"\n`real-repo` in every mode that can run it ({modes[0].Sessions:N0} sessions at concurrency {r.RealRepo.Concurrency}, latency 0):\n\n");
+            text.Append("| mode | steps/s | ÷ bare-loop | step p50 / p99 | peak RSS | CPU per step |\n|---|---:|---:|---:|---:|---:|\n");
+            foreach (var m in modes)
+                text.Append(CultureInfo.InvariantCulture, $"| {m.Mode} | {m.StepsPerSecond:0} | {m.StepsPerSecond / bare:0.00}× | {m.StepP50Ms:0.0} / {m.StepP99Ms:0} ms | {m.PeakRssMb:0} MB | {m.CpuMsPerStep:0.00} ms |\n");
+            text.Append('\n');
+        }
         return text.ToString();
     }
 }

@@ -3,6 +3,7 @@ using ActorRollouts.Actors.Sessions;
 using ActorRollouts.Core.Fleets;
 using ActorRollouts.Core.Sessions;
 using ActorRollouts.Core.Tasks;
+using ActorRollouts.Core.Trajectories;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -176,15 +177,14 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private void RecordCancelled(string sessionId, string why)
     {
         _log.Info("Session {0} cancelled before it started: {1}", sessionId, why);
-        Record(sessionId, SessionOutcomes.Completed, StopReasons.Cancelled, null);
+        Record(new FleetSessionFinished(sessionId, SessionOutcomes.Completed, StopReasons.Cancelled, null, Now));
     }
 
     private void OnSessionEnded(SessionEnded ended)
     {
         Context.Stop(Sender);
         if (_state.Finished.ContainsKey(ended.SessionId)) return;
-        Record(ended.SessionId, ended.Status, ended.StopReason, ended.Error);
-        if (ended.Trajectory is { } trajectory) _writer?.Tell(trajectory);
+        Record(new FleetSessionFinished(ended.SessionId, ended.Status, ended.StopReason, ended.Error, Now, ended.Figures), ended.Trajectory);
     }
 
     private void OnTerminated(Terminated terminated)
@@ -211,16 +211,21 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
             return;
         }
         _log.Error("Session {0} stopped {1} times; recording it as failed: {2}", sessionId, relaunches + 1, why);
-        Record(sessionId, SessionOutcomes.Failed, null, $"stopped {relaunches + 1} times, relaunched from the journal {relaunches} times; last: {why}");
+        Record(new FleetSessionFinished(sessionId, SessionOutcomes.Failed, null,
+            $"stopped {relaunches + 1} times, relaunched from the journal {relaunches} times; last: {why}", Now));
         LaunchWhatFits();
     }
 
     private sealed record CooledDown(string SessionId);
 
-    private void Record(string sessionId, string status, string? stopReason, string? error) =>
-        Persist(new FleetSessionFinished(sessionId, status, stopReason, error, Now), e =>
+    /// <summary>The trajectory is written once the outcome is journaled: a crash in between leaves a line missing, which
+    /// the next <c>resume</c> adds from the journal (<c>TrajectoriesFile.Repair</c>), never a line for a session the fleet
+    /// will run again.</summary>
+    private void Record(FleetSessionFinished finished, Trajectory? trajectory = null) =>
+        Persist(finished, e =>
         {
             _state = _state.Apply(e);
+            if (trajectory is not null) _writer?.Tell(trajectory);
             _live.Remove(e.SessionId);
             PublishProgress();
             ReportIfComplete(); // a session recorded failed after its actor stopped may be the fleet's last

@@ -9,16 +9,24 @@ namespace ActorRollouts.Actors.Fleets;
 /// crash loses nothing already reported. Its own actor so file I/O never sits in the supervisor's mailbox.</summary>
 public sealed class TrajectoryWriter : ReceiveActor
 {
-    private readonly StreamWriter _writer;
+    private readonly FileStream _file;
 
     public TrajectoryWriter(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _writer = new StreamWriter(path, append: true) { AutoFlush = true };
-        Receive<Trajectory>(t => _writer.WriteLine(JsonSerializer.Serialize(t, RolloutJson.Options)));
+        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        Receive<Trajectory>(Write);
+    }
+
+    /// <summary>Serialised straight into the file: a trajectory holding a 20 MB tool call never becomes a 40 MB string.</summary>
+    private void Write(Trajectory trajectory)
+    {
+        JsonSerializer.Serialize(_file, trajectory, RolloutJson.Options);
+        _file.WriteByte((byte)'\n');
+        _file.Flush();
     }
 
     public static Props Props(string path) => Akka.Actor.Props.Create(() => new TrajectoryWriter(path));
 
-    protected override void PostStop() => _writer.Dispose();
+    protected override void PostStop() => _file.Dispose();
 }

@@ -348,5 +348,5 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
     /// parent see <c>Terminated</c> before this message.</summary>
     private void ReportEnded() =>
         Context.Parent.Tell(new SessionEnded(_sessionId, SessionOutcomes.Of(_state.Status), _state.StopReason, _state.Error,
-            Trajectory.From(_state)));
+            SessionFigures.From(_state), Trajectory.From(_state)));
 }

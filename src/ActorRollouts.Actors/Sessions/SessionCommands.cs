@@ -1,5 +1,6 @@
 using ActorRollouts.Core.Model;
 using ActorRollouts.Core.Tasks;
+using ActorRollouts.Core.Fleets;
 using ActorRollouts.Core.Trajectories;
 
 namespace ActorRollouts.Actors.Sessions;
@@ -27,8 +28,8 @@ public static class SessionCommands
 public static class SessionNotifications
 {
     /// <summary>Sent to the parent once the session's end is journaled.</summary>
-    public sealed record SessionEnded(string SessionId, string Status, string? StopReason, string? Error, Trajectory? Trajectory)
-        : IWithSessionId;
+    public sealed record SessionEnded(
+        string SessionId, string Status, string? StopReason, string? Error, SessionFigures Figures, Trajectory? Trajectory) : IWithSessionId;
 
     /// <summary>Sent to the parent when a journal write failed or was rejected; the session then stops, and the parent
     /// decides whether to relaunch it from its journal.</summary>

@@ -5,7 +5,8 @@ using ActorRollouts.Core.Trajectories;
 
 namespace ActorRollouts.Actors.Trace;
 
-/// <summary>The rows of <c>sessions</c> and the run summary, read from the journal.</summary>
+/// <summary>The rows of <c>sessions</c> and the run summary (finished sessions from the fleet's journal, the others from
+/// their own), and every session's state for <c>stats</c> and <c>export</c>.</summary>
 public static class FleetReport
 {
     public static async Task<ImmutableList<SessionRow>> RowsAsync(JournalReader reader, string fleetId, bool runActive)
@@ -13,7 +14,9 @@ public static class FleetReport
         var fleet = await reader.FleetAsync(fleetId);
         var rows = ImmutableList.CreateBuilder<SessionRow>();
         foreach (var spec in fleet.Sessions)
-            rows.Add(SessionRow.From(spec, fleet, await reader.SessionAsync(spec.SessionId), runActive));
+            rows.Add(fleet.Finished.TryGetValue(spec.SessionId, out var finished) && finished.Figures is { } figures
+                ? SessionRow.From(spec, fleet, finished, figures)
+                : SessionRow.From(spec, fleet, await reader.SessionAsync(spec.SessionId), runActive));
         return rows.ToImmutable();
     }
 

@@ -68,8 +68,7 @@ public static class TraceCommand
 
     private static async Task WriteLinesAsync(IEnumerable<(long Seq, SessionEvents.ISessionEvent Event)> events, TextWriter writer)
     {
-        foreach (var (seq, e) in events)
-        foreach (var line in TraceLines.ToLines(seq, e))
+        foreach (var line in SessionTrace.Lines(events))
             await writer.WriteLineAsync(line.ToJsonString(RolloutJson.Options));
     }
 }

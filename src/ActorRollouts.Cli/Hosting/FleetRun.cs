@@ -67,6 +67,7 @@ public static class FleetRun
         }
 
         Announce(run, current, baseUrl);
+        await TrajectoriesFile.PrepareAsync(new JournalReader(system), run.Existing, run.Trajectories);
         var progress = system.ActorOf(ProgressReporter.Props(Console.Error, interactive: !Console.IsErrorRedirected), "progress");
         var supervisor = system.ActorOf(RolloutSupervisor.Props(fleetId, services), $"fleet-{fleetId}");
         new JournalReader(system).FollowControl(fleetId, request => supervisor.Tell(new SessionCommands.CancelSession(request.SessionId, request.Reason)));
@@ -83,9 +84,8 @@ public static class FleetRun
         await progress.Ask<ProgressReporter.Done>(ProgressReporter.Flush.Instance, TimeSpan.FromSeconds(5));
         if (outcome is FleetNotifications.FleetRejected rejected) throw new UsageException(rejected.Reason);
 
-        var reader = new JournalReader(system);
-        await RewriteTrajectoriesAsync(reader, fleetId, run.Trajectories);
-        var rows = await FleetReport.RowsAsync(reader, fleetId, runActive: false);
+        // Finished sessions' figures come from the fleet's journal: nothing reads their own journals again.
+        var rows = await FleetReport.RowsAsync(new JournalReader(system), fleetId, runActive: false);
         SummaryTable.Write(SummaryTable.Stdout(), rows);
         Console.WriteLine($"fleet {fleetId}: {SummaryTable.Totals(rows)}");
         Console.WriteLine($"trajectories: {run.Trajectories}");
@@ -142,16 +142,6 @@ public static class FleetRun
         if (isOpenAi && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(apiKeyEnv)))
             throw new UsageException($"the API key variable {apiKeyEnv} is not set (needed for {baseUrl}). " +
                                      "Set it, pick another with --api-key-env, or run offline with --fake-llm SCRIPT.");
-    }
-
-    /// <summary>The file is written as sessions finish (so a long run can be watched), then rebuilt from the journal at the
-    /// end: one line per finished session, in plan order, however many times the fleet was interrupted and resumed.</summary>
-    private static async Task RewriteTrajectoriesAsync(JournalReader reader, string fleetId, string path)
-    {
-        var lines = (await FleetReport.TrajectoriesAsync(reader, fleetId)).Select(t => JsonSerializer.Serialize(t, RolloutJson.Options));
-        var temp = path + ".tmp";
-        await File.WriteAllLinesAsync(temp, lines);
-        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>One gate per endpoint the fleet uses, so every session calling it shares its limits.</summary>

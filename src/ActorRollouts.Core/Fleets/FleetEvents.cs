@@ -20,8 +20,11 @@ public static class FleetEvents
     /// <summary>A session actor was started for this session.</summary>
     public sealed record FleetSessionLaunched(string SessionId, DateTimeOffset Timestamp) : IFleetEvent;
 
-    /// <summary>A session ended; <paramref name="Status"/> is <c>completed</c> or <c>failed</c>.</summary>
-    public sealed record FleetSessionFinished(string SessionId, string Status, string? StopReason, string? Error, DateTimeOffset Timestamp) : IFleetEvent;
+    /// <summary>A session ended; <paramref name="Status"/> is <c>completed</c> or <c>failed</c>. <paramref name="Figures"/>
+    /// are its turns, tokens, cost and reward when the session reported them (null when it never ran to its end, and in
+    /// journals from before 2026-11-26): readers then fold the session's own journal instead.</summary>
+    public sealed record FleetSessionFinished(
+        string SessionId, string Status, string? StopReason, string? Error, DateTimeOffset Timestamp, SessionFigures? Figures = null) : IFleetEvent;
 
     public static string PersistenceId(string fleetId) => $"fleet-supervisor:{fleetId}";
     public const string PersistenceIdPrefix = "fleet-supervisor:";

@@ -40,4 +40,10 @@ public sealed record SessionRow(
             session.Usage.ReasoningTokens, session.Usage.CachedTokens, session.CostUsd, session.Reward,
             session.StartedAt, session.EndedAt, session.Error ?? finished?.Error, fleet.DescribeSettingsChanges());
     }
+
+    /// <summary>A finished session from its fleet's journal alone (its journaled <see cref="SessionFigures"/>).</summary>
+    public static SessionRow From(SessionSpec spec, FleetState fleet, FleetEvents.FleetSessionFinished finished, SessionFigures figures) =>
+        new(spec.SessionId, spec.FleetId, spec.TaskId, spec.Sample, finished.Status, finished.StopReason, figures.Turns,
+            figures.Usage.InputTokens, figures.Usage.OutputTokens, figures.Usage.ReasoningTokens, figures.Usage.CachedTokens,
+            figures.CostUsd, figures.Reward, figures.StartedAt, figures.EndedAt, finished.Error, fleet.DescribeSettingsChanges());
 }

@@ -36,9 +36,9 @@ public static class SessionDecider
                 new UsageUpdated(state.Usage.Add(r.Response.Usage), state.CostUsd + r.CostUsd, r.Now),
             ],
             ToolStarting t when state.UnansweredToolCalls().Any(c => c.Id == t.Call.Id) =>
-                [new ToolCallStarted(t.Call.Id, t.Call.Name, t.Call.Arguments, t.Now)],
+                [new ToolCallStarted(t.Call.Id, t.Call.Name, Arguments: null, t.Now)],
             ConfirmationNeeded c when state.UnansweredToolCalls().Any(u => u.Id == c.Call.Id) && !state.Confirmations.ContainsKey(c.Call.Id) =>
-                [new ConfirmationRequested(c.Call.Id, c.Call.Name, c.Call.Arguments, c.Now)],
+                [new ConfirmationRequested(c.Call.Id, c.Call.Name, Arguments: null, c.Now)],
             ConfirmationAnswered a when state.Confirmations.TryGetValue(a.ToolCallId, out var pending) && pending is null => AnsweredEvents(state, a),
             ToolFinished f when state.RunningToolCalls.Contains(f.Result.ToolCallId) =>
             [

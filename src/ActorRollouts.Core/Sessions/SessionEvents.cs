@@ -41,15 +41,18 @@ public static class SessionEvents
     /// <summary>Cumulative token usage and cost of the session after a model response.</summary>
     public sealed record UsageUpdated(Usage Total, decimal CostUsd, DateTimeOffset Timestamp) : ISessionEvent;
 
-    /// <summary>A tool call that needs an approval is waiting for one.</summary>
-    public sealed record ConfirmationRequested(string ToolCallId, string Name, string Arguments, DateTimeOffset Timestamp) : ISessionEvent;
+    /// <summary>A tool call that needs an approval is waiting for one. <paramref name="Arguments"/> as in
+    /// <see cref="ToolCallStarted"/>.</summary>
+    public sealed record ConfirmationRequested(string ToolCallId, string Name, string? Arguments, DateTimeOffset Timestamp) : ISessionEvent;
 
     /// <summary>The approval was given or refused; <paramref name="DecidedBy"/> says who (<c>policy:auto</c>,
     /// <c>policy:deny</c>, <c>user</c>).</summary>
     public sealed record ConfirmationResolved(string ToolCallId, bool Approved, string DecidedBy, DateTimeOffset Timestamp) : ISessionEvent;
 
-    /// <summary>A tool call was handed to the environment.</summary>
-    public sealed record ToolCallStarted(string ToolCallId, string Name, string Arguments, DateTimeOffset Timestamp) : ISessionEvent;
+    /// <summary>A tool call was handed to the environment. <paramref name="Arguments"/> is null when they are the call's
+    /// arguments in the assistant message that asked for it (always, since 2026-11-26): a 20 MB write_file is journaled
+    /// once, not twice. The trace shows them (<see cref="Trace.SessionTrace"/>); journals from before carry them here.</summary>
+    public sealed record ToolCallStarted(string ToolCallId, string Name, string? Arguments, DateTimeOffset Timestamp) : ISessionEvent;
 
     /// <summary>A tool call created, modified or deleted a workspace file (with its diff for text files).</summary>
     public sealed record FileChanged(string ToolCallId, FileChange Change, DateTimeOffset Timestamp) : ISessionEvent;

@@ -1,0 +1,61 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace ActorRollouts.Cli.Tests;
+
+/// <summary>Large tool call arguments are journaled once (in the assistant message that carries them), and the file they
+/// write is stored once more as its content-addressed blob; the trace still shows the arguments on <c>tool_call_started</c>.
+/// (Over 1 MB a file gets no diff; smaller ones also keep their diff, which the journal holds three times today.)</summary>
+public class LargeContentTests
+{
+    [Fact]
+    public async Task LargeWriteFile_ArgumentsJournaledOnce_TraceShowsThem_WorkspaceRebuildsTheFile()
+    {
+        var dir = Cli.NewTempDir();
+        var marker = $"marker-{Guid.NewGuid():n}";
+        var content = new StringBuilder().Append(marker).Append('\n');
+        for (var i = 0; content.Length < 1_200_000; i++) content.Append("line ").Append(i).Append(": the actors keep the journal\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "script.json"), JsonSerializer.Serialize(new
+        {
+            scenarios = new[]
+            {
+                new { turns = new object[] { new { tool_calls = new[] { new { name = "write_file", arguments = new { path = "big.txt", content = content.ToString() } } } }, new { content = "Written." } } },
+            },
+        }));
+        await File.WriteAllTextAsync(Path.Combine(dir, "tasks.jsonl"), """{"id":"w","prompt":"write it","tools":["write_file"]}""" + "\n");
+        var data = Path.Combine(dir, "data");
+
+        var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data, "--fleet-id", "big"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(["message-appended.v1"], JournalRowsContaining(data, marker));
+        var blob = Assert.Single(Directory.EnumerateFiles(Path.Combine(data, "blobs"), "*", SearchOption.AllDirectories));
+        Assert.Equal(content.ToString(), await File.ReadAllTextAsync(blob));
+
+        var trace = await Cli.RunAsync(["trace", "big:w:0", "--data-dir", data]);
+        var lines = trace.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var asked = lines.Single(l => l["tool_calls"] is not null)["tool_calls"]![0]!;
+        var started = lines.Single(l => (string?)l["type"] == "tool_call_started")["data"]!;
+        Assert.Equal(((string?)asked["id"], (string?)asked["arguments"]), ((string?)started["tool_call_id"], (string?)started["arguments"]));
+        Assert.Contains(marker, (string?)started["arguments"]);
+
+        var rebuilt = await Cli.WorkspaceAsync(data, "big:w:0");
+        Assert.Equal(content.ToString(), await File.ReadAllTextAsync(Path.Combine(rebuilt, "big.txt")));
+    }
+
+    /// <summary>The manifests of the journal rows whose payload holds <paramref name="text"/>.</summary>
+    private static List<string> JournalRowsContaining(string dataDir, string text)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "journal.db")};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT manifest FROM journal WHERE instr(message, CAST($text AS BLOB)) > 0 ORDER BY ordering";
+        command.Parameters.AddWithValue("$text", text);
+        var manifests = new List<string>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) manifests.Add(reader.GetString(0));
+        return manifests;
+    }
+}
