@@ -4,6 +4,7 @@ using ActorRollouts.Bench;
 //   (no command) [--quick] [--modes a,b] [--results DIR]   the fleet benchmark: every mode on the issue-6 workloads
 //   recovery [--quick] [--results DIR]                       recovery time by session length, with and without snapshots
 //   real-repo [--quick] [--results DIR]                      workspaces on Debian's Python standard library (issue 10)
+//   real-repo --write-only                                   only its 20 MB write_file against a 20-byte one (printed, not saved)
 //   commit                                                   what a SQLite commit costs with synchronous FULL vs NORMAL
 //   serve SCRIPT / mode NAME WORKLOAD BASE_URL DIR           internal: FakeLlm and one mode, each in a process of its own
 using var cancel = new CancellationTokenSource();
@@ -23,6 +24,8 @@ switch (args.FirstOrDefault())
         return await ModeProcess.ServeAsync(args[1], args[2], args[3], args[4]);
     case "commit":
         return CommitBench.Run();
+    case "real-repo" when args.Contains("--write-only"):
+        return await ActorRollouts.Bench.RealRepo.RealRepoBench.WriteOnlyAsync(cancel.Token);
     case "real-repo":
         return await ActorRollouts.Bench.RealRepo.RealRepoBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "recovery":

@@ -75,13 +75,14 @@ public class SnapshotTests : TestKit
 
     /// <summary>Starts a session actor on an existing journal, lets it report how the session ended, and counts the
     /// events the journal replayed to it.</summary>
-    private int Recover(string sessionId)
+    private int Recover(string sessionId, Action? whileAlive = null)
     {
         ReplayCounter.Reset(Sys);
         var parent = Sys.ActorOf(StepParent.Props(SessionActor.Props(sessionId, Fixtures.Services(Sys, _dataDir)), TestActor));
         parent.Tell(new StartSession(Fixtures.Spec("snap", "x", "go", new Uri("http://127.0.0.1:9/v1")) with { SessionId = sessionId }));
         var ended = ExpectMsg<SessionEnded>(Patience);
         Assert.Equal("completed", ended.Status);
+        whileAlive?.Invoke();
         Watch(parent);
         Sys.Stop(parent);
         ExpectTerminated(parent, Patience);
@@ -111,6 +112,55 @@ public class SnapshotTests : TestKit
         var journal = await new JournalReader(Sys).SessionEventsAsync(longId);
         Assert.True(journal.Count >= 1999);                                        // snapshots never delete events
         Assert.Equal(Enumerable.Range(1, journal.Count).Select(i => (long)i), journal.Select(e => e.Seq));
+    }
+
+    /// <summary>A journal from before retention kept every snapshot; the first save after it deletes all but the newest
+    /// two (HOCON <c>session.snapshots-kept = 2</c>), and the session still recovers from the newest.</summary>
+    [Fact]
+    public async Task SnapshotSaved_KeepsTheNewestTwo_DeletingOlderOnesItWasNeverToldAbout()
+    {
+        const string id = "snap:kept:0";
+        var history = History(id, 2000);
+        Write(id, history);
+        var store = Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
+        foreach (var seq in new[] { 100L, 200L, 300L })
+        {
+            var state = history.Take((int)seq).Aggregate(SessionState.Empty, (s, e) => s.Apply(e));
+            await store.Ask<SaveSnapshotSuccess>(new SaveSnapshot(new SnapshotMetadata(id, seq, DateTime.UtcNow), state), Patience);
+        }
+        Assert.Equal([100L, 200L, 300L], SnapshotRows(id));
+
+        // From the snapshot at 300, replaying the rest: long enough to save one at the end, and then to delete.
+        var replayed = Recover(id, () => AwaitAssert(() => Assert.Equal([300L, history.Count], SnapshotRows(id)), Patience));
+
+        Assert.Equal(history.Count - 300, replayed);
+        Assert.Equal(0, Recover(id));
+    }
+
+    [Theory]
+    [InlineData(1, new long[] { 0, 10, 20, 30 }, new long[] { 9, 19, 29 })]
+    [InlineData(2, new long[] { 0, 10, 20, 30 }, new long[] { 9, 19 })]
+    [InlineData(3, new long[] { 10, 20, 30 }, new long[] { 9 })]
+    public void SnapshotRetention_DeletesUpToJustBelowTheOldestKept(int kept, long[] saves, long[] deletes)
+    {
+        var retention = new SnapshotRetention(kept);
+        var asked = new List<long>();
+        foreach (var seq in saves)
+            if (retention.Saved(seq) is { } upTo) asked.Add(upTo);
+        Assert.Equal(deletes, asked);
+    }
+
+    private List<long> SnapshotRows(string persistenceId)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dataDir, "journal.db")};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sequence_number FROM snapshot WHERE persistence_id = $id ORDER BY sequence_number";
+        command.Parameters.AddWithValue("$id", persistenceId);
+        using var reader = command.ExecuteReader();
+        var rows = new List<long>();
+        while (reader.Read()) rows.Add(reader.GetInt64(0));
+        return rows;
     }
 
     [Fact]

@@ -37,7 +37,8 @@ public sealed record RolloutSettings(
     int SnapshotEvery,
     PriceTable Prices,
     GateSettings Gate,
-    Core.Tasks.Budget? DefaultBudget = null)
+    Core.Tasks.Budget? DefaultBudget = null,
+    int SnapshotsKept = 2)
 {
     public static RolloutSettings From(Config config)
     {
@@ -72,7 +73,8 @@ public sealed record RolloutSettings(
                 c.GetInt("gate.requests-per-minute", 0),
                 c.GetLong("gate.tokens-per-minute", 0),
                 c.GetTimeSpan("gate.window", TimeSpan.FromMinutes(1))),
-            ReadBudget(c));
+            ReadBudget(c),
+            SnapshotsKept: Math.Max(1, c.GetInt("session.snapshots-kept", 2)));
     }
 
     /// <summary><c>session.budget { tokens, cost-usd, seconds }</c>: the fleet's default; 0 or absent = none.</summary>

@@ -42,6 +42,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
     private IActorRef _environment = ActorRefs.Nobody;
     private bool _environmentUnavailable;
     private long _snapshotAt;
+    private readonly SnapshotRetention _snapshots;
     private bool _gradingRequested;
 
     public override string PersistenceId => _sessionId;
@@ -53,12 +54,14 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         _sessionId = sessionId;
         _services = services;
         _current = current;
+        _snapshots = new SnapshotRetention(services.Settings.SnapshotsKept);
         _cancelledBecause = cancelledBecause;
 
         Recover<SnapshotOffer>(offer =>
         {
             _state = (SessionState)offer.Snapshot;
             _snapshotAt = offer.Metadata.SequenceNr;
+            _snapshots.Recovered(offer.Metadata.SequenceNr);
         });
         Recover<ISessionEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
@@ -86,7 +89,9 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
             _environmentUnavailable = true;
             Handle(new Fail($"environment unavailable: {e.Reason}", Now));
         });
-        Command<SaveSnapshotSuccess>(s => _log.Debug("Session {0} snapshot at {1}", _sessionId, s.Metadata.SequenceNr));
+        Command<SaveSnapshotSuccess>(OnSnapshotSaved);
+        Command<DeleteSnapshotsSuccess>(d => _log.Debug("Session {0}: snapshots up to {1} deleted", _sessionId, d.Criteria.MaxSequenceNr));
+        Command<DeleteSnapshotsFailure>(f => _log.Warning("Session {0} could not delete old snapshots: {1}", _sessionId, f.Cause.Message));
         Command<SaveSnapshotFailure>(f => _log.Warning("Session {0} could not save a snapshot: {1}", _sessionId, f.Cause.Message));
         Command<GraderRan>(g => Handle(new Graded(g.ExitCode, g.Stdout, g.TimedOut, Now, g.Failure)));
         Command<ConfirmationProtocol.ConfirmAnswer>(a => Handle(new ConfirmationAnswered(a.ToolCallId, a.Approved, a.DecidedBy, Now)));
@@ -271,6 +276,13 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
             SnapshotIfDue();
             then();
         });
+    }
+
+    private void OnSnapshotSaved(SaveSnapshotSuccess saved)
+    {
+        _log.Debug("Session {0} snapshot at {1}", _sessionId, saved.Metadata.SequenceNr);
+        if (_snapshots.Saved(saved.Metadata.SequenceNr) is { } olderThanKept)
+            DeleteSnapshots(new SnapshotSelectionCriteria(olderThanKept));
     }
 
     /// <summary>Every <c>snapshot-every</c> events the state is saved, so recovery replays at most that many.</summary>
