@@ -60,6 +60,18 @@ public class RolloutSupervisorTests : TestKit
             Assert.True(own.Usage.InputTokens > 0 && own.EndedAt is not null);
             Assert.Equal(own, fleet.Finished[spec.SessionId].Figures);
         }
+
+        // The summary after the last step reads no session journal: with theirs gone, it is the same.
+        var before = await FleetReport.RowsAsync(reader, "ff", runActive: false);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dataDir, "journal.db")}"))
+        {
+            connection.Open();
+            using var delete = connection.CreateCommand();
+            delete.CommandText = "DELETE FROM journal WHERE persistence_id LIKE 'ff:%'";
+            Assert.True(delete.ExecuteNonQuery() > 0);
+        }
+        Assert.Equal(before, await FleetReport.RowsAsync(reader, "ff", runActive: false));
+        Assert.All(before, row => Assert.Equal((1, "completed"), (row.Turns, row.Status)));
     }
 
     [Fact]
