@@ -10,9 +10,14 @@ public sealed class ReplayCounter(ExtendedActorSystem system) : IReadEventAdapte
 {
     private static readonly ConditionalWeakTable<ActorSystem, StrongBox<int>> Counts = new();
 
-    /// <summary>HOCON that installs the counter on the SQL journal for every event we journal.</summary>
+    /// <summary>HOCON that installs the counter on both SQLite journal plugins (ours, the default, and
+    /// Akka.Persistence.Sql's) for every event we journal.</summary>
     public const string Config = """
         akka.persistence.journal.sql {
+          event-adapters { replay-counter = "ActorRollouts.Actors.Tests.ReplayCounter, ActorRollouts.Actors.Tests" }
+          event-adapter-bindings { "ActorRollouts.Core.Sessions.IRolloutEvent, ActorRollouts.Core" = replay-counter }
+        }
+        akka.persistence.journal.actor-rollouts-sqlite {
           event-adapters { replay-counter = "ActorRollouts.Actors.Tests.ReplayCounter, ActorRollouts.Actors.Tests" }
           event-adapter-bindings { "ActorRollouts.Core.Sessions.IRolloutEvent, ActorRollouts.Core" = replay-counter }
         }

@@ -23,6 +23,7 @@ public static class RolloutConfig
         var connection = $"Data Source={dbPath}";
         var overrides = ConfigurationFactory.ParseString($$"""
             akka.persistence.journal.sql.connection-string = "{{Escape(connection)}}"
+            akka.persistence.journal.actor-rollouts-sqlite.connection-string = "{{Escape(connection)}}"
             akka.persistence.snapshot-store.sql.connection-string = "{{Escape(connection)}}"
             akka.persistence.query.journal.sql.connection-string = "{{Escape(connection)}}"
             """);
