@@ -16,7 +16,8 @@ public sealed record ModeResult(
     double CpuMsPerStep,
     long? JournalEvents = null,
     double? JournalEventsPerSecond = null,
-    double? RecoverySeconds = null);
+    double? RecoverySeconds = null,
+    double? JournalBytesPerStep = null);
 
 /// <summary>Figures the process reads off itself.</summary>
 public static class ProcessFigures

@@ -51,11 +51,16 @@ public sealed class EngineMode(EngineMode.Journal journal) : IMode
         long? events = journal == Journal.Memory ? CountingMemoryJournal.Written : null;
         await RolloutHost.StopAsync(system);
 
-        if (journal == Journal.Sqlite) events = CountJournalRows(dataDir);
+        double? bytesPerStep = null;
+        if (journal == Journal.Sqlite)
+        {
+            events = CountJournalRows(dataDir);
+            bytesPerStep = JournalBytes(dataDir) / (double)clock.Calls;
+        }
         var recovery = journal == Journal.Sqlite ? await SessionRecovery.SecondsAsync(dataDir, sessions, paths.WorkspacesDir, cancel) : (double?)null;
         return new ModeResult(Name, workload.Name, workload.Sessions, finished.Completed, clock.Calls, wall.Elapsed.TotalSeconds,
             clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, rss, cpu,
-            events, events / wall.Elapsed.TotalSeconds, recovery);
+            events, events / wall.Elapsed.TotalSeconds, recovery, bytesPerStep);
     }
 
     public static ImmutableList<SessionSpec> Specs(Workload workload, string fleetId, Uri baseUrl, string template) =>
@@ -76,6 +81,21 @@ public sealed class EngineMode(EngineMode.Journal journal) : IMode
             akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
             """);
         return path;
+    }
+
+    /// <summary>The database file after a checkpoint that empties the WAL into it: what the run's journal occupies
+    /// (events, indexes, snapshots), not the WAL's pre-allocated pages.</summary>
+    public static long JournalBytes(string dataDir)
+    {
+        var path = Path.Combine(dataDir, "journal.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            command.ExecuteNonQuery();
+        }
+        return new FileInfo(path).Length;
     }
 
     /// <summary>Every event of the run: the sessions' and the supervisor's.</summary>
