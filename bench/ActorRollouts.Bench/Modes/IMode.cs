@@ -17,6 +17,7 @@ public static class AllModes
         new EngineMode(EngineMode.Journal.Sqlite),
         new EngineMode(EngineMode.Journal.Memory),
         new AgentFrameworkMode(),
+        new NodeBareMode(),
     ];
 
     public static IMode Named(string name) => InOrder.FirstOrDefault(m => m.Name == name)
