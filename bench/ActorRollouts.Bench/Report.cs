@@ -50,6 +50,8 @@ public static class Report
         {
             Ratio(workload, "langgraph-js-sqlite", 4);
             Ratio(workload, "node-bare", 2);
+            if (Find(workload, "engine-sqlite")?.JournalBytesPerStep is { } ours && Find(workload, "langgraph-js-sqlite")?.JournalBytesPerStep is { } theirs)
+                checks.Add(new($"{workload}: engine-sqlite journal bytes/step ≤ ⅓ of langgraph-js-sqlite's", $"{ours / theirs:0.00}×", ours <= theirs / 3));
         }
         if (Find("latency-200", "engine-sqlite") is { } rss)
             checks.Add(new("latency-200: engine-sqlite peak RSS ≤ 1.5 GB", $"{rss.PeakRssMb:N0} MB", rss.PeakRssMb <= 1536));

@@ -17,7 +17,8 @@ public static class AllModes
         new EngineMode(EngineMode.Journal.Sqlite),
         new EngineMode(EngineMode.Journal.Memory),
         new AgentFrameworkMode(),
-        new NodeBareMode(),
+        new NodeMode("node-bare"),
+        new NodeMode("langgraph-js-sqlite"),
     ];
 
     public static IMode Named(string name) => InOrder.FirstOrDefault(m => m.Name == name)

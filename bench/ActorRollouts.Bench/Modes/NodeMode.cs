@@ -3,26 +3,27 @@ using System.Text.Json;
 
 namespace ActorRollouts.Bench.Modes;
 
-/// <summary>A peer outside .NET: the same workload hand-written on the official <c>openai</c> npm SDK
-/// (<c>bench/node/node-bare.mjs</c>), in a Node process of its own that measures itself as the .NET modes do. Its
-/// dependencies come from the committed lock file (<c>npm ci</c>, once).</summary>
-public sealed class NodeBareMode : IMode
+/// <summary>A peer outside .NET, in a Node process of its own that measures itself as the .NET modes do:
+/// <c>node-bare</c> (the loop on the official <c>openai</c> npm SDK) or <c>langgraph-js-sqlite</c> (LangGraph.js's ReAct
+/// agent with its SQLite checkpointer), each a script in <c>bench/node</c>. Their packages come from the committed lock
+/// file (<c>npm ci</c>, once).</summary>
+public sealed class NodeMode(string name) : IMode
 {
     private const string ResultPrefix = "RESULT ";
 
-    public string Name => "node-bare";
+    public string Name => name;
 
     public static string NodeDir => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "node"));
 
     public async Task<ModeResult> RunAsync(Workload workload, Uri baseUrl, string workDir, CancellationToken cancel)
     {
         if (workload.Template is not null || workload.Tools is not null)
-            throw new NotSupportedException("node-bare runs the fleet benchmark's workload only (read_file and write_file on the one-file template)");
+            throw new NotSupportedException($"{name} runs the fleet benchmark's workload only (read_file and write_file on the one-file template)");
         await NpmCiAsync(cancel);
         var json = JsonSerializer.Serialize(workload, new JsonSerializerOptions(JsonSerializerDefaults.Web));
-        var (exit, stdout, stderr) = await RunAsync("node", [Path.Combine(NodeDir, "node-bare.mjs"), json, baseUrl.ToString(), workDir], NodeDir, cancel);
+        var (exit, stdout, stderr) = await RunAsync("node", [Path.Combine(NodeDir, $"{name}.mjs"), json, baseUrl.ToString(), workDir], NodeDir, cancel);
         var line = stdout.Split('\n').FirstOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal));
-        if (exit != 0 || line is null) throw new InvalidOperationException($"node-bare failed (exit {exit}): {stderr}");
+        if (exit != 0 || line is null) throw new InvalidOperationException($"{name} failed (exit {exit}): {stderr}");
         return JsonSerializer.Deserialize<ModeResult>(line[ResultPrefix.Length..], new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
     }
 
