@@ -89,7 +89,22 @@ public sealed class SqliteJournalStore : IDisposable
         return request.Done.Task;
     }
 
+    /// <summary>If the writer cannot go on (its connection cannot be opened), every write fails with the reason rather
+    /// than waiting forever: the sessions stop and their supervisor records why.</summary>
     private void WriteLoop()
+    {
+        try
+        {
+            WriteAll();
+        }
+        catch (Exception ex)
+        {
+            foreach (var request in _queue.GetConsumingEnumerable())
+                request.Done.TrySetException(new InvalidOperationException($"the SQLite journal's writer stopped: {ex.Message}", ex));
+        }
+    }
+
+    private void WriteAll()
     {
         using var connection = Open();
         using var insert = Command(connection, JournalSchema.Insert);
