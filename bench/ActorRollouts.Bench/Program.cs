@@ -5,6 +5,7 @@ using ActorRollouts.Bench;
 //   recovery [--quick] [--results DIR]                       recovery time by session length, with and without snapshots
 //   real-repo [--quick] [--results DIR]                      workspaces on Debian's Python standard library (issue 10)
 //   real-repo --write-only                                   only its 20 MB write_file against a 20-byte one (printed, not saved)
+//   storage [--quick] [--results DIR]                        one long session's bytes, 1,000 vs 10,000 steps (issue 11)
 //   commit                                                   what a SQLite commit costs with synchronous FULL vs NORMAL
 //   serve SCRIPT / mode NAME WORKLOAD BASE_URL DIR           internal: FakeLlm and one mode, each in a process of its own
 using var cancel = new CancellationTokenSource();
@@ -28,6 +29,8 @@ switch (args.FirstOrDefault())
         return await ActorRollouts.Bench.RealRepo.RealRepoBench.WriteOnlyAsync(cancel.Token);
     case "real-repo":
         return await ActorRollouts.Bench.RealRepo.RealRepoBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
+    case "storage":
+        return await StorageBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"));
     case "recovery":
         return await RecoveryBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"));
     default:
