@@ -219,7 +219,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private sealed record CooledDown(string SessionId);
 
     /// <summary>The trajectory is written once the outcome is journaled: a crash in between leaves a line missing, which
-    /// the next <c>resume</c> adds from the journal (<c>TrajectoriesFile.Repair</c>), never a line for a session the fleet
+    /// the next <c>resume</c> adds from the journal (<c>TrajectoriesFile.PrepareAsync</c>), never a line for a session the fleet
     /// will run again.</summary>
     private void Record(FleetSessionFinished finished, Trajectory? trajectory = null) =>
         Persist(finished, e =>

@@ -6,6 +6,7 @@ namespace ActorRollouts.Actors.Sessions;
 /// <c>kept</c>-th newest snapshot goes, including ones from before this incarnation that it was never told about.</summary>
 public sealed class SnapshotRetention(int kept)
 {
+    private readonly int _kept = Math.Max(1, kept);
     private readonly List<long> _known = [];
 
     /// <summary>The snapshot recovery started from.</summary>
@@ -16,9 +17,9 @@ public sealed class SnapshotRetention(int kept)
     {
         _known.Add(sequenceNr);
         _known.Sort();
-        if (_known.Count < Math.Max(1, kept)) return null;
-        var oldestKept = _known[_known.Count - Math.Max(1, kept)];
-        _known.RemoveRange(0, _known.Count - Math.Max(1, kept));
+        if (_known.Count < _kept) return null;
+        var oldestKept = _known[_known.Count - _kept];
+        _known.RemoveRange(0, _known.Count - _kept);
         return oldestKept > 1 ? oldestKept - 1 : null;
     }
 }
