@@ -7,6 +7,8 @@ namespace ActorRollouts.Actors.Fleets;
 /// <summary>What a fleet supervisor needs: how to make a session actor, and where finished trajectories go.</summary>
 public sealed record FleetServices(SessionServices Sessions, string? TrajectoriesPath)
 {
-    /// <summary>A session actor for <paramref name="current"/>, the session as the fleet's settings have it now.</summary>
-    public Props SessionProps(SessionSpec current, string? cancelledBecause = null) => SessionActor.Props(current, Sessions, cancelledBecause);
+    /// <summary>A session actor for <paramref name="current"/>, the session as the fleet's settings have it now;
+    /// <paramref name="firstLaunch"/> when the fleet never launched it before (its journal is empty).</summary>
+    public Props SessionProps(SessionSpec current, string? cancelledBecause = null, bool firstLaunch = false) =>
+        SessionActor.Props(current, Sessions, cancelledBecause, firstLaunch);
 }

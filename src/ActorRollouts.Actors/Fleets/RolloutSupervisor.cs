@@ -147,15 +147,19 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         var pending = toLaunch.ToDictionary(s => s.SessionId);
         PersistAll(toLaunch.Select(s => new FleetSessionLaunched(s.SessionId, Now)), e =>
         {
+            var firstLaunch = !_state.Launched.Contains(e.SessionId);
             _state = _state.Apply(e);
-            Launch(pending[e.SessionId]);
+            Launch(pending[e.SessionId], firstLaunch);
         });
     }
 
-    private void Launch(SessionSpec planned)
+    /// <summary>Starts a session's actor. The launch is journaled before the session can write anything, so a session
+    /// the fleet never launched has an empty journal and need not read it (<paramref name="firstLaunch"/>).</summary>
+    private void Launch(SessionSpec planned, bool firstLaunch)
     {
         var spec = _state.SpecFor(planned);
-        var session = Context.ActorOf(_services.SessionProps(spec, _cancelled.GetValueOrDefault(spec.SessionId)), Uri.EscapeDataString(spec.SessionId));
+        var session = Context.ActorOf(_services.SessionProps(spec, _cancelled.GetValueOrDefault(spec.SessionId), firstLaunch),
+            Uri.EscapeDataString(spec.SessionId));
         Context.Watch(session);
         _running[session] = spec.SessionId;
         _live.Add(spec.SessionId);

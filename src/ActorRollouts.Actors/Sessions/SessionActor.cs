@@ -35,6 +35,10 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
 
     /// <summary>Set when the session was cancelled while no process ran it: it stops on recovery instead of resuming.</summary>
     private readonly string? _cancelledBecause;
+
+    /// <summary>Set when the fleet launches the session for the first time: its journal is empty, so recovery asks
+    /// only for the highest sequence number and skips the snapshot and replay reads (one of each per new session).</summary>
+    private readonly bool _firstLaunch;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private SessionState _state = SessionState.Empty;
     private ImmutableList<ToolSpec> _toolSpecs = [];
@@ -47,10 +51,14 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
 
     public override string PersistenceId => _sessionId;
 
+    public override Recovery Recovery => _firstLaunch ? Recovery.None : Recovery.Default;
+
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public SessionActor(string sessionId, SessionServices services, Core.Tasks.SessionSpec? current = null, string? cancelledBecause = null)
+    public SessionActor(string sessionId, SessionServices services, Core.Tasks.SessionSpec? current = null, string? cancelledBecause = null,
+        bool firstLaunch = false)
     {
+        _firstLaunch = firstLaunch;
         _sessionId = sessionId;
         _services = services;
         _current = current;
@@ -103,9 +111,10 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         Akka.Actor.Props.Create(() => new SessionActor(sessionId, services, null));
 
     /// <summary>A fleet's session: <paramref name="current"/> is its spec as the fleet's settings have it now;
-    /// <paramref name="cancelledBecause"/> says why it is to stop as soon as it recovers, if it is.</summary>
-    public static Props Props(Core.Tasks.SessionSpec current, SessionServices services, string? cancelledBecause = null) =>
-        Akka.Actor.Props.Create(() => new SessionActor(current.SessionId, services, current, cancelledBecause));
+    /// <paramref name="cancelledBecause"/> says why it is to stop as soon as it recovers, if it is; <paramref name="firstLaunch"/>
+    /// is true only when the fleet's journal says the session never ran, so its own journal is empty.</summary>
+    public static Props Props(Core.Tasks.SessionSpec current, SessionServices services, string? cancelledBecause = null, bool firstLaunch = false) =>
+        Akka.Actor.Props.Create(() => new SessionActor(current.SessionId, services, current, cancelledBecause, firstLaunch));
 
     private sealed record BudgetTick
     {
