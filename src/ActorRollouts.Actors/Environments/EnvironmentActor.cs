@@ -47,7 +47,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     }
 
     public static Props Props(string root, WorkspaceSource source, ImmutableList<string> tools, EnvironmentSettings settings) =>
-        Akka.Actor.Props.Create(() => new EnvironmentActor(root, source, tools, settings));
+        Akka.Actor.Props.Create<EnvironmentActor>(root, source, tools, settings);
 
     /// <summary>After a crash the workspace goes back to what the journal holds: what the cut call may have written was
     /// never journaled, and a workspace the journal cannot rebuild would part ways with its trace.</summary>

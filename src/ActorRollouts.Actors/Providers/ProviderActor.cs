@@ -61,7 +61,7 @@ public sealed class ProviderActor : ReceiveActor, IWithTimers
     }
 
     public static Props Props(IModelClient client, ProviderRetrySettings settings, string sessionId, IActorRef? gate = null) =>
-        Akka.Actor.Props.Create(() => new ProviderActor(client, settings, sessionId, gate));
+        Akka.Actor.Props.Create<ProviderActor>(client, settings, sessionId, gate);
 
     /// <summary>With a gate, every attempt (retries too) waits for the endpoint's permission first.</summary>
     private void PassGate(ModelRequest request, int attempt)

@@ -107,14 +107,17 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         Command<BudgetTick>(_ => Handle(new CheckBudget(Now)));
     }
 
+    // Props from arguments, not from a `() => new SessionActor(…)` expression: Akka evaluates such an expression's
+    // arguments by compiling them, once per Props, which cost 0.4 ms of CPU per session (and the same again for each
+    // child) on the fleet benchmark.
     public static Props Props(string sessionId, SessionServices services) =>
-        Akka.Actor.Props.Create(() => new SessionActor(sessionId, services, null));
+        Akka.Actor.Props.Create<SessionActor>(sessionId, services, null, null, false);
 
     /// <summary>A fleet's session: <paramref name="current"/> is its spec as the fleet's settings have it now;
     /// <paramref name="cancelledBecause"/> says why it is to stop as soon as it recovers, if it is; <paramref name="firstLaunch"/>
     /// is true only when the fleet's journal says the session never ran, so its own journal is empty.</summary>
     public static Props Props(Core.Tasks.SessionSpec current, SessionServices services, string? cancelledBecause = null, bool firstLaunch = false) =>
-        Akka.Actor.Props.Create(() => new SessionActor(current.SessionId, services, current, cancelledBecause, firstLaunch));
+        Akka.Actor.Props.Create<SessionActor>(current.SessionId, services, current, cancelledBecause, firstLaunch);
 
     private sealed record BudgetTick
     {
