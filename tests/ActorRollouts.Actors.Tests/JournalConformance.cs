@@ -22,6 +22,8 @@ public abstract class JournalConformance : TestKit
     protected JournalConformance(string plugin)
         : base(TestSystems.Config(extra: $"akka.persistence.journal.plugin = \"{plugin}\"")) { }
 
+    protected JournalConformance(Akka.Configuration.Config config) : base(config) { }
+
     private IActorRef Journal => Persistence.Instance.Apply(Sys).JournalFor(null);
 
     /// <summary>An event our serializer knows: the fleet event naming a session.</summary>
@@ -189,3 +191,7 @@ public abstract class JournalConformance : TestKit
 public sealed class OurSqliteJournalConformance() : JournalConformance("akka.persistence.journal.actor-rollouts-sqlite");
 
 public sealed class AkkaPersistenceSqlConformance() : JournalConformance("akka.persistence.journal.sql");
+
+/// <summary>Akka.Persistence.Sql on a real PostgreSQL 15 (the shared journal of <c>--journal-url</c>), in a database of
+/// its own with the tables <see cref="Storage.PostgresSchema"/> creates.</summary>
+public sealed class PostgresJournalConformance() : JournalConformance(TestSystems.PostgresConfig());

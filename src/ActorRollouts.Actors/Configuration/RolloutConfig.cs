@@ -33,6 +33,22 @@ public static class RolloutConfig
         return config.WithFallback(SqlPersistence.DefaultConfiguration);
     }
 
+    /// <summary>Configuration for a journal shared through PostgreSQL (Akka.Persistence.Sql with Npgsql). The tables
+    /// must exist: <see cref="Storage.PostgresSchema.EnsureAsync"/> creates them.</summary>
+    public static Config ForPostgres(JournalUrl url, string? userConfigFile = null)
+    {
+        var connection = Escape(url.ConnectionString);
+        var overrides = ConfigurationFactory.ParseString($$"""
+            akka.persistence.journal.sql.connection-string = "{{connection}}"
+            akka.persistence.snapshot-store.sql.connection-string = "{{connection}}"
+            akka.persistence.query.journal.sql.connection-string = "{{connection}}"
+            """);
+        var config = overrides.WithFallback(Load("persistence-postgres.conf")).WithFallback(Load("actor-rollouts.conf"));
+        if (userConfigFile is not null)
+            config = LoadUserFile(userConfigFile).WithFallback(config);
+        return config.WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
     /// <summary>The ActorSystem setup for <paramref name="config"/>: the configuration, and the SQLite journal's
     /// connections opened with <see cref="SqlitePragmas"/> (journal, snapshot store and query side alike).</summary>
     public static ActorSystemSetup Setup(Config config)

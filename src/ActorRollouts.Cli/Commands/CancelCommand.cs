@@ -14,26 +14,27 @@ public static class CancelCommand
     private static readonly Argument<string> SessionId = new("session-id") { Description = "The session to stop (<fleet-id>:<task-id>:<sample>)." };
     private static readonly Option<string?> Reason = new("--reason") { Description = "Why, journaled with the cancellation." };
     private static readonly Option<string> DataDir = CommonOptions.DataDir();
+    private static readonly Option<string?> JournalUrl = CommonOptions.JournalUrl();
 
     public static Command Create()
     {
-        var command = new Command("cancel", "Stop one session of a fleet (stop_reason cancelled), running or not.") { SessionId, Reason, DataDir };
+        var command = new Command("cancel", "Stop one session of a fleet (stop_reason cancelled), running or not.") { SessionId, Reason, DataDir, JournalUrl };
         command.SetAction((parse, _) => CancelAsync(parse));
         return command;
     }
 
     private static async Task<int> CancelAsync(ParseResult parse)
     {
-        var dataDir = JournalFile.RequireDataDir(parse.GetValue(DataDir)!);
+        var journal = JournalLocation.From(parse, DataDir, JournalUrl).RequireExisting();
         var sessionId = parse.GetValue(SessionId)!;
         if (sessionId.Split(':') is not [var fleetId, _, _])
             throw new UsageException($"'{sessionId}' is not a session id (they look like <fleet-id>:<task-id>:<sample>; see 'actor-rollouts sessions').");
-        var system = RolloutHost.Start(dataDir, null, "actor-rollouts-cancel");
+        var system = RolloutHost.Start(journal, null, "actor-rollouts-cancel");
         try
         {
             var reader = new JournalReader(system);
             var fleet = await reader.FleetAsync(fleetId);
-            if (!fleet.IsPlanned) throw JournalFile.NoFleet(fleetId, dataDir);
+            if (!fleet.IsPlanned) throw journal.NoFleet(fleetId);
             if (fleet.Sessions.All(s => s.SessionId != sessionId))
                 throw new UsageException($"fleet '{fleetId}' has no session '{sessionId}' (it has {fleet.Sessions[0].SessionId} … {fleet.Sessions[^1].SessionId}).");
             if (fleet.Finished.TryGetValue(sessionId, out var finished))
@@ -45,7 +46,7 @@ public static class CancelCommand
             var why = parse.GetValue(Reason) ?? $"cancelled with the cancel command by {Environment.UserName}";
             var writer = system.ActorOf(FleetControlWriter.Props(fleetId, TimeProvider.System), "control");
             await writer.Ask<FleetControlWriter.Recorded>(new FleetControlWriter.RequestCancel(sessionId, why), TimeSpan.FromSeconds(30));
-            var paths = new FleetPaths(dataDir, fleetId);
+            var paths = new FleetPaths(journal.DataDir, fleetId);
             Console.WriteLine(paths.RunIsActive()
                 ? $"{sessionId}: cancel journaled; the process running fleet {fleetId} stops the session now."
                 : $"{sessionId}: cancel journaled; fleet {fleetId} is not running, so the session stops as cancelled when the fleet is resumed.");

@@ -20,12 +20,13 @@ public static class ExportCommand
     private static readonly Option<double?> MinReward = new("--min-reward") { Description = "Only graded sessions with at least this reward." };
     private static readonly Option<int?> MaxDiffLines = new("--max-diff-lines") { Description = "Only sessions whose diffs add and remove at most this many lines in all." };
     private static readonly Option<string> DataDir = CommonOptions.DataDir();
+    private static readonly Option<string?> JournalUrl = CommonOptions.JournalUrl();
 
     public static Command Create()
     {
         var command = new Command("export", "Export finished sessions as trajectories or OpenAI chat fine-tuning records.")
         {
-            Fleet, Format, Out, Status, MinReward, MaxDiffLines, DataDir,
+            Fleet, Format, Out, Status, MinReward, MaxDiffLines, DataDir, JournalUrl,
         };
         command.SetAction((parse, _) => ExportAsync(parse));
         return command;
@@ -35,7 +36,7 @@ public static class ExportCommand
     {
         var format = parse.GetValue(Format)!;
         if (format is not ("trajectories" or "openai-chat")) throw new UsageException($"--format must be trajectories or openai-chat (got '{format}').");
-        var sessions = await FleetJournal.ReadSessionsAsync(parse.GetValue(DataDir)!, parse.GetValue(Fleet)!, "actor-rollouts-export");
+        var sessions = await FleetJournal.ReadSessionsAsync(JournalLocation.From(parse, DataDir, JournalUrl), parse.GetValue(Fleet)!, "actor-rollouts-export");
         var (status, minReward, maxDiff) = (parse.GetValue(Status), parse.GetValue(MinReward), parse.GetValue(MaxDiffLines));
         var chosen = sessions.Where(s => s.IsFinished
                                          && (status is null || SessionOutcomes.Of(s.Status) == status)

@@ -36,15 +36,16 @@ public static class ForkCommand
         var fleetId = parse.GetValue(FleetId) ?? RunCommand.NewFleetId("fork");
         if (!RunCommand.IsValidFleetId(fleetId)) throw new UsageException($"--fleet-id '{fleetId}' may use only letters, digits, '.', '_' and '-'.");
         var change = Options.Change(parse);
-        var paths = new FleetPaths(JournalFile.RequireDataDir(parse.GetValue(Options.DataDir)!), fleetId);
+        var journal = Options.Journal(parse).RequireExisting();
+        var paths = new FleetPaths(journal.DataDir, fleetId);
         var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);
         using var fleetLock = await FleetLock.AcquireAsync(paths);
-        var system = RolloutHost.Start(paths.DataDir, parse.GetValue(Options.Config));
+        var system = RolloutHost.Start(journal, parse.GetValue(Options.Config));
         try
         {
             var hocon = RolloutSettings.From(system.Settings.Config);
             var reader = new JournalReader(system);
-            var parent = await BranchPointAsync(reader, parentId, at, paths.DataDir);
+            var parent = await BranchPointAsync(reader, parentId, at, journal);
             var parentFleet = await reader.FleetAsync(parent.Spec!.FleetId);
             var planned = parentFleet.IsPlanned ? parentFleet.Settings ?? FleetOptions.Recorded(parentFleet, hocon) : FleetOptions.Defaults(hocon);
             var existing = await reader.FleetAsync(fleetId);
@@ -62,7 +63,7 @@ public static class ForkCommand
             }
             Console.Error.WriteLine($"forking {parentId} after #{at} ({parent.Messages.Count} messages, {parent.Turns} turns, " +
                                     $"{parent.Usage.InputTokens + parent.Usage.OutputTokens:N0} tokens so far) into {samples} session(s) of fleet {fleetId}");
-            return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, paths, trajectories, existing, settings, Plan,
+            return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, existing, settings, Plan,
                 parse.GetValue(Options.Concurrency) ?? (existing.IsPlanned ? existing.Concurrency : FleetOptions.DefaultConcurrency),
                 parse.GetValue(Options.Watch)), cancel);
         }
@@ -73,10 +74,10 @@ public static class ForkCommand
     }
 
     /// <summary>The parent's state after <paramref name="at"/>; a usage error when there is no such point to branch at.</summary>
-    private static async Task<SessionState> BranchPointAsync(JournalReader reader, string parentId, long at, string dataDir)
+    private static async Task<SessionState> BranchPointAsync(JournalReader reader, string parentId, long at, JournalLocation journal)
     {
         var events = await reader.SessionEventsAsync(parentId);
-        if (events.IsEmpty) throw new UsageException($"no session '{parentId}' in {JournalFile.PathIn(dataDir)}.");
+        if (events.IsEmpty) throw journal.NoSession(parentId);
         var (state, problem) = ForkPoint.Find(parentId, events, at);
         return state ?? throw new UsageException($"{problem}.");
     }

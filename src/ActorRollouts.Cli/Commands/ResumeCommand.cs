@@ -27,20 +27,20 @@ public static class ResumeCommand
 
     private static async Task<int> ResumeAsync(ParseResult parse, CancellationToken cancel)
     {
-        var dataDir = JournalFile.RequireDataDir(parse.GetValue(Options.DataDir)!);
+        var journal = Options.Journal(parse).RequireExisting();
         var fleetId = parse.GetValue(FleetId)!;
         var change = Options.Change(parse);
-        var paths = new FleetPaths(dataDir, fleetId);
+        var paths = new FleetPaths(journal.DataDir, fleetId);
         using var fleetLock = await FleetLock.AcquireAsync(paths);
-        var system = RolloutHost.Start(dataDir, parse.GetValue(Options.Config));
+        var system = RolloutHost.Start(journal, parse.GetValue(Options.Config));
         try
         {
             var fleet = await new JournalReader(system).FleetAsync(fleetId);
-            if (!fleet.IsPlanned) throw JournalFile.NoFleet(fleetId, dataDir);
+            if (!fleet.IsPlanned) throw journal.NoFleet(fleetId);
             var hocon = RolloutSettings.From(system.Settings.Config);
             var settings = (fleet.Settings ?? FleetOptions.Recorded(fleet, hocon)).With(change);
             var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);
-            return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, paths, trajectories, fleet, settings, _ => fleet.Sessions,
+            return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, fleet, settings, _ => fleet.Sessions,
                 parse.GetValue(Options.Concurrency) ?? fleet.Concurrency, parse.GetValue(Options.Watch)), cancel);
         }
         finally

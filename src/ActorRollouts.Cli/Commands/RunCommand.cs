@@ -41,10 +41,12 @@ public static partial class RunCommand
         var change = Options.Change(parse);
         var tasks = LoadTasks(parse.GetValue(Tasks)!);
 
-        var paths = new FleetPaths(Path.GetFullPath(parse.GetValue(Options.DataDir)!), fleetId);
+        var journal = Options.Journal(parse);
+        var paths = new FleetPaths(journal.DataDir, fleetId);
         var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);
         using var fleetLock = await FleetLock.AcquireAsync(paths); // before anything starts: a second process stops here
-        var system = RolloutHost.Start(paths.DataDir, parse.GetValue(Options.Config));
+        journal.PrepareForWriting();
+        var system = RolloutHost.Start(journal, parse.GetValue(Options.Config));
         try
         {
             var hocon = RolloutSettings.From(system.Settings.Config);
@@ -58,7 +60,7 @@ public static partial class RunCommand
                 new RunDefaults(new Endpoint(baseUrl, settings.Model, settings.Api, settings.ApiKeyEnv, settings.ReasoningEffort, settings.Temperature,
                     settings.MaxOutputTokens, settings.ExtraBody), settings.MaxTurns, [.. ToolCatalog.DefaultToolNames], hocon.Environment.ConfirmTools,
                     settings.Budget)), paths.TemplatesDir, Console.Error);
-            return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, paths, trajectories, existing, settings, Plan,
+            return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, existing, settings, Plan,
                 parse.GetValue(Options.Concurrency) ?? (existing.IsPlanned ? existing.Concurrency : FleetOptions.DefaultConcurrency),
                 parse.GetValue(Options.Watch)), cancel);
         }

@@ -14,19 +14,20 @@ public static class SessionsCommand
 {
     private static readonly Option<string?> Fleet = new("--fleet") { Description = "Only this fleet's sessions." };
     private static readonly Option<string> DataDir = CommonOptions.DataDir();
+    private static readonly Option<string?> JournalUrl = CommonOptions.JournalUrl();
     private static readonly Option<bool> Json = new("--json") { Description = "Print a JSON array instead of a table." };
 
     public static Command Create()
     {
-        var command = new Command("sessions", "List sessions with their status, stop reason, turns and tokens.") { Fleet, DataDir, Json };
+        var command = new Command("sessions", "List sessions with their status, stop reason, turns and tokens.") { Fleet, DataDir, JournalUrl, Json };
         command.SetAction((parse, _) => ListAsync(parse));
         return command;
     }
 
     private static async Task<int> ListAsync(ParseResult parse)
     {
-        var dataDir = JournalFile.RequireDataDir(parse.GetValue(DataDir)!);
-        var system = RolloutHost.Start(dataDir, null, "actor-rollouts-sessions");
+        var journal = JournalLocation.From(parse, DataDir, JournalUrl).RequireExisting();
+        var system = RolloutHost.Start(journal, null, "actor-rollouts-sessions");
         try
         {
             var reader = new JournalReader(system);
@@ -35,9 +36,9 @@ public static class SessionsCommand
             var changes = new List<string>();
             foreach (var fleetId in fleets)
             {
-                var fleetRows = await FleetReport.RowsAsync(reader, fleetId, new FleetPaths(dataDir, fleetId).RunIsActive());
+                var fleetRows = await FleetReport.RowsAsync(reader, fleetId, new FleetPaths(journal.DataDir, fleetId).RunIsActive());
                 if (fleetRows.IsEmpty && parse.GetValue(Fleet) is not null)
-                    throw JournalFile.NoFleet(fleetId, dataDir);
+                    throw journal.NoFleet(fleetId);
                 rows.AddRange(fleetRows);
                 changes.AddRange(fleetRows.FirstOrDefault()?.FleetSettingsChanges?.Select(c => $"fleet {fleetId} settings changed: {c}") ?? []);
             }

@@ -12,17 +12,18 @@ public static class StatsCommand
 {
     private static readonly Option<string> Fleet = new("--fleet") { Description = "The fleet.", Required = true };
     private static readonly Option<string> DataDir = CommonOptions.DataDir();
+    private static readonly Option<string?> JournalUrl = CommonOptions.JournalUrl();
     private static readonly Option<bool> Json = new("--json") { Description = "Print JSON instead of text." };
 
     public static Command Create()
     {
         var command = new Command("stats", "Sessions by status and stop reason; turns, tokens, cost; tool calls by tool and error; edits; rewards.")
         {
-            Fleet, DataDir, Json,
+            Fleet, DataDir, JournalUrl, Json,
         };
         command.SetAction(async (parse, _) =>
         {
-            var (fleet, sessions) = await FleetJournal.ReadAsync(parse.GetValue(DataDir)!, parse.GetValue(Fleet)!, "actor-rollouts-stats");
+            var (fleet, sessions) = await FleetJournal.ReadAsync(JournalLocation.From(parse, DataDir, JournalUrl), parse.GetValue(Fleet)!, "actor-rollouts-stats");
             var stats = FleetStats.Compute(sessions) with { Settings = fleet.Settings, SettingsChanges = fleet.DescribeSettingsChanges() };
             Console.WriteLine(parse.GetValue(Json) ? JsonSerializer.Serialize(stats, RolloutJson.Options) : Text(parse.GetValue(Fleet)!, stats));
             return ExitCodes.Ok;

@@ -13,11 +13,12 @@ public static class TraceCommand
     private static readonly Argument<string?> SessionId = new("session-id") { Description = "Session id: <fleet-id>:<task-id>:<sample>.", Arity = ArgumentArity.ZeroOrOne };
     private static readonly Option<string?> Fleet = new("--fleet") { Description = "Every session of this fleet, one file each in the --out folder." };
     private static readonly Option<string> DataDir = CommonOptions.DataDir();
+    private static readonly Option<string?> JournalUrl = CommonOptions.JournalUrl();
     private static readonly Option<string?> Out = new("--out") { Description = "A file (one session; default stdout) or a folder (with --fleet)." };
 
     public static Command Create()
     {
-        var command = new Command("trace", "Print a session's journal as JSONL: a metadata line, then every message and event.") { SessionId, Fleet, DataDir, Out };
+        var command = new Command("trace", "Print a session's journal as JSONL: a metadata line, then every message and event.") { SessionId, Fleet, DataDir, JournalUrl, Out };
         command.SetAction((parse, _) => TraceAsync(parse));
         return command;
     }
@@ -27,19 +28,19 @@ public static class TraceCommand
         var (sessionId, fleetId, outPath) = (parse.GetValue(SessionId), parse.GetValue(Fleet), parse.GetValue(Out));
         if ((sessionId is null) == (fleetId is null)) throw new UsageException("give a SESSION_ID or --fleet ID (one of them).");
         if (fleetId is not null && outPath is null) throw new UsageException("--fleet writes one file per session: give the folder with --out DIR.");
-        var dataDir = JournalFile.RequireDataDir(parse.GetValue(DataDir)!);
-        var system = RolloutHost.Start(dataDir, null, "actor-rollouts-trace");
+        var journal = JournalLocation.From(parse, DataDir, JournalUrl).RequireExisting();
+        var system = RolloutHost.Start(journal, null, "actor-rollouts-trace");
         try
         {
             var reader = new JournalReader(system);
             if (sessionId is not null)
             {
                 await using var writer = outPath is null ? Console.Out : new StreamWriter(outPath);
-                if (!await WriteAsync(reader, sessionId, writer)) throw new UsageException($"no session '{sessionId}' in {JournalFile.PathIn(dataDir)}.");
+                if (!await WriteAsync(reader, sessionId, writer)) throw journal.NoSession(sessionId);
                 return ExitCodes.Ok;
             }
             var fleet = await reader.FleetAsync(fleetId!);
-            if (!fleet.IsPlanned) throw JournalFile.NoFleet(fleetId!, dataDir);
+            if (!fleet.IsPlanned) throw journal.NoFleet(fleetId!);
             Directory.CreateDirectory(outPath!);
             var written = 0;
             foreach (var spec in fleet.Sessions)

@@ -15,10 +15,11 @@ public static class WorkspaceCommand
     private static readonly Option<long?> At = new("--at") { Description = "Journal sequence number (as in `trace`): the workspace after it. Default: the end." };
     private static readonly Option<string> Out = new("--out") { Description = "Folder to write the workspace into (missing or empty).", Required = true };
     private static readonly Option<string> DataDir = CommonOptions.DataDir();
+    private static readonly Option<string?> JournalUrl = CommonOptions.JournalUrl();
 
     public static Command Create()
     {
-        var command = new Command("workspace", "Write a session's workspace, at the end or after any journal sequence number, into a folder.") { SessionId, At, Out, DataDir };
+        var command = new Command("workspace", "Write a session's workspace, at the end or after any journal sequence number, into a folder.") { SessionId, At, Out, DataDir, JournalUrl };
         command.SetAction((parse, _) => WriteAsync(parse));
         return command;
     }
@@ -29,16 +30,16 @@ public static class WorkspaceCommand
         if (at < 0) throw new UsageException("--at must be a journal sequence number (1 or more, as `trace` shows them).");
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
             throw new UsageException($"--out '{outDir}' is not empty; give a new or empty folder.");
-        var dataDir = JournalFile.RequireDataDir(parse.GetValue(DataDir)!);
-        var system = RolloutHost.Start(dataDir, null, "actor-rollouts-workspace");
+        var journal = JournalLocation.From(parse, DataDir, JournalUrl).RequireExisting();
+        var system = RolloutHost.Start(journal, null, "actor-rollouts-workspace");
         try
         {
             var events = await new JournalReader(system).SessionEventsAsync(sessionId);
-            if (events.IsEmpty) throw new UsageException($"no session '{sessionId}' in {JournalFile.PathIn(dataDir)}.");
+            if (events.IsEmpty) throw journal.NoSession(sessionId);
             var last = events[^1].Seq;
             if (at > last) throw new UsageException($"--at {at} is past the end of '{sessionId}' (its last sequence number is {last}).");
             var spec = SessionState.From(events.Select(e => e.Event)).Spec!;
-            var paths = new FleetPaths(dataDir, spec.FleetId);
+            var paths = new FleetPaths(journal.DataDir, spec.FleetId);
             var template = spec.TemplateFolder(paths.TemplatesDir);
             if (template is not null && !Directory.Exists(template))
                 throw new UsageException($"the session's template {(spec.TemplateHash is null ? template : spec.TemplateHash[..12])} is not in {paths.TemplatesDir}.");

@@ -13,6 +13,12 @@ public static class CommonOptions
         DefaultValueFactory = _ => DefaultDataDir,
     };
 
+    public static Option<string?> JournalUrl() => new("--journal-url")
+    {
+        Description = "A shared PostgreSQL journal, postgresql://user@host:port/database, instead of <data-dir>/journal.db. " +
+            "Keep the password out of it: PGPASSWORD or ~/.pgpass.",
+    };
+
     public static Option<string?> Config() => new("--config")
     {
         Description = "A HOCON file whose settings override hocon/*.conf.",

@@ -5,22 +5,22 @@ using ActorRollouts.Core.Sessions;
 
 namespace ActorRollouts.Cli.Hosting;
 
-/// <summary>Opens a data dir's journal just long enough to read one fleet's sessions (for stats and export).</summary>
+/// <summary>Opens a journal just long enough to read one fleet's sessions (for stats and export).</summary>
 public static class FleetJournal
 {
-    public static async Task<ImmutableList<SessionState>> ReadSessionsAsync(string dataDirOption, string fleetId, string systemName) =>
-        (await ReadAsync(dataDirOption, fleetId, systemName)).Sessions;
+    public static async Task<ImmutableList<SessionState>> ReadSessionsAsync(JournalLocation journal, string fleetId, string systemName) =>
+        (await ReadAsync(journal, fleetId, systemName)).Sessions;
 
     /// <summary>The fleet's own journal and its sessions'.</summary>
-    public static async Task<(FleetState Fleet, ImmutableList<SessionState> Sessions)> ReadAsync(string dataDirOption, string fleetId, string systemName)
+    public static async Task<(FleetState Fleet, ImmutableList<SessionState> Sessions)> ReadAsync(JournalLocation journal, string fleetId, string systemName)
     {
-        var dataDir = JournalFile.RequireDataDir(dataDirOption);
-        var system = RolloutHost.Start(dataDir, null, systemName);
+        journal.RequireExisting();
+        var system = RolloutHost.Start(journal, null, systemName);
         try
         {
             var reader = new JournalReader(system);
             var fleet = await reader.FleetAsync(fleetId);
-            if (!fleet.IsPlanned) throw JournalFile.NoFleet(fleetId, dataDir);
+            if (!fleet.IsPlanned) throw journal.NoFleet(fleetId);
             return (fleet, await FleetReport.SessionsAsync(reader, fleetId));
         }
         finally

@@ -41,13 +41,16 @@ public sealed partial class FleetOptions
     public readonly Option<string?> Out = new("--out") { Description = "Trajectories file (default <data-dir>/fleets/<fleet-id>/trajectories.jsonl)." };
     public readonly Option<string?> Watch = new("--watch") { Description = "Stream this session's deltas (text, reasoning, tool arguments) to stderr as they arrive." };
     public readonly Option<string> DataDir = CommonOptions.DataDir();
+    public readonly Option<string?> JournalUrl = CommonOptions.JournalUrl();
     public readonly Option<string?> Config = CommonOptions.Config();
 
     public IEnumerable<Option> All =>
     [
         Model, BaseUrl, ApiKeyEnv, Api, ReasoningEffort, Temperature, MaxOutputTokens, ExtraBody, MaxTurns, Sandbox, Confirm,
-        MaxConcurrentRequests, Rpm, Tpm, BudgetTokens, BudgetCostUsd, BudgetSeconds, FakeLlm, Concurrency, Out, Watch, DataDir, Config,
+        MaxConcurrentRequests, Rpm, Tpm, BudgetTokens, BudgetCostUsd, BudgetSeconds, FakeLlm, Concurrency, Out, Watch, DataDir, JournalUrl, Config,
     ];
+
+    public JournalLocation Journal(ParseResult parse) => JournalLocation.From(parse, DataDir, JournalUrl);
 
     /// <summary>What the command line sets, checked: a bad value is a usage error before anything starts.</summary>
     public FleetSettingsChange Change(ParseResult parse)

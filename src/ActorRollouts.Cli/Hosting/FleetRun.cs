@@ -23,6 +23,7 @@ namespace ActorRollouts.Cli.Hosting;
 public sealed record FleetRunRequest(
     ActorSystem System,
     RolloutSettings Hocon,
+    JournalLocation Journal,
     FleetPaths Paths,
     string Trajectories,
     FleetState Existing,
@@ -78,7 +79,8 @@ public static class FleetRun
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            Console.Error.WriteLine($"\ninterrupted: everything so far is journaled; its commands were stopped; continue with: actor-rollouts resume {fleetId} --data-dir {run.Paths.DataDir}");
+            Console.Error.WriteLine($"\ninterrupted: everything so far is journaled; its commands were stopped; continue with: actor-rollouts resume {fleetId} --data-dir {run.Paths.DataDir}" +
+                (run.Journal.Url is { } url ? $" --journal-url {url}" : ""));
             return ExitCodes.Interrupted;
         }
         await progress.Ask<ProgressReporter.Done>(ProgressReporter.Flush.Instance, TimeSpan.FromSeconds(5));
@@ -119,7 +121,7 @@ public static class FleetRun
         Console.Error.WriteLine($"settings: {Summary(s)}");
         if (fleet.Settings is { } before && before.ChangesTo(s) is { IsEmpty: false } changes)
             Console.Error.WriteLine($"settings changed (journaled): {string.Join("; ", changes)}");
-        Console.Error.WriteLine($"journal {JournalFile.PathIn(run.Paths.DataDir)} · trajectories {run.Trajectories}");
+        Console.Error.WriteLine($"journal {run.Journal.Display} · trajectories {run.Trajectories}");
     }
 
     /// <summary>The settings a user most needs to see, on one line.</summary>

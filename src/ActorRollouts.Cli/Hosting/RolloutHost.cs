@@ -7,13 +7,16 @@ using Serilog.Events;
 
 namespace ActorRollouts.Cli.Hosting;
 
-/// <summary>Starts the ActorSystem for one data dir: Serilog to <c>&lt;data-dir&gt;/logs</c> (warnings and errors
-/// also on stderr), Akka logging through Akka.Logger.Serilog, the SQLite journal in WAL mode.</summary>
+/// <summary>Starts the ActorSystem for one journal: Serilog to <c>&lt;data-dir&gt;/logs</c> (warnings and errors also on
+/// stderr), Akka logging through Akka.Logger.Serilog, the SQLite journal in WAL mode or the PostgreSQL one.</summary>
 public static class RolloutHost
 {
-    public static ActorSystem Start(string dataDir, string? userConfig, string name = "actor-rollouts")
+    public static ActorSystem Start(string dataDir, string? userConfig, string name = "actor-rollouts") =>
+        Start(new JournalLocation(dataDir, null), userConfig, name);
+
+    public static ActorSystem Start(JournalLocation journal, string? userConfig, string name = "actor-rollouts")
     {
-        var logDir = Path.Combine(dataDir, "logs");
+        var logDir = Path.Combine(journal.DataDir, "logs");
         Directory.CreateDirectory(logDir);
         Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Information()
@@ -32,7 +35,7 @@ public static class RolloutHost
         ActorSystemSetup setup;
         try
         {
-            setup = RolloutConfig.Setup(logging.WithFallback(RolloutConfig.ForSqlite(dataDir, userConfig)));
+            setup = RolloutConfig.Setup(logging.WithFallback(journal.Config(userConfig)));
         }
         catch (Exception ex) when (ex is FileNotFoundException or ConfigurationException)
         {

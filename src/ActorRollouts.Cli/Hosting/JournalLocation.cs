@@ -1,0 +1,78 @@
+using System.CommandLine;
+using ActorRollouts.Actors.Configuration;
+using ActorRollouts.Actors.Storage;
+using Akka.Configuration;
+
+namespace ActorRollouts.Cli.Hosting;
+
+/// <summary>Where a command's journal is: the SQLite file in the data dir (the default), or a PostgreSQL database
+/// given by <c>--journal-url</c>. The data dir holds logs, workspaces and fleet files either way.</summary>
+public sealed record JournalLocation(string DataDir, JournalUrl? Url)
+{
+    public const string SqliteFileName = "journal.db";
+
+    public string SqlitePath => Path.Combine(DataDir, SqliteFileName);
+
+    /// <summary>For messages: the SQLite file's path or the URL without its password.</summary>
+    public string Display => Url?.Display ?? SqlitePath;
+
+    /// <summary>The location the command line names; a malformed URL is a usage error.</summary>
+    public static JournalLocation From(ParseResult parse, Option<string> dataDir, Option<string?> journalUrl)
+    {
+        var url = parse.GetValue(journalUrl);
+        try
+        {
+            return new JournalLocation(Path.GetFullPath(parse.GetValue(dataDir)!), url is null ? null : JournalUrl.Parse(url));
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    public Config Config(string? userConfigFile) =>
+        Url is null ? RolloutConfig.ForSqlite(DataDir, userConfigFile) : RolloutConfig.ForPostgres(Url, userConfigFile);
+
+    /// <summary>Before a fleet writes: PostgreSQL's tables are created if missing (SQLite's file creates itself).</summary>
+    public void PrepareForWriting()
+    {
+        if (Url is null) return;
+        Reach(() => PostgresSchema.Ensure(Url.ConnectionString));
+    }
+
+    /// <summary>Readers must not create an empty journal where the user mistyped a path or URL: it must exist.</summary>
+    public JournalLocation RequireExisting()
+    {
+        if (Url is null && !File.Exists(SqlitePath))
+            throw new UsageException($"no journal at {SqlitePath} (run a fleet first, or pass --data-dir).");
+        if (Url is not null && !Reach(() => PostgresSchema.Exists(Url.ConnectionString)))
+            throw new UsageException($"no journal at {Url} (its tables do not exist: run a fleet with this --journal-url first).");
+        return this;
+    }
+
+    /// <summary>A fleet id the journal does not know: mistyped, or its run was stopped before it journaled its plan.</summary>
+    public UsageException NoFleet(string fleetId) =>
+        new($"no fleet '{fleetId}' in {Display}: it was never started here, or its run stopped before it journaled " +
+            "its plan (run it again with the same --fleet-id). 'actor-rollouts sessions' lists the fleets there are.");
+
+    public UsageException NoSession(string sessionId) => new($"no session '{sessionId}' in {Display}.");
+
+    /// <summary>A server that cannot be reached (down, wrong port, refused login) is the user's to fix: one clear line.</summary>
+    private T Reach<T>(Func<T> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (Npgsql.NpgsqlException ex)
+        {
+            throw new UsageException($"cannot use the journal at {Url}: {ex.Message}");
+        }
+    }
+
+    private void Reach(Action work) => Reach(() =>
+    {
+        work();
+        return true;
+    });
+}

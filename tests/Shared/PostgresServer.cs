@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace ActorRollouts.Tests.Shared;
+
+/// <summary>A real PostgreSQL 15 server for the tests of one test process, started on first use in a temporary folder
+/// on a free loopback port (initdb, then pg_ctl; as the <c>postgres</c> user when the tests run as root, since initdb
+/// refuses root) and stopped when the process exits. Each test gets a database of its own
+/// (<see cref="NewDatabaseUrl"/>). With <c>ACTOR_ROLLOUTS_TEST_POSTGRES</c> set to a server URL, that server is used
+/// instead. PostgreSQL must be installed: <c>tests/run</c> installs it.</summary>
+public sealed class PostgresServer
+{
+    private static readonly Lazy<PostgresServer> Shared = new(Start);
+
+    private readonly string _adminUrl;
+
+    private PostgresServer(string adminUrl) => _adminUrl = adminUrl;
+
+    public static PostgresServer Instance => Shared.Value;
+
+    /// <summary>A fresh, empty database on the server, as a <c>--journal-url</c>.</summary>
+    public string NewDatabaseUrl()
+    {
+        var name = "t_" + Guid.NewGuid().ToString("n")[..16];
+        using (var connection = new NpgsqlConnection(ConnectionString(_adminUrl)))
+        {
+            connection.Open();
+            using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            create.ExecuteNonQuery();
+        }
+        return _adminUrl[.._adminUrl.LastIndexOf('/')] + "/" + name;
+    }
+
+    /// <summary>The Npgsql connection string of a URL this class made (user, host, port, database; no password).</summary>
+    public static string ConnectionString(string url)
+    {
+        var uri = new Uri(url);
+        return new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host, Port = uri.Port, Database = uri.AbsolutePath.TrimStart('/'), Username = uri.UserInfo.Split(':')[0],
+            Pooling = false,
+        }.ConnectionString;
+    }
+
+    private static PostgresServer Start()
+    {
+        if (Environment.GetEnvironmentVariable("ACTOR_ROLLOUTS_TEST_POSTGRES") is { Length: > 0 } given)
+            return new PostgresServer(given);
+
+        var bin = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin")).FirstOrDefault(b => File.Exists(Path.Combine(b, "initdb")))
+            : null;
+        if (bin is null)
+            throw new InvalidOperationException("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb). tests/run installs it: apt-get install -y postgresql");
+
+        var dir = Path.Combine(Path.GetTempPath(), "ar-pg-" + Guid.NewGuid().ToString("n")[..8]);
+        Directory.CreateDirectory(dir);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot) Run("chown", ["postgres", dir]);
+        var port = FreePort();
+        RunAsServerUser(asRoot, $"{bin}/initdb -D {dir}/data -A trust -U postgres --no-sync > {dir}/initdb.log 2>&1");
+        RunAsServerUser(asRoot, $"{bin}/pg_ctl -D {dir}/data -l {dir}/log -w -o \"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start > /dev/null");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                RunAsServerUser(asRoot, $"{bin}/pg_ctl -D {dir}/data -m immediate -w stop > /dev/null 2>&1");
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (Exception)
+            {
+                // The process is exiting: a server left behind is only a temp folder and a port.
+            }
+        };
+        return new PostgresServer($"postgresql://postgres@127.0.0.1:{port}/postgres");
+    }
+
+    private static void RunAsServerUser(bool asRoot, string command)
+    {
+        if (asRoot) Run("su", ["postgres", "-s", "/bin/sh", "-c", command]);
+        else Run("/bin/sh", ["-c", command]);
+    }
+
+    private static void Run(string file, string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed (exit {process.ExitCode}): {error}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
