@@ -80,16 +80,20 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
     [InlineData("mid-fleet")]      // half the requests of the uninterrupted run have arrived
     [InlineData("near-the-end")]   // all but the last five requests have arrived
     [InlineData("mid-fleet-then-workspaces-deleted")] // as mid-fleet, and workspaces/ is deleted before the resume
+    [InlineData("mid-fleet-on-postgres")] // as mid-fleet, with the journal in PostgreSQL (--journal-url)
     public async Task Fleet_KilledWithSigkillAndResumed_ExportsWhatAnUninterruptedRunDoesWithAtMostOneRepeatedCallPerTurn(string point)
     {
         var data = Path.Combine(Cli.NewTempDir(), "data");
+        // The same fleet on the shared PostgreSQL journal: every command below is given its URL.
+        var onPostgres = point == "mid-fleet-on-postgres";
+        string[] journal = onPostgres ? ["--data-dir", data, "--journal-url", PostgresServer.Instance.NewDatabaseUrl()] : ["--data-dir", data];
         var workspaces = Path.Combine(data, "workspaces", "k");
         Directory.CreateDirectory(workspaces);
         using var started = new FileAppears(workspaces, "started.txt");
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(UninterruptedFleet.Script));
         using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var first = Cli.Start(["run", baseline.Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "8", "--data-dir", data, "--fleet-id", "k"]);
+        using var first = Cli.Start(["run", baseline.Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "8", .. journal, "--fleet-id", "k"]);
 
         Task<RecordedRequest>? slowRequest = null;
         Task killPoint = point switch
@@ -97,7 +101,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
             "early" => server.WhenRequestsReach(1, bounded.Token),
             "mid-model-call" => slowRequest = server.WhenRequest(r => r.Turn == UninterruptedFleet.SlowModelTurn && r.Body.Contains(UninterruptedFleet.SlowMark), bounded.Token),
             "mid-tool-call" => started.Seen.WaitAsync(bounded.Token),
-            "mid-fleet" or "mid-fleet-then-workspaces-deleted" => server.WhenRequestsReach(baseline.TotalRequests / 2, bounded.Token),
+            "mid-fleet" or "mid-fleet-then-workspaces-deleted" or "mid-fleet-on-postgres" => server.WhenRequestsReach(baseline.TotalRequests / 2, bounded.Token),
             "near-the-end" => server.WhenRequestsReach(baseline.TotalRequests - 5, bounded.Token),
             _ => throw new ArgumentOutOfRangeException(nameof(point)),
         };
@@ -107,7 +111,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
         await first.WaitForExitAsync();
 
         // Where the kill landed, as the journal tells it (read with `trace`, before anything resumes).
-        var atKill = await JournalAtKill.ReadAsync(data, "k");
+        var atKill = await JournalAtKill.ReadAsync(data, "k", journal);
         Assert.True(atKill.Completed < UninterruptedFleet.Sessions, "killed before the fleet finished");
         var interrupted = atKill.OpenToolCalls.Where(c => !IdempotentTools.Contains(c.Name)).ToList();
         output.WriteLine($"{point}: killed after {clock.Elapsed.TotalSeconds:0.0} s at request {server.RequestCount}; journal: {atKill.Completed} completed, " +
@@ -125,7 +129,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
                 var task = Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(await started.Seen)))!.Split('-')[0];
                 Assert.Contains(interrupted, c => c.Task == task && c.Name == "bash");
                 break;
-            case "mid-fleet" or "mid-fleet-then-workspaces-deleted":
+            case "mid-fleet" or "mid-fleet-then-workspaces-deleted" or "mid-fleet-on-postgres":
                 Assert.InRange(atKill.Completed, UninterruptedFleet.Sessions / 8, UninterruptedFleet.Sessions * 3 / 4);
                 break;
             case "near-the-end":
@@ -133,12 +137,13 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
                 break;
         }
 
-        var sessions = await Cli.RunAsync(["sessions", "--fleet", "k", "--data-dir", data, "--json"]);
+        var sessions = await Cli.RunAsync(["sessions", "--fleet", "k", .. journal, "--json"]);
         Assert.DoesNotContain("\"running\"", sessions.Stdout); // the killed process holds no session any more
         if (point == "mid-fleet-then-workspaces-deleted") Directory.Delete(workspaces, recursive: true); // as if the data dir came without them
-        var resume = await Cli.RunAsync(["resume", "k", "--data-dir", data]);
+        var resume = await Cli.RunAsync(["resume", "k", .. journal]);
         Assert.True(resume.ExitCode == 0, resume.ToString());
         Assert.Contains($"{UninterruptedFleet.Sessions} sessions: {UninterruptedFleet.Sessions} completed", resume.Stdout);
+        if (onPostgres) Assert.False(File.Exists(Path.Combine(data, "journal.db")), "a fleet on PostgreSQL wrote a SQLite journal");
         output.WriteLine($"{point}: resumed and completed after {clock.Elapsed.TotalSeconds:0.0} s; {server.RequestCount} requests in all ({baseline.TotalRequests} uninterrupted)");
 
         // Per session and turn, at most one request more than the uninterrupted run needed.
@@ -157,7 +162,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
 
         // The exported trajectories (and the run's own trajectories file) equal the uninterrupted ones; the only change
         // allowed is the one resume must make: a non-idempotent call cut by the kill came back to the model as E_INTERRUPTED.
-        var export = await Cli.RunAsync(["export", "--fleet", "k", "--format", "trajectories", "--data-dir", data]);
+        var export = await Cli.RunAsync(["export", "--fleet", "k", "--format", "trajectories", .. journal]);
         Assert.True(export.ExitCode == 0, export.ToString());
         var exported = ByTask(export.Stdout);
         var written = ByTask(await File.ReadAllTextAsync(Path.Combine(data, "fleets", "k", "trajectories.jsonl"))); // every finished session exactly once
@@ -252,10 +257,10 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
     /// model request journaled as started without an answer, and which tool calls started without completing.</summary>
     private sealed record JournalAtKill(int Completed, HashSet<string> OpenModelRequests, List<(string Task, string CallId, string Name)> OpenToolCalls)
     {
-        public static async Task<JournalAtKill> ReadAsync(string data, string fleet)
+        public static async Task<JournalAtKill> ReadAsync(string data, string fleet, string[] journal)
         {
             var dir = Path.Combine(Path.GetDirectoryName(data)!, "trace-at-kill");
-            var trace = await Cli.RunAsync(["trace", "--fleet", fleet, "--out", dir, "--data-dir", data]);
+            var trace = await Cli.RunAsync(["trace", "--fleet", fleet, "--out", dir, .. journal]);
             Assert.True(trace.ExitCode == 0, trace.ToString());
             var (completed, openModel, openTools) = (0, new HashSet<string>(), new List<(string, string, string)>());
             foreach (var file in Directory.GetFiles(dir, "*.jsonl"))

@@ -61,7 +61,7 @@ public sealed class PostgresServer
         if (asRoot) Run("chown", ["postgres", dir]);
         var port = FreePort();
         RunAsServerUser(asRoot, $"{bin}/initdb -D {dir}/data -A trust -U postgres --no-sync > {dir}/initdb.log 2>&1");
-        RunAsServerUser(asRoot, $"{bin}/pg_ctl -D {dir}/data -l {dir}/log -w -o \"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start > /dev/null");
+        RunAsServerUser(asRoot, $"{bin}/pg_ctl -D {dir}/data -l {dir}/log -w -o \"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c max_connections=300\" start > /dev/null");
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try
