@@ -8,6 +8,7 @@ using ActorRollouts.Core.Model;
 using ActorRollouts.Core.Tasks;
 using ActorRollouts.Providers.OpenAI;
 using Akka.Actor;
+using ActorRollouts.Tests.Shared;
 using Microsoft.Data.Sqlite;
 
 namespace ActorRollouts.Bench.Modes;
@@ -15,12 +16,19 @@ namespace ActorRollouts.Bench.Modes;
 /// <summary>The full engine as <c>run</c> starts it: the CLI's host (HOCON, Serilog, SQLite in WAL mode), the
 /// fleet supervisor, a session actor per rollout with its provider and environment children, every event journaled.
 /// <see cref="Journal.Memory"/> swaps the journal and snapshot store for Akka's in-memory ones, which shows the
-/// journal's share. After a SQLite run, a new ActorSystem recovers every session of the run from the journal.</summary>
+/// journal's share; <see cref="Journal.Postgres"/> journals to a PostgreSQL 15 server on loopback (started by the bench,
+/// fsync on, as shipped) through Akka.Persistence.Sql. After a SQLite or PostgreSQL run, a new ActorSystem recovers every
+/// session of the run from the journal.</summary>
 public sealed class EngineMode(EngineMode.Journal journal) : IMode
 {
-    public enum Journal { Sqlite, Memory }
+    public enum Journal { Sqlite, Memory, Postgres }
 
-    public string Name => journal == Journal.Sqlite ? "engine-sqlite" : "engine-memory";
+    public string Name => journal switch
+    {
+        Journal.Sqlite => "engine-sqlite",
+        Journal.Memory => "engine-memory",
+        _ => "engine-postgres",
+    };
 
     public async Task<ModeResult> RunAsync(Workload workload, Uri baseUrl, string workDir, CancellationToken cancel)
     {
@@ -31,7 +39,9 @@ public sealed class EngineMode(EngineMode.Journal journal) : IMode
         var sessions = Specs(workload, fleetId, baseUrl, template);
         var clock = new StepClock();
 
-        var system = RolloutHost.Start(dataDir, memoryConfig, "bench");
+        var location = new JournalLocation(dataDir, journal == Journal.Postgres ? JournalUrl.Parse(PostgresServer.Instance.NewDatabaseUrl()) : null);
+        location.PrepareForWriting();
+        var system = RolloutHost.Start(location, memoryConfig, "bench");
         var settings = RolloutSettings.From(system.Settings.Config);
         var paths = new FleetPaths(dataDir, fleetId);
         var services = new FleetServices(
@@ -57,7 +67,12 @@ public sealed class EngineMode(EngineMode.Journal journal) : IMode
             events = CountJournalRows(dataDir);
             bytesPerStep = JournalBytes(dataDir) / (double)clock.Calls;
         }
-        var recovery = journal == Journal.Sqlite ? await SessionRecovery.SecondsAsync(dataDir, sessions, paths.WorkspacesDir, cancel) : (double?)null;
+        if (location.Url is { } url)
+        {
+            (events, var bytes) = PostgresFigures(url.ConnectionString);
+            bytesPerStep = bytes / (double)clock.Calls;
+        }
+        var recovery = journal == Journal.Memory ? (double?)null : await SessionRecovery.SecondsAsync(location, sessions, paths.WorkspacesDir, cancel);
         return new ModeResult(Name, workload.Name, workload.Sessions, finished.Completed, clock.Calls, wall.Elapsed.TotalSeconds,
             clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, rss, cpu,
             events, events / wall.Elapsed.TotalSeconds, recovery, bytesPerStep);
@@ -96,6 +111,22 @@ public sealed class EngineMode(EngineMode.Journal journal) : IMode
             command.ExecuteNonQuery();
         }
         return new FileInfo(path).Length;
+    }
+
+    /// <summary>Every event of the run, and what its tables and their indexes occupy after a VACUUM (as the SQLite
+    /// figure is after a checkpoint).</summary>
+    private static (long Events, long Bytes) PostgresFigures(string connectionString)
+    {
+        using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        connection.Open();
+        using (var vacuum = new Npgsql.NpgsqlCommand("VACUUM", connection)) vacuum.ExecuteNonQuery();
+        using var command = new Npgsql.NpgsqlCommand("""
+            SELECT (SELECT count(*) FROM journal),
+                   pg_total_relation_size('journal') + pg_total_relation_size('tags') + pg_total_relation_size('snapshot')
+            """, connection);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     /// <summary>Every event of the run: the sessions' and the supervisor's.</summary>

@@ -16,6 +16,7 @@ public static class AllModes
         new BareLoopMode(),
         new EngineMode(EngineMode.Journal.Sqlite),
         new EngineMode(EngineMode.Journal.Memory),
+        new EngineMode(EngineMode.Journal.Postgres),
         new AgentFrameworkMode(),
         new NodeMode("node-bare"),
         new NodeMode("langgraph-js-sqlite"),

@@ -9,16 +9,17 @@ using Akka.Actor;
 
 namespace ActorRollouts.Bench.Modes;
 
-/// <summary>How long a fresh process takes to recover every session of a run from the SQLite journal: a new
-/// ActorSystem on the same data dir starts each session actor, which replays its journal (from its latest snapshot),
+/// <summary>How long a fresh process takes to recover every session of a run from its journal: a new
+/// ActorSystem on the same journal starts each session actor, which replays its journal (from its latest snapshot),
 /// finds it finished and reports its outcome.</summary>
 public static class SessionRecovery
 {
-    public static async Task<double> SecondsAsync(string dataDir, ImmutableList<SessionSpec> sessions, string workspacesDir, CancellationToken cancel)
+    public static async Task<double> SecondsAsync(JournalLocation journal, ImmutableList<SessionSpec> sessions, string workspacesDir, CancellationToken cancel)
     {
         // As `resume` would, in a fresh process: no connection of the run's stopped ActorSystem may linger in the pool.
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        var system = RolloutHost.Start(dataDir, null, "bench-recovery");
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        var system = RolloutHost.Start(journal, null, "bench-recovery");
         try
         {
             var services = new SessionServices(new NoModel(), RolloutSettings.From(system.Settings.Config), workspacesDir, TimeProvider.System);
