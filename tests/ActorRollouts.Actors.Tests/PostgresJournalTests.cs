@@ -27,7 +27,7 @@ public class PostgresJournalTests
         await connection.OpenAsync();
         await using var tables = new NpgsqlCommand(
             "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'", connection);
-        Assert.Equal("journal,snapshot,tags", await tables.ExecuteScalarAsync());
+        Assert.Equal("content,journal,snapshot,tags", await tables.ExecuteScalarAsync());
     }
 
     [Theory]

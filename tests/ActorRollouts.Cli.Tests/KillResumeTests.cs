@@ -80,20 +80,25 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
     [InlineData("mid-fleet")]      // half the requests of the uninterrupted run have arrived
     [InlineData("near-the-end")]   // all but the last five requests have arrived
     [InlineData("mid-fleet-then-workspaces-deleted")] // as mid-fleet, and workspaces/ is deleted before the resume
-    [InlineData("mid-fleet-on-postgres")] // as mid-fleet, with the journal in PostgreSQL (--journal-url)
+    [InlineData("mid-fleet-on-postgres-resumed-elsewhere")] // as mid-fleet, on PostgreSQL (--journal-url), resumed with another data dir
     public async Task Fleet_KilledWithSigkillAndResumed_ExportsWhatAnUninterruptedRunDoesWithAtMostOneRepeatedCallPerTurn(string point)
     {
         var data = Path.Combine(Cli.NewTempDir(), "data");
-        // The same fleet on the shared PostgreSQL journal: every command below is given its URL.
-        var onPostgres = point == "mid-fleet-on-postgres";
-        string[] journal = onPostgres ? ["--data-dir", data, "--journal-url", PostgresServer.Instance.NewDatabaseUrl()] : ["--data-dir", data];
+        // The same fleet on the shared PostgreSQL journal: every command below is given its URL, and it is resumed on
+        // "another machine": a data dir without its workspaces, templates or blobs, which come from the journal's database.
+        var onPostgres = point == "mid-fleet-on-postgres-resumed-elsewhere";
+        var url = onPostgres ? PostgresServer.Instance.NewDatabaseUrl() : null;
+        var elsewhere = onPostgres ? Path.Combine(Cli.NewTempDir(), "data") : data;
+        string[] journal = onPostgres ? ["--data-dir", data, "--journal-url", url!] : ["--data-dir", data];
+        string[] resumedJournal = onPostgres ? ["--data-dir", elsewhere, "--journal-url", url!] : journal;
+        var tasks = onPostgres ? CopyOfTasks(baseline.Tasks) : baseline.Tasks; // its template is deleted before the resume
         var workspaces = Path.Combine(data, "workspaces", "k");
         Directory.CreateDirectory(workspaces);
         using var started = new FileAppears(workspaces, "started.txt");
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(UninterruptedFleet.Script));
         using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var first = Cli.Start(["run", baseline.Tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "8", .. journal, "--fleet-id", "k"]);
+        using var first = Cli.Start(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--concurrency", "8", .. journal, "--fleet-id", "k"]);
 
         Task<RecordedRequest>? slowRequest = null;
         Task killPoint = point switch
@@ -101,7 +106,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
             "early" => server.WhenRequestsReach(1, bounded.Token),
             "mid-model-call" => slowRequest = server.WhenRequest(r => r.Turn == UninterruptedFleet.SlowModelTurn && r.Body.Contains(UninterruptedFleet.SlowMark), bounded.Token),
             "mid-tool-call" => started.Seen.WaitAsync(bounded.Token),
-            "mid-fleet" or "mid-fleet-then-workspaces-deleted" or "mid-fleet-on-postgres" => server.WhenRequestsReach(baseline.TotalRequests / 2, bounded.Token),
+            "mid-fleet" or "mid-fleet-then-workspaces-deleted" or "mid-fleet-on-postgres-resumed-elsewhere" => server.WhenRequestsReach(baseline.TotalRequests / 2, bounded.Token),
             "near-the-end" => server.WhenRequestsReach(baseline.TotalRequests - 5, bounded.Token),
             _ => throw new ArgumentOutOfRangeException(nameof(point)),
         };
@@ -129,7 +134,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
                 var task = Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(await started.Seen)))!.Split('-')[0];
                 Assert.Contains(interrupted, c => c.Task == task && c.Name == "bash");
                 break;
-            case "mid-fleet" or "mid-fleet-then-workspaces-deleted" or "mid-fleet-on-postgres":
+            case "mid-fleet" or "mid-fleet-then-workspaces-deleted" or "mid-fleet-on-postgres-resumed-elsewhere":
                 Assert.InRange(atKill.Completed, UninterruptedFleet.Sessions / 8, UninterruptedFleet.Sessions * 3 / 4);
                 break;
             case "near-the-end":
@@ -140,10 +145,12 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
         var sessions = await Cli.RunAsync(["sessions", "--fleet", "k", .. journal, "--json"]);
         Assert.DoesNotContain("\"running\"", sessions.Stdout); // the killed process holds no session any more
         if (point == "mid-fleet-then-workspaces-deleted") Directory.Delete(workspaces, recursive: true); // as if the data dir came without them
-        var resume = await Cli.RunAsync(["resume", "k", .. journal]);
+        if (onPostgres) Directory.Delete(Path.Combine(Path.GetDirectoryName(tasks)!, "template"), recursive: true); // only the database has it now
+        var resume = await Cli.RunAsync(["resume", "k", .. resumedJournal]);
         Assert.True(resume.ExitCode == 0, resume.ToString());
         Assert.Contains($"{UninterruptedFleet.Sessions} sessions: {UninterruptedFleet.Sessions} completed", resume.Stdout);
-        if (onPostgres) Assert.False(File.Exists(Path.Combine(data, "journal.db")), "a fleet on PostgreSQL wrote a SQLite journal");
+        if (onPostgres) Assert.False(File.Exists(Path.Combine(data, "journal.db")) || File.Exists(Path.Combine(elsewhere, "journal.db")), "a fleet on PostgreSQL wrote a SQLite journal");
+        if (onPostgres) Assert.Single(Directory.GetDirectories(Path.Combine(elsewhere, "templates"))); // unpacked from the journal's database
         output.WriteLine($"{point}: resumed and completed after {clock.Elapsed.TotalSeconds:0.0} s; {server.RequestCount} requests in all ({baseline.TotalRequests} uninterrupted)");
 
         // Per session and turn, at most one request more than the uninterrupted run needed.
@@ -162,10 +169,10 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
 
         // The exported trajectories (and the run's own trajectories file) equal the uninterrupted ones; the only change
         // allowed is the one resume must make: a non-idempotent call cut by the kill came back to the model as E_INTERRUPTED.
-        var export = await Cli.RunAsync(["export", "--fleet", "k", "--format", "trajectories", .. journal]);
+        var export = await Cli.RunAsync(["export", "--fleet", "k", "--format", "trajectories", .. resumedJournal]);
         Assert.True(export.ExitCode == 0, export.ToString());
         var exported = ByTask(export.Stdout);
-        var written = ByTask(await File.ReadAllTextAsync(Path.Combine(data, "fleets", "k", "trajectories.jsonl"))); // every finished session exactly once
+        var written = ByTask(await File.ReadAllTextAsync(Path.Combine(elsewhere, "fleets", "k", "trajectories.jsonl"))); // every finished session exactly once
         var interruptedIds = interrupted.Select(c => c.CallId).ToHashSet();
         foreach (var (task, reference) in baseline.Export)
         {
@@ -208,6 +215,17 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
 
     /// <summary>Asserts that a session's live workspace (mounted as the engine mounts it) equals the one its journal
     /// rebuilds (<c>workspace --out</c>), and returns that listing.</summary>
+    /// <summary>The fixture's task file and template in a folder of their own.</summary>
+    private static string CopyOfTasks(string tasks)
+    {
+        var dir = Cli.NewTempDir();
+        File.Copy(tasks, Path.Combine(dir, "tasks.jsonl"));
+        Directory.CreateDirectory(Path.Combine(dir, "template"));
+        foreach (var file in Directory.GetFiles(Path.Combine(Path.GetDirectoryName(tasks)!, "template")))
+            File.Copy(file, Path.Combine(dir, "template", Path.GetFileName(file)));
+        return Path.Combine(dir, "tasks.jsonl");
+    }
+
     private static async Task<IReadOnlyList<string>> LiveEqualsJournalAsync(string data, string task)
     {
         var rebuilt = TreeListing.Of(await Cli.WorkspaceAsync(data, $"k:{task}:0"));

@@ -42,6 +42,44 @@ public class PostgresJournalCliTests
         Assert.StartsWith("Hello, world!", await File.ReadAllTextAsync(Path.Combine(outDir, "greeting.txt")));
     }
 
+    /// <summary>What a workspace is made of (the template, and contents too large to journal inline) is in the journal's
+    /// database too: another machine, with an empty data dir, rebuilds the same tree.</summary>
+    [Fact]
+    public async Task Workspace_OnAnotherMachinesEmptyDataDir_IsRebuiltFromTheDatabase_TemplateAndLargeFilesIncluded()
+    {
+        var dir = Cli.NewTempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "template", "src"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "template", "src", "app.py"), "print('hi')\n");
+        File.CreateSymbolicLink(Path.Combine(dir, "template", "link.py"), "src/app.py");
+        var large = string.Concat(Enumerable.Range(0, 12_000).Select(i => $"line {i:d6} of a file too large to journal inline\n")); // ~600 KB
+        var script = Path.Combine(dir, "script.json");
+        await File.WriteAllTextAsync(script, new JsonObject
+        {
+            ["scenarios"] = new JsonArray(new JsonObject
+            {
+                ["turns"] = new JsonArray(
+                    new JsonObject { ["tool_calls"] = new JsonArray(new JsonObject { ["name"] = "write_file", ["arguments"] = new JsonObject { ["path"] = "big.txt", ["content"] = large } }) },
+                    new JsonObject { ["content"] = "Written." }),
+            }),
+        }.ToJsonString());
+        var tasks = Path.Combine(dir, "tasks.jsonl");
+        await File.WriteAllTextAsync(tasks, """{"id":"big","prompt":"write it","workspace":"template"}""" + "\n");
+        var url = PostgresServer.Instance.NewDatabaseUrl();
+
+        var run = await Cli.RunAsync(["run", tasks, "--fake-llm", script, "--fleet-id", "w", "--data-dir", Path.Combine(dir, "here"), "--journal-url", url]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        var elsewhere = Path.Combine(dir, "elsewhere");
+        var outDir = Path.Combine(dir, "rebuilt");
+        var workspace = await Cli.RunAsync(["workspace", "w:big:0", "--out", outDir, "--data-dir", elsewhere, "--journal-url", url]);
+
+        Assert.True(workspace.ExitCode == 0, workspace.ToString());
+        Assert.Equal(large, await File.ReadAllTextAsync(Path.Combine(outDir, "big.txt")));
+        Assert.Equal("print('hi')\n", await File.ReadAllTextAsync(Path.Combine(outDir, "src", "app.py")));
+        Assert.Equal("src/app.py", new FileInfo(Path.Combine(outDir, "link.py")).LinkTarget);
+        Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(elsewhere, "blobs"), "*", SearchOption.AllDirectories)); // fetched, then cached
+    }
+
     [Fact]
     public async Task Readers_OnADatabaseWithoutAJournal_SaySoAndCreateNothing()
     {

@@ -8,13 +8,15 @@ namespace ActorRollouts.Actors.Environments;
 /// and, if that copy is gone, the folder it was captured from and its hash; the blob store; and the session's journaled
 /// changes, read only when the workspace must be rebuilt: it is gone and <paramref name="HasJournaledChanges"/>, or
 /// <paramref name="Restore"/> asks for the workspace as the journal has it (a call that may have written was cut, and
-/// what it changed was never journaled).</summary>
+/// what it changed was never journaled). <paramref name="Shared"/> is the journal's shared content, where a missing
+/// template is looked for first (a session resumed on another machine).</summary>
 public sealed record WorkspaceSource(
     string? Template, string? Origin, string? TemplateHash, BlobStore? Blobs, Func<Task<IReadOnlyList<FileChange>>> JournaledChanges,
-    bool HasJournaledChanges, bool Restore = false)
+    bool HasJournaledChanges, bool Restore = false, ISharedContent? Shared = null)
 {
-    /// <summary>Opens the session's workspace at <paramref name="folder"/>, first recapturing a missing template (only if
-    /// its source still has the same content) and rebuilding a missing workspace from the journal.</summary>
+    /// <summary>Opens the session's workspace at <paramref name="folder"/>, first bringing back a missing template (from
+    /// the shared content, else by capturing its source again if that still has the same content) and rebuilding a
+    /// missing workspace from the journal.</summary>
     public async Task<Workspace> OpenAsync(string folder)
     {
         if (TemplateHash is { } hash && Template is not null && !Directory.Exists(Template)) await WorkspaceThreads.Run(() => Recapture(hash));
@@ -37,6 +39,7 @@ public sealed record WorkspaceSource(
 
     private void Recapture(string hash)
     {
+        if (Shared is not null && TemplateArchive.TryRestore(Shared, hash, Path.GetDirectoryName(Template)!)) return;
         if (Origin is null || !Directory.Exists(Origin))
             throw new DirectoryNotFoundException($"The captured template {hash[..12]} is missing from '{Path.GetDirectoryName(Template)}' and its source '{Origin}' is gone.");
         var captured = TemplateCapture.Capture(Origin, Path.GetDirectoryName(Template)!);

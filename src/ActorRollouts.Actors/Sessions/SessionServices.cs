@@ -4,7 +4,8 @@ using Akka.Actor;
 
 namespace ActorRollouts.Actors.Sessions;
 
-/// <summary>What every session of a fleet shares: the model client, settings, where workspaces live, the clock.</summary>
+/// <summary>What every session of a fleet shares: the model client, settings, where workspaces live, the clock, and the
+/// journal's shared content (templates and large files in its database; null with the SQLite journal).</summary>
 public sealed record SessionServices(
     IModelClient ModelClient,
     RolloutSettings Settings,
@@ -12,7 +13,8 @@ public sealed record SessionServices(
     TimeProvider Time,
     IReadOnlyDictionary<string, IActorRef>? Gates = null,
     IActorRef? Confirmer = null,
-    Func<Endpoint, Endpoint>? Rebase = null)
+    Func<Endpoint, Endpoint>? Rebase = null,
+    ActorRollouts.Environments.Workspaces.ISharedContent? Shared = null)
 {
     /// <summary>Where a session's calls go now: its journaled endpoint, or that endpoint moved by <see cref="Rebase"/> (a
     /// resumed fleet whose scripted server or gateway has a new address).</summary>
@@ -25,7 +27,7 @@ public sealed record SessionServices(
     public string TemplatesDir => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(WorkspacesDir))!, "templates");
 
     /// <summary>Large file contents the journal references by hash, beside the workspaces folder.</summary>
-    public ActorRollouts.Environments.Workspaces.BlobStore Blobs => new(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(WorkspacesDir))!, "blobs"));
+    public ActorRollouts.Environments.Workspaces.BlobStore Blobs => new(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(WorkspacesDir))!, "blobs"), Shared);
 
     public string? TemplateFor(Core.Tasks.SessionSpec spec) => spec.TemplateFolder(TemplatesDir);
 

@@ -3,7 +3,7 @@ using Npgsql;
 namespace ActorRollouts.Actors.Storage;
 
 /// <summary>Akka.Persistence.Sql's PostgreSQL tables (what its auto-initialize creates through linq2db, as
-/// <c>pg_dump --schema-only</c> shows it), created once before any ActorSystem writes. Several processes starting at
+/// <c>pg_dump --schema-only</c> shows it) and our <c>content</c> table, created once before any ActorSystem writes. Several processes starting at
 /// once (the nodes of a cluster) would each try to create them and race; here one transaction-scoped advisory lock
 /// lets the first create them while the others wait, then find them there.</summary>
 public static class PostgresSchema
@@ -47,6 +47,12 @@ public static class PostgresSchema
         );
         CREATE INDEX IF NOT EXISTS snapshot_created_idx ON public.snapshot (created);
         CREATE INDEX IF NOT EXISTS snapshot_sequence_number_idx ON public.snapshot (sequence_number);
+        -- Ours, not Akka.Persistence.Sql's: captured templates and large file contents, by content hash
+        -- (PostgresSharedContent), so workspaces can be rebuilt on any machine that reaches the journal.
+        CREATE TABLE IF NOT EXISTS public.content (
+            key text PRIMARY KEY,
+            bytes bytea NOT NULL
+        );
         """;
 
     /// <summary>Creates the tables and indexes that are missing; safe to run from many processes at once.</summary>

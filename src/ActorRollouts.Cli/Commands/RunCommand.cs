@@ -59,7 +59,7 @@ public static partial class RunCommand
             ImmutableList<SessionSpec> Plan(string baseUrl) => FleetTemplates.Capture(FleetPlanner.Plan(fleetId, tasks,
                 new RunDefaults(new Endpoint(baseUrl, settings.Model, settings.Api, settings.ApiKeyEnv, settings.ReasoningEffort, settings.Temperature,
                     settings.MaxOutputTokens, settings.ExtraBody), settings.MaxTurns, [.. ToolCatalog.DefaultToolNames], hocon.Environment.ConfirmTools,
-                    settings.Budget)), paths.TemplatesDir, Console.Error);
+                    settings.Budget)), paths.TemplatesDir, Console.Error, journal.SharedContent);
             return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, existing, settings, Plan,
                 parse.GetValue(Options.Concurrency) ?? (existing.IsPlanned ? existing.Concurrency : FleetOptions.DefaultConcurrency),
                 parse.GetValue(Options.Watch)), cancel);

@@ -41,10 +41,18 @@ public static class WorkspaceCommand
             var spec = SessionState.From(events.Select(e => e.Event)).Spec!;
             var paths = new FleetPaths(journal.DataDir, spec.FleetId);
             var template = spec.TemplateFolder(paths.TemplatesDir);
-            if (template is not null && !Directory.Exists(template))
+            var shared = journal.SharedContent;
+            if (template is not null && !Directory.Exists(template) && !(shared is not null && spec.TemplateHash is { } hash && TemplateArchive.TryRestore(shared, hash, paths.TemplatesDir)))
                 throw new UsageException($"the session's template {(spec.TemplateHash is null ? template : spec.TemplateHash[..12])} is not in {paths.TemplatesDir}.");
             var changes = SessionEvents.WorkspaceChanges(events.Where(e => e.Seq <= (at ?? last)).Select(e => e.Event)).ToList();
-            new WorkspaceRebuild(template, changes, new BlobStore(paths.BlobsDir)).WriteTree(outDir);
+            try
+            {
+                new WorkspaceRebuild(template, changes, new BlobStore(paths.BlobsDir, shared)).WriteTree(outDir);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException)
+            {
+                throw new UsageException($"cannot rebuild {sessionId}'s workspace: {ex.Message}"); // a blob or template gone from this data dir
+            }
             Console.Error.WriteLine($"wrote {sessionId}'s workspace after #{at ?? last} to {outDir} ({changes.Count} journaled changes over its template)");
             return ExitCodes.Ok;
         }

@@ -58,7 +58,7 @@ public static class FleetRun
             new SessionServices(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
                 run.Paths.WorkspacesDir, TimeProvider.System, Gates(system, current, settings.Gate.Limits, rebase),
                 settings.Environment.ConfirmPolicy == ConfirmPolicies.Ask ? system.ActorOf(TerminalConfirmer.Props(Console.In, Console.Error), "confirmer") : null,
-                rebase),
+                rebase, run.Journal.SharedContent),
             run.Trajectories);
         if (run.Watch is { } watched)
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ActorRollouts.Actors.Configuration;
 using ActorRollouts.Actors.Storage;
+using ActorRollouts.Environments.Workspaces;
 using Akka.Configuration;
 
 namespace ActorRollouts.Cli.Hosting;
@@ -32,6 +33,10 @@ public sealed record JournalLocation(string DataDir, JournalUrl? Url)
 
     public Config Config(string? userConfigFile) =>
         Url is null ? RolloutConfig.ForSqlite(DataDir, userConfigFile) : RolloutConfig.ForPostgres(Url, userConfigFile);
+
+    /// <summary>Templates and large file contents in the journal's database, for workspaces on any machine; null for
+    /// SQLite (the data dir's own templates/ and blobs/ are the only copies).</summary>
+    public ISharedContent? SharedContent => Url is null ? null : new PostgresSharedContent(Url.ConnectionString);
 
     /// <summary>Before a fleet writes: PostgreSQL's tables are created if missing (SQLite's file creates itself).</summary>
     public void PrepareForWriting()
