@@ -34,6 +34,50 @@ public class RolloutEventSerializerTests() : TestKit(TestSystems.Config())
         }
     }
 
+    /// <summary>A tool message's text is its result's content: the journal stores it once (issue 11's bytes per step).</summary>
+    [Fact]
+    public void ToolMessage_StoresItsResultsTextOnce_AndReadsBackWhole()
+    {
+        var text = string.Concat(Enumerable.Repeat("a line the read_file tool returned\n", 40));
+        var result = new Core.Model.ToolResult(true, "read_file", text, "call_9");
+        var appended = new MessageAppended(Core.Model.Message.ToolMessage(result), DateTimeOffset.UnixEpoch);
+
+        var bytes = Serializer.ToBinary(appended);
+        var back = (MessageAppended)Serializer.FromBinary(bytes, Serializer.Manifest(appended));
+
+        Assert.Equal(RolloutEventSerializer.CompactToolMessage, Serializer.Manifest(appended));
+        Assert.Equal(1, Occurrences(System.Text.Encoding.UTF8.GetString(bytes), JsonSerializer.Serialize(text)[1..^1]));
+        Assert.Equal(Json(appended), Json(back));
+        Assert.Equal(text, back.Message.Content);
+    }
+
+    [Fact]
+    public void ToolMessage_AsOlderBuildsStoredIt_WithItsTextTwice_StillReads()
+    {
+        var result = new Core.Model.ToolResult(true, "read_file", "alpha\n", "call_9");
+        var appended = new MessageAppended(Core.Model.Message.ToolMessage(result), DateTimeOffset.UnixEpoch);
+        var v1 = JsonSerializer.SerializeToUtf8Bytes(appended, RolloutJson.Options);
+
+        var back = (MessageAppended)Serializer.FromBinary(v1, "message-appended.v1");
+
+        Assert.Equal(Json(appended), Json(back));
+    }
+
+    [Fact]
+    public void ToolMessage_WhoseTextIsNotItsResults_KeepsBoth()
+    {
+        var result = new Core.Model.ToolResult(true, "read_file", "alpha\n", "call_9");
+        var appended = new MessageAppended(Core.Model.Message.ToolMessage(result) with { Content = "edited by hand" }, DateTimeOffset.UnixEpoch);
+
+        var back = (MessageAppended)Serializer.FromBinary(Serializer.ToBinary(appended), Serializer.Manifest(appended));
+
+        Assert.Equal("message-appended.v1", Serializer.Manifest(appended));
+        Assert.Equal(("edited by hand", "alpha\n"), (back.Message.Content, back.Message.ToolResult!.Content));
+    }
+
+    private static int Occurrences(string haystack, string needle) =>
+        (haystack.Length - haystack.Replace(needle, "").Length) / needle.Length;
+
     [Fact]
     public void RoundTrip_ImmutableCollections_SurviveWithTheirContents()
     {

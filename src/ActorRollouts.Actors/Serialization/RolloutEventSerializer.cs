@@ -43,23 +43,37 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(Core.Sessions.SessionState)] = "session-state-snapshot.v1",
     }.ToFrozenDictionary();
 
+    /// <summary>A tool message whose text is its result's content (every one the decider makes): the text is stored
+    /// once, in <c>tool_result.content</c>, and filled back in on reading. A new manifest, so an older build that cannot
+    /// fill it in says so instead of showing a tool message without its text.</summary>
+    public const string CompactToolMessage = "message-appended.v2";
+
     private static readonly FrozenDictionary<string, Type> TypesByManifest =
-        Manifests.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
+        Manifests.Append(KeyValuePair.Create(typeof(MessageAppended), CompactToolMessage)).ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
 
     public override int Identifier => 7411;
 
     public override string Manifest(object o) =>
-        Manifests.TryGetValue(o.GetType(), out var manifest)
-            ? manifest
-            : throw new SerializationException($"No manifest for {o.GetType().FullName}: add it to RolloutEventSerializer.Manifests.");
+        IsCompactable(o) ? CompactToolMessage
+        : Manifests.TryGetValue(o.GetType(), out var manifest) ? manifest
+        : throw new SerializationException($"No manifest for {o.GetType().FullName}: add it to RolloutEventSerializer.Manifests.");
 
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), RolloutJson.Options);
+    public override byte[] ToBinary(object obj) =>
+        IsCompactable(obj) && obj is MessageAppended appended
+            ? JsonSerializer.SerializeToUtf8Bytes(appended with { Message = appended.Message with { Content = null } }, RolloutJson.Options)
+            : JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), RolloutJson.Options);
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
         if (!TypesByManifest.TryGetValue(manifest, out var type))
             throw new SerializationException($"Unknown event manifest '{manifest}': this journal was written by a newer ActorRollouts?");
-        return JsonSerializer.Deserialize(bytes, type, RolloutJson.Options)
-               ?? throw new SerializationException($"Event '{manifest}' deserialized to null.");
+        var read = JsonSerializer.Deserialize(bytes, type, RolloutJson.Options)
+                   ?? throw new SerializationException($"Event '{manifest}' deserialized to null.");
+        return manifest == CompactToolMessage && read is MessageAppended { Message.ToolResult: { } result } compact
+            ? compact with { Message = compact.Message with { Content = result.Content } }
+            : read;
     }
+
+    private static bool IsCompactable(object o) =>
+        o is MessageAppended { Message: { Role: Core.Model.Roles.Tool, ToolResult: { } result, Content: { } content } } && content == result.Content;
 }
