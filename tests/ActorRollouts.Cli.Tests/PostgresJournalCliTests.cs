@@ -80,6 +80,36 @@ public class PostgresJournalCliTests
         Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(elsewhere, "blobs"), "*", SearchOption.AllDirectories)); // fetched, then cached
     }
 
+    /// <summary>Processes on other data dirs (other machines) see that a fleet is running: a second one is refused, and
+    /// <c>sessions</c> shows its sessions running, until the first process dies (SIGKILL: the server drops its lock).</summary>
+    [Fact]
+    public async Task Fleet_RunningFromOneDataDir_IsRefusedFromAnother_UntilItsProcessIsKilled()
+    {
+        var url = PostgresServer.Instance.NewDatabaseUrl();
+        string[] here = ["--data-dir", Cli.NewTempDir(), "--journal-url", url];
+        string[] there = ["--data-dir", Cli.NewTempDir(), "--journal-url", url];
+        await using var slow = await ActorRollouts.FakeLlm.FakeLlmServer.StartAsync(ActorRollouts.FakeLlm.FakeScript.Parse(
+            """{ "scenarios": [ { "delay_ms": 120000, "turns": [ { "content": "Done." } ] } ] }"""));
+        using var first = Cli.Start(["run", "examples/tasks.jsonl", "--base-url", slow.BaseUrl.ToString(), "--fleet-id", "one", .. here]);
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await slow.WhenRequestsReach(6, bounded.Token); // every session is waiting on the model
+
+        var second = await Cli.RunAsync(["resume", "one", .. there]);
+        Assert.True(second.ExitCode == 2, second.ToString());
+        Assert.Contains($"fleet 'one' is already running in actor-rollouts pid {first.Id} on {Environment.MachineName}", second.Stderr);
+        var listed = await Cli.RunAsync(["sessions", "--fleet", "one", "--json", .. there]);
+        Assert.All(JsonNode.Parse(listed.Stdout)!.AsArray(), s => Assert.Equal("running", (string?)s!["status"]));
+
+        first.Kill();
+        await first.WaitForExitAsync();
+        await using var quick = await ActorRollouts.FakeLlm.FakeLlmServer.StartAsync(ActorRollouts.FakeLlm.FakeScript.Parse(
+            """{ "scenarios": [ { "turns": [ { "content": "Done." } ] } ] }"""));
+        var resumed = await Cli.RunAsync(["resume", "one", "--base-url", quick.BaseUrl.ToString(), .. there]);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("6 sessions: 6 completed", resumed.Stdout);
+    }
+
     [Fact]
     public async Task Readers_OnADatabaseWithoutAJournal_SaySoAndCreateNothing()
     {

@@ -46,8 +46,7 @@ public static class CancelCommand
             var why = parse.GetValue(Reason) ?? $"cancelled with the cancel command by {Environment.UserName}";
             var writer = system.ActorOf(FleetControlWriter.Props(fleetId, TimeProvider.System), "control");
             await writer.Ask<FleetControlWriter.Recorded>(new FleetControlWriter.RequestCancel(sessionId, why), TimeSpan.FromSeconds(30));
-            var paths = new FleetPaths(journal.DataDir, fleetId);
-            Console.WriteLine(paths.RunIsActive()
+            Console.WriteLine(journal.RunIsActive(fleetId)
                 ? $"{sessionId}: cancel journaled; the process running fleet {fleetId} stops the session now."
                 : $"{sessionId}: cancel journaled; fleet {fleetId} is not running, so the session stops as cancelled when the fleet is resumed.");
             return ExitCodes.Ok;

@@ -39,7 +39,7 @@ public static class ForkCommand
         var journal = Options.Journal(parse).RequireExisting();
         var paths = new FleetPaths(journal.DataDir, fleetId);
         var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);
-        using var fleetLock = await FleetLock.AcquireAsync(paths);
+        using var fleetLock = await FleetLock.AcquireAsync(paths, journal);
         var system = RolloutHost.Start(journal, parse.GetValue(Options.Config));
         try
         {

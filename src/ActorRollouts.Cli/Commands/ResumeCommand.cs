@@ -31,7 +31,7 @@ public static class ResumeCommand
         var fleetId = parse.GetValue(FleetId)!;
         var change = Options.Change(parse);
         var paths = new FleetPaths(journal.DataDir, fleetId);
-        using var fleetLock = await FleetLock.AcquireAsync(paths);
+        using var fleetLock = await FleetLock.AcquireAsync(paths, journal);
         var system = RolloutHost.Start(journal, parse.GetValue(Options.Config));
         try
         {

@@ -44,7 +44,7 @@ public static partial class RunCommand
         var journal = Options.Journal(parse);
         var paths = new FleetPaths(journal.DataDir, fleetId);
         var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);
-        using var fleetLock = await FleetLock.AcquireAsync(paths); // before anything starts: a second process stops here
+        using var fleetLock = await FleetLock.AcquireAsync(paths, journal); // before anything starts: a second process stops here
         journal.PrepareForWriting();
         var system = RolloutHost.Start(journal, parse.GetValue(Options.Config));
         try

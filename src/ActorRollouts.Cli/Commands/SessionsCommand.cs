@@ -36,7 +36,7 @@ public static class SessionsCommand
             var changes = new List<string>();
             foreach (var fleetId in fleets)
             {
-                var fleetRows = await FleetReport.RowsAsync(reader, fleetId, new FleetPaths(journal.DataDir, fleetId).RunIsActive());
+                var fleetRows = await FleetReport.RowsAsync(reader, fleetId, journal.RunIsActive(fleetId));
                 if (fleetRows.IsEmpty && parse.GetValue(Fleet) is not null)
                     throw journal.NoFleet(fleetId);
                 rows.AddRange(fleetRows);

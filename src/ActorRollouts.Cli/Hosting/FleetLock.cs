@@ -3,7 +3,8 @@ namespace ActorRollouts.Cli.Hosting;
 /// <summary>One live process per fleet: an exclusive OS lock (flock, which .NET takes for a file opened with
 /// <see cref="FileShare.None"/>) on <c>fleets/&lt;id&gt;/lock</c>, held for as long as the process runs the fleet. The kernel
 /// releases it when the process ends however it ends, <c>kill -9</c> included, so nothing is left to clean up; the pid of
-/// the holder is written beside it (<c>run.pid</c>) so a refused process can say who holds it.</summary>
+/// the holder is written beside it (<c>run.pid</c>) so a refused process can say who holds it. With a PostgreSQL journal
+/// the fleet's <see cref="SharedFleetLock"/> is taken too, which processes on other data dirs and machines see.</summary>
 public sealed class FleetLock : IDisposable
 {
     /// <summary>A reader probing the lock (<see cref="IsHeld"/>) holds it shared for an instant; an acquirer that finds
@@ -12,6 +13,7 @@ public sealed class FleetLock : IDisposable
 
     private readonly FileStream _stream;
     private readonly string _pidFile;
+    private SharedFleetLock? _shared;
 
     private FleetLock(FileStream stream, string pidFile)
     {
@@ -19,7 +21,24 @@ public sealed class FleetLock : IDisposable
         _pidFile = pidFile;
     }
 
-    /// <summary>Takes the fleet's lock, or throws <see cref="UsageException"/> naming the process that holds it.</summary>
+    /// <summary>Takes the fleet's locks (the data dir's, and the shared journal's if it has one), or throws
+    /// <see cref="UsageException"/> naming the process that holds one.</summary>
+    public static async Task<FleetLock> AcquireAsync(FleetPaths paths, JournalLocation journal)
+    {
+        var local = await AcquireAsync(paths);
+        try
+        {
+            local._shared = journal.AcquireSharedLock(paths.FleetId);
+            return local;
+        }
+        catch
+        {
+            local.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Takes the data dir's lock of the fleet, or throws <see cref="UsageException"/> naming the process that holds it.</summary>
     public static async Task<FleetLock> AcquireAsync(FleetPaths paths)
     {
         Directory.CreateDirectory(paths.FleetDir);
@@ -79,6 +98,7 @@ public sealed class FleetLock : IDisposable
 
     public void Dispose()
     {
+        _shared?.Dispose();
         try
         {
             File.Delete(_pidFile);

@@ -55,6 +55,13 @@ public sealed record JournalLocation(string DataDir, JournalUrl? Url)
         return this;
     }
 
+    /// <summary>The shared journal's lock of the fleet (null for SQLite, whose file lock is the only one).</summary>
+    public SharedFleetLock? AcquireSharedLock(string fleetId) => Url is null ? null : Reach(() => SharedFleetLock.Acquire(Url, fleetId));
+
+    /// <summary>True while a live process runs the fleet: one on this data dir, or, with a shared journal, anywhere.</summary>
+    public bool RunIsActive(string fleetId) =>
+        new FleetPaths(DataDir, fleetId).RunIsActive() || (Url is not null && Reach(() => SharedFleetLock.IsHeld(Url, fleetId)));
+
     /// <summary>A fleet id the journal does not know: mistyped, or its run was stopped before it journaled its plan.</summary>
     public UsageException NoFleet(string fleetId) =>
         new($"no fleet '{fleetId}' in {Display}: it was never started here, or its run stopped before it journaled " +
