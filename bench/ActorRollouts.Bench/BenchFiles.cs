@@ -6,6 +6,17 @@ namespace ActorRollouts.Bench;
 /// the workload (the same script for every mode, served by one FakeLlm process).</summary>
 public static class BenchFiles
 {
+    /// <summary>A new results file, <c>&lt;date&gt;-&lt;machine&gt;[-kind][-quick].json</c>, or with <c>-run2</c>, <c>-run3</c>, … when
+    /// that day's run is there already: a committed run is never overwritten by the next.</summary>
+    public static string NewResultsFile(string resultsDir, string? kind, bool quick)
+    {
+        Directory.CreateDirectory(resultsDir);
+        var stem = $"{DateTime.UtcNow:yyyy-MM-dd}-{Environment.MachineName}{(kind is null ? "" : "-" + kind)}{(quick ? "-quick" : "")}";
+        var file = Path.Combine(resultsDir, stem + ".json");
+        for (var run = 2; File.Exists(file); run++) file = Path.Combine(resultsDir, $"{stem}-run{run}.json");
+        return file;
+    }
+
     public const string Prompt = "bench: keep notes.txt up to date, one file per step.";
     public const string System = "You are a careful coding agent. Use the tools.";
     public const string Model = "gpt-4o-mini";

@@ -42,7 +42,7 @@ public static class FleetBench
         var targets = Report.Targets(all);
         Console.WriteLine(Report.Markdown(targets));
         Directory.CreateDirectory(resultsDir);
-        var file = Path.Combine(resultsDir, $"{DateTime.UtcNow:yyyy-MM-dd}-{Environment.MachineName}{(quick ? "-quick" : "")}.json");
+        var file = BenchFiles.NewResultsFile(resultsDir, null, quick);
         await File.WriteAllTextAsync(file, Report.Json(quick, workloads, all, targets), cancel);
         Console.WriteLine($"results: {Path.GetFullPath(file)}");
         return 0;

@@ -22,7 +22,7 @@ public static class RecoveryBench
         var rows = await RunAsync(quick ? [200, 2_000] : [200, 2_000, 20_000], repeat: quick ? 3 : 7);
         Console.WriteLine(Markdown(rows));
         Directory.CreateDirectory(resultsDir);
-        var file = Path.Combine(resultsDir, $"{DateTime.UtcNow:yyyy-MM-dd}-{Environment.MachineName}-recovery{(quick ? "-quick" : "")}.json");
+        var file = BenchFiles.NewResultsFile(resultsDir, "recovery", quick);
         await File.WriteAllTextAsync(file, Json(rows));
         Console.WriteLine($"results: {file}");
         return 0;

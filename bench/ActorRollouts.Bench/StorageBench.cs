@@ -35,7 +35,7 @@ public static class StorageBench
         }
         Console.WriteLine(Markdown(rows));
         Directory.CreateDirectory(resultsDir);
-        var file = Path.Combine(resultsDir, $"{DateTime.UtcNow:yyyy-MM-dd}-{Environment.MachineName}-storage{(quick ? "-quick" : "")}.json");
+        var file = BenchFiles.NewResultsFile(resultsDir, "storage", quick);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { date = DateTimeOffset.UtcNow, snapshot_every = SnapshotEvery, storage = rows },
             new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
         Console.WriteLine($"results: {file}");

@@ -44,7 +44,7 @@ public static class RealRepoBench
             var results = await RunAsync(quick, work, cancel);
             Console.WriteLine(Markdown(results));
             Directory.CreateDirectory(resultsDir);
-            var file = Path.Combine(resultsDir, $"{DateTime.UtcNow:yyyy-MM-dd}-{Environment.MachineName}-real-repo{(quick ? "-quick" : "")}.json");
+            var file = BenchFiles.NewResultsFile(resultsDir, "real-repo", quick);
             await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), cancel);
             Console.WriteLine($"results: {file}");
             return results.RealRepo.Completed == results.RealRepo.Sessions && results.TouchedFilesOnly.Completed == results.TouchedFilesOnly.Sessions ? 0 : 1;
