@@ -15,21 +15,20 @@ internal static class TestSystems
 
     /// <summary>Fast retries so failure tests finish quickly; everything else as shipped.</summary>
     public static Config Config(string? dataDir = null, string extra = "") =>
-        ConfigurationFactory.ParseString($$"""
-            actor-rollouts.provider { max-attempts = 2, initial-backoff = 50ms, max-backoff = 200ms, request-timeout = 20s }
-            akka.loglevel = INFO
-            {{extra}}
-            """).WithFallback(RolloutConfig.ForSqlite(dataDir ?? NewDataDir()));
+        TestSettings(extra).WithFallback(RolloutConfig.ForSqlite(dataDir ?? NewDataDir()));
 
     /// <summary>The shipped PostgreSQL configuration on a new database of the test server, its tables created.</summary>
     public static Config PostgresConfig(string extra = "")
     {
         var url = JournalUrl.Parse(PostgresServer.Instance.NewDatabaseUrl());
         Actors.Storage.PostgresSchema.Ensure(url.ConnectionString);
-        return ConfigurationFactory.ParseString($$"""
+        return TestSettings(extra).WithFallback(RolloutConfig.ForPostgres(url));
+    }
+
+    private static Config TestSettings(string extra) =>
+        ConfigurationFactory.ParseString($$"""
             actor-rollouts.provider { max-attempts = 2, initial-backoff = 50ms, max-backoff = 200ms, request-timeout = 20s }
             akka.loglevel = INFO
             {{extra}}
-            """).WithFallback(RolloutConfig.ForPostgres(url));
-    }
+            """);
 }

@@ -27,10 +27,7 @@ public static class RolloutConfig
             akka.persistence.snapshot-store.sql.connection-string = "{{Escape(connection)}}"
             akka.persistence.query.journal.sql.connection-string = "{{Escape(connection)}}"
             """);
-        var config = overrides.WithFallback(Load("persistence-sqlite.conf")).WithFallback(Load("actor-rollouts.conf"));
-        if (userConfigFile is not null)
-            config = LoadUserFile(userConfigFile).WithFallback(config);
-        return config.WithFallback(SqlPersistence.DefaultConfiguration);
+        return Compose(overrides, "persistence-sqlite.conf", userConfigFile);
     }
 
     /// <summary>Configuration for a journal shared through PostgreSQL (Akka.Persistence.Sql with Npgsql). The tables
@@ -43,7 +40,14 @@ public static class RolloutConfig
             akka.persistence.snapshot-store.sql.connection-string = "{{connection}}"
             akka.persistence.query.journal.sql.connection-string = "{{connection}}"
             """);
-        var config = overrides.WithFallback(Load("persistence-postgres.conf")).WithFallback(Load("actor-rollouts.conf"));
+        return Compose(overrides, "persistence-postgres.conf", userConfigFile);
+    }
+
+    /// <summary>In order of precedence: the user's file, the connection, the journal's file, actor-rollouts.conf, then
+    /// Akka.Persistence.Sql's defaults.</summary>
+    private static Config Compose(Config connection, string persistenceFile, string? userConfigFile)
+    {
+        var config = connection.WithFallback(Load(persistenceFile)).WithFallback(Load("actor-rollouts.conf"));
         if (userConfigFile is not null)
             config = LoadUserFile(userConfigFile).WithFallback(config);
         return config.WithFallback(SqlPersistence.DefaultConfiguration);
