@@ -7,7 +7,8 @@ namespace ActorRollouts.Tests.Shared;
 
 /// <summary>A real PostgreSQL 15 server for the tests of one test process, started on first use in a temporary folder
 /// on a free loopback port (initdb, then pg_ctl; as the <c>postgres</c> user when the tests run as root, since initdb
-/// refuses root) and stopped when the process exits. Each test gets a database of its own
+/// refuses root) and stopped when the process exits, however it exits: the test runner kills its test host rather than
+/// letting it exit, so a detached watchdog stops the server once this process is gone. Each test gets a database of its own
 /// (<see cref="NewDatabaseUrl"/>). With <c>ACTOR_ROLLOUTS_TEST_POSTGRES</c> set to a server URL, that server is used
 /// instead. PostgreSQL must be installed: <c>tests/run</c> installs it.</summary>
 public sealed class PostgresServer
@@ -62,16 +63,22 @@ public sealed class PostgresServer
         var port = FreePort();
         RunAsServerUser(asRoot, $"{bin}/initdb -D {dir}/data -A trust -U postgres --no-sync > {dir}/initdb.log 2>&1");
         RunAsServerUser(asRoot, $"{bin}/pg_ctl -D {dir}/data -l {dir}/log -w -o \"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c max_connections=300\" start > /dev/null");
+        var stop = $"{bin}/pg_ctl -D {dir}/data -m immediate -w stop > /dev/null 2>&1";
+        var stopAsServerUser = asRoot ? $"su postgres -s /bin/sh -c '{stop}'" : stop;
+        // Its own session (setsid) and reparented to init once the outer shell returns: a kill of this process's tree
+        // does not reach it. It polls for this process, then stops the server and removes the folder.
+        File.WriteAllText(Path.Combine(dir, "watchdog.sh"),
+            $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 2; done\n{stopAsServerUser}\nrm -rf {dir}\n");
+        Run("/bin/sh", ["-c", $"setsid /bin/sh {dir}/watchdog.sh > /dev/null 2>&1 < /dev/null &"]);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try
             {
-                RunAsServerUser(asRoot, $"{bin}/pg_ctl -D {dir}/data -m immediate -w stop > /dev/null 2>&1");
-                Directory.Delete(dir, recursive: true);
+                RunAsServerUser(asRoot, stop);
             }
             catch (Exception)
             {
-                // The process is exiting: a server left behind is only a temp folder and a port.
+                // The watchdog stops it soon after this process is gone.
             }
         };
         return new PostgresServer($"postgresql://postgres@127.0.0.1:{port}/postgres");
