@@ -41,7 +41,6 @@ public static class FleetBench
 
         var targets = Report.Targets(all);
         Console.WriteLine(Report.Markdown(targets));
-        Directory.CreateDirectory(resultsDir);
         var file = BenchFiles.NewResultsFile(resultsDir, null, quick);
         await File.WriteAllTextAsync(file, Report.Json(quick, workloads, all, targets), cancel);
         Console.WriteLine($"results: {Path.GetFullPath(file)}");

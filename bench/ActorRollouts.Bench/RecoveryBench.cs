@@ -21,7 +21,6 @@ public static class RecoveryBench
     {
         var rows = await RunAsync(quick ? [200, 2_000] : [200, 2_000, 20_000], repeat: quick ? 3 : 7);
         Console.WriteLine(Markdown(rows));
-        Directory.CreateDirectory(resultsDir);
         var file = BenchFiles.NewResultsFile(resultsDir, "recovery", quick);
         await File.WriteAllTextAsync(file, Json(rows));
         Console.WriteLine($"results: {file}");

@@ -34,7 +34,6 @@ public static class StorageBench
             rows.Add(row);
         }
         Console.WriteLine(Markdown(rows));
-        Directory.CreateDirectory(resultsDir);
         var file = BenchFiles.NewResultsFile(resultsDir, "storage", quick);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { date = DateTimeOffset.UtcNow, snapshot_every = SnapshotEvery, storage = rows },
             new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));

@@ -34,16 +34,8 @@ public sealed class PostgresServer
         return _adminUrl[.._adminUrl.LastIndexOf('/')] + "/" + name;
     }
 
-    /// <summary>The Npgsql connection string of a URL this class made (user, host, port, database; no password).</summary>
-    public static string ConnectionString(string url)
-    {
-        var uri = new Uri(url);
-        return new NpgsqlConnectionStringBuilder
-        {
-            Host = uri.Host, Port = uri.Port, Database = uri.AbsolutePath.TrimStart('/'), Username = uri.UserInfo.Split(':')[0],
-            Pooling = false,
-        }.ConnectionString;
-    }
+    /// <summary>The Npgsql connection string of a URL this class made: the product's own reading of it.</summary>
+    public static string ConnectionString(string url) => ActorRollouts.Actors.Configuration.JournalUrl.Parse(url).ConnectionString;
 
     private static PostgresServer Start()
     {

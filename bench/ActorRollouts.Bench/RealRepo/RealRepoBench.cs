@@ -43,7 +43,6 @@ public static class RealRepoBench
         {
             var results = await RunAsync(quick, work, cancel);
             Console.WriteLine(Markdown(results));
-            Directory.CreateDirectory(resultsDir);
             var file = BenchFiles.NewResultsFile(resultsDir, "real-repo", quick);
             await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), cancel);
             Console.WriteLine($"results: {file}");

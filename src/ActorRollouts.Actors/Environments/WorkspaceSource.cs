@@ -19,7 +19,7 @@ public sealed record WorkspaceSource(
     /// missing workspace from the journal.</summary>
     public async Task<Workspace> OpenAsync(string folder)
     {
-        if (TemplateHash is { } hash && Template is not null && !Directory.Exists(Template)) await WorkspaceThreads.Run(() => Recapture(hash));
+        if (TemplateHash is { } hash && Template is not null && !Directory.Exists(Template)) await WorkspaceThreads.Run(() => BringBackTemplate(hash));
         var changes = Restore || (!Directory.Exists(folder) && HasJournaledChanges) ? await JournaledChanges() : null;
         return await WorkspaceThreads.Run(() =>
         {
@@ -37,7 +37,7 @@ public sealed record WorkspaceSource(
         Directory.Move(staging, folder); // never half a workspace: a crash before this leaves it missing, rebuilt next time
     }
 
-    private void Recapture(string hash)
+    private void BringBackTemplate(string hash)
     {
         if (Shared is not null && TemplateArchive.TryRestore(Shared, hash, Path.GetDirectoryName(Template)!)) return;
         if (Origin is null || !Directory.Exists(Origin))
