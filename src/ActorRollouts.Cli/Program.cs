@@ -21,6 +21,7 @@ public static class Program
             ExportCommand.Create(),
             CancelCommand.Create(),
             FakeLlmCommand.Create(),
+            NodeCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -43,6 +43,15 @@ public static class RolloutConfig
         return Compose(overrides, "persistence-postgres.conf", userConfigFile);
     }
 
+    /// <summary><paramref name="journal"/> (either journal's configuration) as a cluster member's: the user's file still
+    /// wins, then the member's settings and <c>hocon/cluster.conf</c>.</summary>
+    public static Config ForClusterMember(Config journal, ClusterMember member, string? userConfigFile)
+    {
+        var cluster = member.Config();
+        if (userConfigFile is not null) cluster = LoadUserFile(userConfigFile).WithFallback(cluster);
+        return cluster.WithFallback(journal);
+    }
+
     /// <summary>In order of precedence: the user's file, the connection, the journal's file, actor-rollouts.conf, then
     /// Akka.Persistence.Sql's defaults.</summary>
     private static Config Compose(Config connection, string persistenceFile, string? userConfigFile)
@@ -68,7 +77,7 @@ public static class RolloutConfig
         return setup.And(data);
     }
 
-    private static Config Load(string fileName)
+    internal static Config Load(string fileName)
     {
         var path = Path.Combine(HoconDirectory, fileName);
         if (!File.Exists(path))

@@ -131,6 +131,21 @@ public sealed record RolloutSettings(
             ? value
             : throw new ConfigurationException($"actor-rollouts.environment.confirm-policy must be auto, deny or ask (got '{value}').");
 
+    /// <summary>What a fleet runs under: its journaled settings over these (which still hold what is not a fleet setting:
+    /// retries, timeouts, limits, prices). Null: these as they are.</summary>
+    public RolloutSettings Under(Core.Fleets.FleetSettings? fleet) => fleet is null ? this : this with
+    {
+        Environment = Environment with
+        {
+            ConfirmPolicy = fleet.ConfirmPolicy,
+            Options = Environment.Options with { Sandbox = ParseSandbox(fleet.Sandbox) },
+        },
+        Gate = Gate with
+        {
+            MaxConcurrentRequests = fleet.MaxConcurrentRequests, RequestsPerMinute = fleet.RequestsPerMinute, TokensPerMinute = fleet.TokensPerMinute,
+        },
+    };
+
     public static SandboxMode ParseSandbox(string value) => value.ToLowerInvariant() switch
     {
         "bwrap" => SandboxMode.Bwrap,

@@ -16,13 +16,16 @@ using static ActorRollouts.Core.Fleets.FleetEvents;
 namespace ActorRollouts.Actors.Fleets;
 
 /// <summary>One per fleet. Journals the plan and every session's outcome, runs at most <c>concurrency</c> sessions at
-/// once and queues the rest. A failing session never takes the fleet down: its failure is recorded as its outcome.</summary>
+/// once and queues the rest. A failing session never takes the fleet down: its failure is recorded as its outcome.
+/// Sessions run where its <see cref="ISessionLauncher"/> puts them: as its children, or as sharded entities in a cluster
+/// (where the supervisor is itself a sharded entity keyed by fleet id).</summary>
 public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
 {
     private readonly string _fleetId;
     private readonly FleetServices _services;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<IActorRef, string> _running = [];
+    private readonly ISessionLauncher _launcher;
+    private readonly Dictionary<string, SessionLaunch> _running = []; // by session id
     private readonly Dictionary<string, int> _relaunches = [];
     private readonly Dictionary<string, string> _lastTrouble = [];
     private readonly HashSet<string> _coolingDown = [];
@@ -44,13 +47,23 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     {
         _fleetId = fleetId;
         _services = services;
+        _launcher = services.Launcher ?? new LocalSessionLauncher(services.Sessions);
 
         Recover<IFleetEvent>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<RunFleet>(OnRunFleet);
         Command<CancelSession>(OnCancel);
         Command<SessionEnded>(OnSessionEnded);
-        Command<Terminated>(OnTerminated);
+        Command<Terminated>(t =>
+        {
+            if (_running.ContainsKey(LocalSessionLauncher.SessionIdOf(t.ActorRef))) OnSessionStopped(LocalSessionLauncher.SessionIdOf(t.ActorRef), null);
+        });
+        Command<SessionStopped>(s => OnSessionStopped(s.SessionId, s.Reason));
+        Command<RefreshSessions>(_ =>
+        {
+            foreach (var launch in _running.Values) _launcher.Launch(Context, launch with { FirstLaunch = false });
+        });
         Command<SessionJournalFailed>(f => _lastTrouble[f.SessionId] = f.Reason);
         Command<CooledDown>(c =>
         {
@@ -63,11 +76,17 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     public static Props Props(string fleetId, FleetServices services) =>
         Akka.Actor.Props.Create(() => new RolloutSupervisor(fleetId, services));
 
-    /// <summary>A session that throws is restarted a few times (it recovers from its journal and goes on); after that
-    /// it is stopped, and <see cref="OnTerminated"/> records it as failed.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(_services.Sessions.Settings.MaxSessionRestarts, TimeSpan.FromMinutes(1),
-            Decider.From(Directive.Restart, Directive.Restart.When<ActorInitializationException>(), Directive.Stop.When<ActorKilledException>()));
+    /// <summary>A session that throws is restarted a few times; after that it is stopped, and <see cref="OnSessionStopped"/>
+    /// relaunches it or records it as failed.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => SessionSupervision.Strategy(_services.Sessions.Settings);
+
+    /// <summary>A sharded fleet restarted on another node (its node was lost) continues by itself: nobody may be left to
+    /// ask it. A local fleet waits for <see cref="RunFleet"/>.</summary>
+    private void OnRecovered()
+    {
+        if (_launcher.Sharded && _state.IsPlanned && !_state.IsComplete)
+            Self.Tell(new RunFleet(_state.Sessions, _state.Concurrency, _state.Settings));
+    }
 
     private DateTimeOffset Now => _services.Sessions.Time.GetUtcNow();
 
@@ -81,14 +100,25 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
 
     private void OnRunFleet(RunFleet run)
     {
-        _requester = Sender;
+        if (!Sender.Equals(Context.System.DeadLetters)) _requester = Sender; // a sharded fleet's own restart keeps its requester
+        var again = _run is not null;
+        var before = _run;
         _run = run;
+        if (_launcher.RefreshInterval is { } every && !again)
+            Timers.StartPeriodicTimer("refresh-sessions", RefreshSessions.Instance, every);
         _concurrency = Math.Max(1, run.Concurrency);
         if (_services.TrajectoriesPath is { } path && _writer is null)
             _writer = Context.ActorOf(TrajectoryWriter.Props(path), "trajectories");
 
         if (_state.IsPlanned)
         {
+            if (again && run.Settings == before!.Settings && _state.Settings == run.Settings)
+            {
+                // A submitter attaching again (it re-sends its run until the fleet ends): it now hears the progress.
+                PublishProgress();
+                ReportIfComplete();
+                return;
+            }
             _log.Info("Fleet {0} continues: {1} of {2} sessions finished", _fleetId, _state.Finished.Count, _state.Sessions.Count);
             var changes = run.Settings is not { } settings ? []
                 : _state.Settings?.ChangesTo(settings) ?? ["settings journaled (the fleet was started before settings were)"];
@@ -158,12 +188,10 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private void Launch(SessionSpec planned, bool firstLaunch)
     {
         var spec = _state.SpecFor(planned);
-        var session = Context.ActorOf(_services.SessionProps(spec, _cancelled.GetValueOrDefault(spec.SessionId), firstLaunch),
-            Uri.EscapeDataString(spec.SessionId));
-        Context.Watch(session);
-        _running[session] = spec.SessionId;
+        var launch = new SessionLaunch(_fleetId, spec, _state.Settings, _cancelled.GetValueOrDefault(spec.SessionId), firstLaunch);
+        _running[spec.SessionId] = launch;
         _live.Add(spec.SessionId);
-        session.Tell(new StartSession(spec));
+        _launcher.Launch(Context, launch);
         PublishProgress();
     }
 
@@ -172,8 +200,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private void OnCancel(CancelSession cancel)
     {
         if (!_cancelled.TryAdd(cancel.SessionId, cancel.Reason) || _state.Finished.ContainsKey(cancel.SessionId)) return;
-        var live = _running.FirstOrDefault(r => r.Value == cancel.SessionId).Key;
-        if (live is not null) live.Tell(cancel);
+        if (_running.ContainsKey(cancel.SessionId)) _launcher.Cancel(Context, cancel);
         else if (_state.IsPlanned && _state.Sessions.Any(s => s.SessionId == cancel.SessionId) && !_state.Launched.Contains(cancel.SessionId))
             RecordCancelled(cancel.SessionId, cancel.Reason);
     }
@@ -186,21 +213,27 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
 
     private void OnSessionEnded(SessionEnded ended)
     {
-        Context.Stop(Sender);
-        if (_state.Finished.ContainsKey(ended.SessionId)) return;
-        Record(new FleetSessionFinished(ended.SessionId, ended.Status, ended.StopReason, ended.Error, Now, ended.Figures), ended.Trajectory);
+        _launcher.Release(Context, Sender);
+        // A local session's slot frees when its actor terminates; a sharded one passivates itself, and its slot frees now.
+        var freed = _launcher.Sharded && _running.Remove(ended.SessionId);
+        if (freed) _live.Remove(ended.SessionId);
+        if (!_state.Finished.ContainsKey(ended.SessionId))
+            Record(new FleetSessionFinished(ended.SessionId, ended.Status, ended.StopReason, ended.Error, Now, ended.Figures), ended.Trajectory);
+        if (freed) LaunchWhatFits(); // after Record: Persist runs its handler before the fleet looks at another message
     }
 
-    private void OnTerminated(Terminated terminated)
+    /// <summary>A session's actor stopped: after its end (a free slot), or unexpectedly (<paramref name="reason"/>, if its
+    /// host knows it), when it is relaunched from its journal after a backoff or, too often, recorded as failed.</summary>
+    private void OnSessionStopped(string sessionId, string? reason)
     {
-        if (!_running.Remove(terminated.ActorRef, out var sessionId)) return;
+        if (!_running.Remove(sessionId)) return;
         _live.Remove(sessionId);
         if (_state.Finished.ContainsKey(sessionId))
         {
             LaunchWhatFits();
             return;
         }
-        var why = _lastTrouble.GetValueOrDefault(sessionId, "the session actor stopped unexpectedly (repeated crash; see the log)");
+        var why = reason ?? _lastTrouble.GetValueOrDefault(sessionId, "the session actor stopped unexpectedly (repeated crash; see the log)");
         var relaunches = _relaunches.GetValueOrDefault(sessionId);
         var settings = _services.Sessions.Settings;
         if (relaunches < settings.MaxSessionRelaunches)
@@ -222,6 +255,11 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
 
     private sealed record CooledDown(string SessionId);
 
+    private sealed record RefreshSessions
+    {
+        public static readonly RefreshSessions Instance = new();
+    }
+
     /// <summary>The trajectory is written once the outcome is journaled: a crash in between leaves a line missing, which
     /// the next <c>resume</c> adds from the journal (<c>TrajectoriesFile.PrepareAsync</c>), never a line for a session the fleet
     /// will run again.</summary>
@@ -237,13 +275,18 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
 
     private void ReportIfComplete()
     {
-        if (!_state.IsComplete || _running.Count > 0 || _requester is null) return;
+        if (!_state.IsComplete || _running.Count > 0) return;
         var failed = _state.FailedCount;
-        _requester.Tell(new FleetFinished(_fleetId, _state.Sessions.Count, _state.Sessions.Count - failed, failed));
+        _requester?.Tell(new FleetFinished(_fleetId, _state.Sessions.Count, _state.Sessions.Count - failed, failed));
         _requester = null;
+        // A finished sharded fleet leaves its node (and is no longer remembered); asked again, it recovers and answers.
+        if (_launcher.Sharded) Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
     }
 
-    private void PublishProgress() =>
-        Context.System.EventStream.Publish(new FleetProgressed(_fleetId, _state.Sessions.Count,
-            _state.Finished.Count - _state.FailedCount, _state.FailedCount, _live.Count));
+    private void PublishProgress()
+    {
+        var progress = new FleetProgressed(_fleetId, _state.Sessions.Count, _state.Finished.Count - _state.FailedCount, _state.FailedCount, _live.Count);
+        Context.System.EventStream.Publish(progress);
+        if (_launcher.Sharded) _requester?.Tell(progress); // the submitter is another member of the cluster
+    }
 }

@@ -35,6 +35,10 @@ public static class SessionNotifications
     /// decides whether to relaunch it from its journal.</summary>
     public sealed record SessionJournalFailed(string SessionId, string Reason) : IWithSessionId;
 
+    /// <summary>Sent by a session's cluster host when the session's actor stopped without ending (it crashed too often):
+    /// the fleet relaunches it or records it as failed, as it does for a local session that terminated.</summary>
+    public sealed record SessionStopped(string SessionId, string Reason) : IWithSessionId;
+
     /// <summary>Published on the EventStream after every model response, for progress displays.</summary>
     public sealed record SessionProgressed(string SessionId, int Turns, Usage TurnUsage) : IWithSessionId;
 

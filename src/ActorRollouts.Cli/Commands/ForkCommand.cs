@@ -37,10 +37,11 @@ public static class ForkCommand
         if (!RunCommand.IsValidFleetId(fleetId)) throw new UsageException($"--fleet-id '{fleetId}' may use only letters, digits, '.', '_' and '-'.");
         var change = Options.Change(parse);
         var journal = Options.Journal(parse).RequireExisting();
+        var member = Options.Member(parse, journal); // checked before the fleet is locked or anything starts
         var paths = new FleetPaths(journal.DataDir, fleetId);
         var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);
         using var fleetLock = await FleetLock.AcquireAsync(paths, journal);
-        var system = RolloutHost.Start(journal, parse.GetValue(Options.Config));
+        var system = RolloutHost.Start(journal, parse.GetValue(Options.Config), member: member);
         try
         {
             var hocon = RolloutSettings.From(system.Settings.Config);
@@ -65,7 +66,7 @@ public static class ForkCommand
                                     $"{parent.Usage.InputTokens + parent.Usage.OutputTokens:N0} tokens so far) into {samples} session(s) of fleet {fleetId}");
             return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, existing, settings, Plan,
                 parse.GetValue(Options.Concurrency) ?? (existing.IsPlanned ? existing.Concurrency : FleetOptions.DefaultConcurrency),
-                parse.GetValue(Options.Watch)), cancel);
+                parse.GetValue(Options.Watch), member), cancel);
         }
         finally
         {

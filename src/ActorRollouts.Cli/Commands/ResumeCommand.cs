@@ -28,11 +28,12 @@ public static class ResumeCommand
     private static async Task<int> ResumeAsync(ParseResult parse, CancellationToken cancel)
     {
         var journal = Options.Journal(parse).RequireExisting();
+        var member = Options.Member(parse, journal); // checked before the fleet is locked or anything starts
         var fleetId = parse.GetValue(FleetId)!;
         var change = Options.Change(parse);
         var paths = new FleetPaths(journal.DataDir, fleetId);
         using var fleetLock = await FleetLock.AcquireAsync(paths, journal);
-        var system = RolloutHost.Start(journal, parse.GetValue(Options.Config));
+        var system = RolloutHost.Start(journal, parse.GetValue(Options.Config), member: member);
         try
         {
             var fleet = await new JournalReader(system).FleetAsync(fleetId);
@@ -41,7 +42,7 @@ public static class ResumeCommand
             var settings = (fleet.Settings ?? FleetOptions.Recorded(fleet, hocon)).With(change);
             var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);
             return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, fleet, settings, _ => fleet.Sessions,
-                parse.GetValue(Options.Concurrency) ?? fleet.Concurrency, parse.GetValue(Options.Watch)), cancel);
+                parse.GetValue(Options.Concurrency) ?? fleet.Concurrency, parse.GetValue(Options.Watch), member), cancel);
         }
         finally
         {

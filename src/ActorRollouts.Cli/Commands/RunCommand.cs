@@ -42,11 +42,12 @@ public static partial class RunCommand
         var tasks = LoadTasks(parse.GetValue(Tasks)!);
 
         var journal = Options.Journal(parse);
+        var member = Options.Member(parse, journal); // checked before the fleet is locked or anything starts
         var paths = new FleetPaths(journal.DataDir, fleetId);
         var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);
         using var fleetLock = await FleetLock.AcquireAsync(paths, journal); // before anything starts: a second process stops here
         journal.PrepareForWriting();
-        var system = RolloutHost.Start(journal, parse.GetValue(Options.Config));
+        var system = RolloutHost.Start(journal, parse.GetValue(Options.Config), member: member);
         try
         {
             var hocon = RolloutSettings.From(system.Settings.Config);
@@ -62,7 +63,7 @@ public static partial class RunCommand
                     settings.Budget)), paths.TemplatesDir, Console.Error, journal.SharedContent);
             return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, existing, settings, Plan,
                 parse.GetValue(Options.Concurrency) ?? (existing.IsPlanned ? existing.Concurrency : FleetOptions.DefaultConcurrency),
-                parse.GetValue(Options.Watch)), cancel);
+                parse.GetValue(Options.Watch), member), cancel);
         }
         finally
         {

@@ -24,6 +24,25 @@ public static class CommonOptions
         Description = "A HOCON file whose settings override hocon/*.conf.",
     };
 
+    public static Option<string> Host() => new("--host")
+    {
+        Description = "The address other cluster members reach this one at.",
+        DefaultValueFactory = _ => "127.0.0.1",
+    };
+
+    /// <summary>This process as a cluster member; a malformed <c>--seeds</c> is a usage error.</summary>
+    public static Actors.Configuration.ClusterMember Member(string host, int port, string seeds, bool hostsSessions)
+    {
+        try
+        {
+            return new Actors.Configuration.ClusterMember(host, port, Actors.Configuration.ClusterMember.ParseSeeds(seeds), hostsSessions);
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
     public static FakeLlm.FakeScript LoadScript(string path)
     {
         try

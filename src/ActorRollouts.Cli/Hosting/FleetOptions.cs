@@ -43,14 +43,31 @@ public sealed partial class FleetOptions
     public readonly Option<string> DataDir = CommonOptions.DataDir();
     public readonly Option<string?> JournalUrl = CommonOptions.JournalUrl();
     public readonly Option<string?> Config = CommonOptions.Config();
+    public readonly Option<string?> Seeds = new("--seeds") { Description = "Submit the fleet to a rollout cluster (actor-rollouts node) through these members, HOST:PORT[,…]; needs --journal-url." };
+    public readonly Option<string> Host = CommonOptions.Host();
 
     public IEnumerable<Option> All =>
     [
         Model, BaseUrl, ApiKeyEnv, Api, ReasoningEffort, Temperature, MaxOutputTokens, ExtraBody, MaxTurns, Sandbox, Confirm,
-        MaxConcurrentRequests, Rpm, Tpm, BudgetTokens, BudgetCostUsd, BudgetSeconds, FakeLlm, Concurrency, Out, Watch, DataDir, JournalUrl, Config,
+        MaxConcurrentRequests, Rpm, Tpm, BudgetTokens, BudgetCostUsd, BudgetSeconds, FakeLlm, Concurrency, Out, Watch, DataDir, JournalUrl, Config, Seeds, Host,
     ];
 
     public JournalLocation Journal(ParseResult parse) => JournalLocation.From(parse, DataDir, JournalUrl);
+
+    /// <summary>With <c>--seeds</c>, this process as a submitter (a cluster member that hosts no sessions); else null.
+    /// What only works in one process is refused here, before anything starts.</summary>
+    public Actors.Configuration.ClusterMember? Member(ParseResult parse, JournalLocation journal)
+    {
+        if (parse.GetValue(Seeds) is not { } seeds) return null;
+        if (journal.Url is null)
+            throw new UsageException("--seeds: a cluster shares one journal: give --journal-url postgresql://user@host:port/database too.");
+        if (parse.GetValue(FakeLlm) is not null)
+            throw new UsageException("--seeds: --fake-llm runs the scripted model inside this process, which the nodes cannot reach: " +
+                                     "start `actor-rollouts fake-llm --script FILE --port P` and pass --base-url http://HOST:P/v1.");
+        if (parse.GetValue(Watch) is not null) throw new UsageException("--seeds: --watch shows the deltas of sessions this process runs, and in a cluster the nodes run them; read a session as it goes with `trace SESSION_ID --journal-url …`.");
+        if (parse.GetValue(Confirm) == ConfirmPolicies.Ask) throw new UsageException("--seeds: --confirm ask needs a terminal beside every session; use auto or deny.");
+        return CommonOptions.Member(parse.GetValue(Host)!, 0, seeds, hostsSessions: false);
+    }
 
     /// <summary>What the command line sets, checked: a bad value is a usage error before anything starts.</summary>
     public FleetSettingsChange Change(ParseResult parse)

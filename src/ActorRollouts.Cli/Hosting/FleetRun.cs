@@ -19,7 +19,8 @@ namespace ActorRollouts.Cli.Hosting;
 
 /// <summary>Everything a fleet run needs once the command line is understood (a new fleet or one being resumed).
 /// <paramref name="Existing"/> is the fleet as its journal has it (not planned for a new one); <paramref name="Plan"/> gives
-/// the sessions of a new fleet once the endpoint's base URL is known (the scripted model's comes with its server).</summary>
+/// the sessions of a new fleet once the endpoint's base URL is known (the scripted model's comes with its server).
+/// <paramref name="Cluster"/>: this process submits the fleet to a cluster's nodes (<see cref="ClusterFleetRun"/>).</summary>
 public sealed record FleetRunRequest(
     ActorSystem System,
     RolloutSettings Hocon,
@@ -30,7 +31,8 @@ public sealed record FleetRunRequest(
     FleetSettings Settings,
     Func<string, ImmutableList<SessionSpec>> Plan,
     int Concurrency,
-    string? Watch = null);
+    string? Watch = null,
+    ClusterMember? Cluster = null);
 
 /// <summary>Runs (or continues) a fleet to its end under its settings: the scripted model if it has one, the supervisor
 /// (which journals the settings or their change), live progress, requests from <c>cancel</c>, the summary, and the
@@ -40,8 +42,9 @@ public static class FleetRun
 {
     public static async Task<int> ExecuteAsync(FleetRunRequest run, CancellationToken cancel)
     {
+        if (run.Cluster is not null) return await ClusterFleetRun.ExecuteAsync(run, cancel);
         var (system, fleetSettings, fleetId) = (run.System, run.Settings, run.Paths.FleetId);
-        var settings = Effective(run.Hocon, fleetSettings);
+        var settings = run.Hocon.Under(fleetSettings);
         await using var fakeLlm = fleetSettings.FakeLlmScript is { } script
             ? await FakeLlm.FakeLlmServer.StartAsync(CommonOptions.LoadScript(script), cancellationToken: cancel)
             : null;
@@ -83,34 +86,25 @@ public static class FleetRun
                 (run.Journal.Url is { } url ? $" --journal-url {url}" : ""));
             return ExitCodes.Interrupted;
         }
+        return await FinishAsync(run, progress, outcome);
+    }
+
+    /// <summary>The fleet ended (or was rejected): the summary table from the fleet's journal, and the exit code.</summary>
+    internal static async Task<int> FinishAsync(FleetRunRequest run, IActorRef progress, object outcome)
+    {
         await progress.Ask<ProgressReporter.Done>(ProgressReporter.Flush.Instance, TimeSpan.FromSeconds(5));
         if (outcome is FleetNotifications.FleetRejected rejected) throw new UsageException(rejected.Reason);
 
         // Finished sessions' figures come from the fleet's journal: nothing reads their own journals again.
-        var rows = await FleetReport.RowsAsync(new JournalReader(system), fleetId, runActive: false);
+        var rows = await FleetReport.RowsAsync(new JournalReader(run.System), run.Paths.FleetId, runActive: false);
         SummaryTable.Write(SummaryTable.Stdout(), rows);
-        Console.WriteLine($"fleet {fleetId}: {SummaryTable.Totals(rows)}");
+        Console.WriteLine($"fleet {run.Paths.FleetId}: {SummaryTable.Totals(rows)}");
         Console.WriteLine($"trajectories: {run.Trajectories}");
         return ((FleetNotifications.FleetFinished)outcome).Failed == 0 ? ExitCodes.Ok : ExitCodes.SessionsFailed;
     }
 
-    /// <summary>What the fleet runs under: the fleet's journaled settings over the HOCON files' (which still hold what is
-    /// not a fleet setting: retries, timeouts, limits, prices).</summary>
-    private static RolloutSettings Effective(RolloutSettings hocon, FleetSettings fleet) => hocon with
-    {
-        Environment = hocon.Environment with
-        {
-            ConfirmPolicy = fleet.ConfirmPolicy,
-            Options = hocon.Environment.Options with { Sandbox = RolloutSettings.ParseSandbox(fleet.Sandbox) },
-        },
-        Gate = hocon.Gate with
-        {
-            MaxConcurrentRequests = fleet.MaxConcurrentRequests, RequestsPerMinute = fleet.RequestsPerMinute, TokensPerMinute = fleet.TokensPerMinute,
-        },
-    };
-
     /// <summary><paramref name="sessions"/> as the fleet's settings have them now.</summary>
-    private static void Announce(FleetRunRequest run, ImmutableList<SessionSpec> sessions, string baseUrl)
+    internal static void Announce(FleetRunRequest run, ImmutableList<SessionSpec> sessions, string baseUrl)
     {
         var (fleet, s) = (run.Existing, run.Settings);
         var model = sessions.Select(x => x.Endpoint.Model).Distinct().Count() > 1 ? $"{s.Model} (tasks name others)" : s.Model;
@@ -159,7 +153,7 @@ public static class FleetRun
     /// session). Without cgroups, commands run with rlimits only, and the run says so.</summary>
     /// <summary>Workspaces are overlay mounts in a user namespace of their own: a kernel or distribution that does not allow
     /// that stops the run here, once, with the reason, instead of failing every session.</summary>
-    private static void CheckWorkspaces(string workspacesDir)
+    internal static void CheckWorkspaces(string workspacesDir)
     {
         Directory.CreateDirectory(workspacesDir);
         if (Environments.Workspaces.OverlayMount.Unavailable(workspacesDir) is { } why)

@@ -14,7 +14,8 @@ public static class RolloutHost
     public static ActorSystem Start(string dataDir, string? userConfig, string name = "actor-rollouts") =>
         Start(new JournalLocation(dataDir, null), userConfig, name);
 
-    public static ActorSystem Start(JournalLocation journal, string? userConfig, string name = "actor-rollouts")
+    /// <summary><paramref name="member"/>: this process joins a rollout cluster (a node, or a submitter).</summary>
+    public static ActorSystem Start(JournalLocation journal, string? userConfig, string name = "actor-rollouts", ClusterMember? member = null)
     {
         var logDir = Path.Combine(journal.DataDir, "logs");
         Directory.CreateDirectory(logDir);
@@ -35,13 +36,15 @@ public static class RolloutHost
         ActorSystemSetup setup;
         try
         {
-            setup = RolloutConfig.Setup(logging.WithFallback(journal.Config(userConfig)));
+            var config = journal.Config(userConfig);
+            if (member is not null) config = RolloutConfig.ForClusterMember(config, member, userConfig);
+            setup = RolloutConfig.Setup(logging.WithFallback(config));
         }
         catch (Exception ex) when (ex is FileNotFoundException or ConfigurationException)
         {
             throw new UsageException(ex.Message);
         }
-        var system = ActorSystem.Create(name, setup);
+        var system = ActorSystem.Create(member is null ? name : ClusterMember.SystemName, setup);
         WarmScheduler(system);
         return system;
     }

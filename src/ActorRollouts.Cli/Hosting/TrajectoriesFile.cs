@@ -12,7 +12,8 @@ namespace ActorRollouts.Cli.Hosting;
 /// finished, or a second line for one session is dropped, and a finished session without a line gets it from its journal.</summary>
 public static class TrajectoriesFile
 {
-    public static async Task PrepareAsync(JournalReader reader, FleetState fleet, string path)
+    /// <param name="quiet">Filling the file is expected (a cluster fleet's submitter writes it at the end): no message.</param>
+    public static async Task PrepareAsync(JournalReader reader, FleetState fleet, string path, bool quiet = false)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         if (!fleet.IsPlanned)
@@ -37,7 +38,7 @@ public static class TrajectoriesFile
         var temp = path + ".tmp";
         await File.WriteAllLinesAsync(temp, kept);
         File.Move(temp, path, overwrite: true);
-        Console.Error.WriteLine($"trajectories {path}: repaired from the journal ({missing.Count} lines added, {dropped} dropped)");
+        if (!quiet) Console.Error.WriteLine($"trajectories {path}: repaired from the journal ({missing.Count} lines added, {dropped} dropped)");
     }
 
     private static string? SessionIdOf(string line)

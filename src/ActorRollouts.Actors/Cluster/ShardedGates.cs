@@ -1,0 +1,48 @@
+using System.Globalization;
+using ActorRollouts.Actors.Providers;
+using ActorRollouts.Core.Gates;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+
+namespace ActorRollouts.Actors.Cluster;
+
+/// <summary>One <see cref="EndpointGate"/> per fleet and endpoint in the whole cluster, as a sharded entity: every node's
+/// sessions ask the same gate, so <c>--max-concurrent-requests/--rpm/--tpm</c> hold for the fleet, not per node. The
+/// entity id carries the limits (<c>fleet|concurrent|requests|tokens|window-ms|base-url</c>), so any node can start it;
+/// a fleet whose limits change gets a new gate. If a gate's node is lost, a new one starts empty on another node: for
+/// one window, requests admitted by the lost gate are not counted.</summary>
+public static class ShardedGates
+{
+    public const string Region = "gate";
+
+    public static IActorRef Start(ActorSystem system, TimeProvider time) =>
+        ClusterSharding.Get(system).Start(Region, id => EndpointGate.Props(LimitsOf(id), time),
+            ClusterShardingSettings.Create(system).WithRole(RolloutSharding.NodeRole).WithRememberEntities(false), new GateMessages());
+
+    public static string GateId(string fleetId, string baseUrl, GateLimits limits) => string.Join('|',
+        fleetId, N(limits.MaxConcurrent), N(limits.RequestsPerWindow), N(limits.TokensPerWindow),
+        ((long)limits.Window.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), baseUrl);
+
+    private static string N(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
+
+    public static GateLimits LimitsOf(string gateId)
+    {
+        var parts = gateId.Split('|', 6);
+        static long? Read(string part) => part == "-" ? null : long.Parse(part, CultureInfo.InvariantCulture);
+        return new GateLimits((int?)Read(parts[1]), (int?)Read(parts[2]), Read(parts[3]), TimeSpan.FromMilliseconds(Read(parts[4])!.Value));
+    }
+
+    /// <summary>A local stand-in for one gate: providers talk to it as to a local gate; it forwards (keeping the provider as
+    /// sender, so the gate answers and watches the provider itself).</summary>
+    public static Props Forwarder(IActorRef region, string gateId) => Props.Create(() => new GateForwarder(region, gateId));
+
+    private sealed class GateForwarder : ReceiveActor
+    {
+        public GateForwarder(IActorRef region, string gateId) => ReceiveAny(message => region.Forward(new ShardingEnvelope(gateId, message)));
+    }
+
+    private sealed class GateMessages() : HashCodeMessageExtractor(RolloutSharding.Shards)
+    {
+        public override string EntityId(object message) => null!;
+    }
+}
