@@ -68,10 +68,11 @@ public static class Cli
     }
 
     /// <summary>A session's workspace as the journal describes it, written by the real <c>workspace</c> command.</summary>
-    public static async Task<string> WorkspaceAsync(string dataDir, string sessionId, long? at = null)
+    public static async Task<string> WorkspaceAsync(string dataDir, string sessionId, long? at = null, string? journalUrl = null)
     {
         var outDir = Path.Combine(NewTempDir(), "workspace");
-        var result = await RunAsync(["workspace", sessionId, "--data-dir", dataDir, "--out", outDir, .. at is { } seq ? (string[])["--at", seq.ToString()] : []]);
+        var result = await RunAsync(["workspace", sessionId, "--data-dir", dataDir, "--out", outDir, .. at is { } seq ? (string[])["--at", seq.ToString()] : [],
+            .. journalUrl is null ? (string[])[] : ["--journal-url", journalUrl]]);
         if (result.ExitCode != 0) throw new InvalidOperationException($"workspace {sessionId} failed: {result}");
         return outDir;
     }

@@ -78,13 +78,13 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         Command<ForkLoaded>(loaded =>
         {
             if (_state.Status == SessionStatus.NotStarted)
-                Step(new Fork(loaded.Spec, _services.WorkspaceFor(loaded.Spec), loaded.Parent, loaded.Changes, Now), first: StartChildren);
+                Step(new Fork(loaded.Spec, _services.WorkspaceFor(loaded.Spec), loaded.Parent, loaded.Changes, Now, _services.Node), first: StartChildren);
         });
         Command<ForkUnavailable>(failed =>
         {
             if (_state.Status != SessionStatus.NotStarted) return;
             // Journaled as a session that began and failed at once, with the reason: the fleet goes on.
-            var begun = SessionDecider.Decide(_state, new Start(failed.Spec, _services.WorkspaceFor(failed.Spec), Now));
+            var begun = SessionDecider.Decide(_state, new Start(failed.Spec, _services.WorkspaceFor(failed.Spec), Now, _services.Node));
             PersistThen(begun.AddRange(SessionDecider.Decide(begun.Aggregate(_state, (s, e) => s.Apply(e)), new Fail(failed.Reason, Now))),
                 () => Act(SessionEffect.Nothing));
         });
@@ -156,7 +156,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         _restoreWorkspace = _state.UnansweredToolCalls().Any(c => _state.RunningToolCalls.Contains(c.Id) && !ToolCatalog.IsIdempotent(c.Name));
         // The children start once the resume is journaled: settings the fleet changed since (an endpoint, its gate, a
         // command limit) are then the session's own.
-        Step(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now, _current), first: StartChildren);
+        Step(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now, _current, _services.Node), first: StartChildren);
     }
 
     /// <summary>Reads the parent's journal up to the branch point, off the mailbox: its state then, and its workspace as
@@ -184,7 +184,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         {
             case SessionStatus.NotStarted when _cancelledBecause is { } why:
                 // Launched once but never begun, and cancelled since: its journal says so, and nothing runs.
-                var begun = SessionDecider.Decide(_state, new Start(start.Spec, _services.WorkspaceFor(start.Spec), Now));
+                var begun = SessionDecider.Decide(_state, new Start(start.Spec, _services.WorkspaceFor(start.Spec), Now, _services.Node));
                 PersistThen(begun.AddRange(SessionDecider.Decide(begun.Aggregate(_state, (s, e) => s.Apply(e)), new Stop(StopReasons.Cancelled, why, Now))),
                     () => Act(SessionEffect.Nothing));
                 break;
@@ -193,7 +193,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
                 _forkLoading = true;
                 break;
             case SessionStatus.NotStarted:
-                Step(new Start(start.Spec, _services.WorkspaceFor(start.Spec), Now), first: StartChildren);
+                Step(new Start(start.Spec, _services.WorkspaceFor(start.Spec), Now, _services.Node), first: StartChildren);
                 break;
             case SessionStatus.Running:
                 break; // already resumed on recovery
@@ -349,7 +349,9 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         _provider = Context.ActorOf(ProviderActor.Props(_services.ModelClient, _services.Settings.Provider, _sessionId,
             _services.GateFor(spec.Endpoint)), "provider");
         _environment = Context.ActorOf(
-            EnvironmentActor.Props(_state.Workspace!, WorkspaceSource(spec), spec.Tools, _services.Settings.Environment), "environment");
+            // Where this process keeps workspaces, not the folder journaled at the start: a session resumed with another data
+            // dir or on another cluster node works in (and if need be rebuilds) its workspace there.
+            EnvironmentActor.Props(_services.WorkspaceFor(spec), WorkspaceSource(spec), spec.Tools, _services.Settings.Environment), "environment");
     }
 
     /// <summary>Akka Persistence stops the actor after a failed write (the journal may be unreachable); the parent is told

@@ -5,7 +5,8 @@ using Akka.Actor;
 namespace ActorRollouts.Actors.Sessions;
 
 /// <summary>What every session of a fleet shares: the model client, settings, where workspaces live, the clock, and the
-/// journal's shared content (templates and large files in its database; null with the SQLite journal).</summary>
+/// journal's shared content (templates and large files in its database; null with the SQLite journal), and in a cluster the
+/// member running the session (<c>host:port</c>, journaled when a session starts or resumes).</summary>
 public sealed record SessionServices(
     IModelClient ModelClient,
     RolloutSettings Settings,
@@ -14,7 +15,8 @@ public sealed record SessionServices(
     IReadOnlyDictionary<string, IActorRef>? Gates = null,
     IActorRef? Confirmer = null,
     Func<Endpoint, Endpoint>? Rebase = null,
-    ActorRollouts.Environments.Workspaces.ISharedContent? Shared = null)
+    ActorRollouts.Environments.Workspaces.ISharedContent? Shared = null,
+    string? Node = null)
 {
     /// <summary>Where a session's calls go now: its journaled endpoint, or that endpoint moved by <see cref="Rebase"/> (a
     /// resumed fleet whose scripted server or gateway has a new address).</summary>

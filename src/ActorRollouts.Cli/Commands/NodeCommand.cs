@@ -37,7 +37,7 @@ public static class NodeCommand
         var system = RolloutHost.Start(journal, parse.GetValue(Config), member: member);
         try
         {
-            ClusterNode.Start(system, journal, RolloutSettings.From(system.Settings.Config));
+            ClusterNode.Start(system, journal, RolloutSettings.From(system.Settings.Config), member);
             var address = ClusterMember.Address(member.Host, member.Port);
             Console.Error.WriteLine($"node {address}: joining through {parse.GetValue(Seeds)}; journal {journal.Display}; data dir {journal.DataDir}");
             var cluster = Akka.Cluster.Cluster.Get(system);

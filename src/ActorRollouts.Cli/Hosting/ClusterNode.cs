@@ -21,8 +21,12 @@ public sealed class ClusterNode
     private readonly IActorRef _gates;
     private readonly ConcurrentDictionary<string, IActorRef> _gateForwarders = new();
 
-    private ClusterNode(ActorSystem system, JournalLocation journal, RolloutSettings hocon)
+    /// <summary>This node as <c>host:port</c>, journaled with every session it starts or resumes.</summary>
+    private readonly string _address;
+
+    private ClusterNode(ActorSystem system, JournalLocation journal, RolloutSettings hocon, ClusterMember member)
     {
+        _address = $"{member.Host}:{member.Port}";
         _system = system;
         _journal = journal;
         _hocon = hocon;
@@ -31,9 +35,9 @@ public sealed class ClusterNode
         _gates = ShardedGates.Start(system, TimeProvider.System);
     }
 
-    public static ClusterNode Start(ActorSystem system, JournalLocation journal, RolloutSettings hocon)
+    public static ClusterNode Start(ActorSystem system, JournalLocation journal, RolloutSettings hocon, ClusterMember member)
     {
-        var node = new ClusterNode(system, journal, hocon);
+        var node = new ClusterNode(system, journal, hocon, member);
         FleetRun.CheckWorkspaces(node._workspacesDir);
         var refresh = system.Settings.Config.GetTimeSpan("actor-rollouts.cluster.session-refresh-interval", TimeSpan.FromSeconds(2));
         IActorRef sessions = ActorRefs.Nobody;
@@ -53,7 +57,7 @@ public sealed class ClusterNode
         var limits = settings.Gate.Limits;
         var url = launch.Spec.Endpoint.BaseUrl;
         var gates = limits.IsUnlimited ? null : new Dictionary<string, IActorRef> { [url] = GateFor(ShardedGates.GateId(launch.FleetId, url, limits)) };
-        return new SessionServices(_modelClient, settings, _workspacesDir, TimeProvider.System, gates, Shared: _journal.SharedContent);
+        return new SessionServices(_modelClient, settings, _workspacesDir, TimeProvider.System, gates, Shared: _journal.SharedContent, Node: _address);
     }
 
     private IActorRef GateFor(string gateId) =>

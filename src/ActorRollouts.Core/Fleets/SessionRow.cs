@@ -22,7 +22,9 @@ public sealed record SessionRow(
     DateTimeOffset? StartedAt,
     DateTimeOffset? EndedAt,
     string? Error,
-    ImmutableList<string>? FleetSettingsChanges = null)
+    ImmutableList<string>? FleetSettingsChanges = null,
+    string? Node = null,
+    int Resumes = 0)
 {
     /// <summary><paramref name="runActive"/>: whether a process is running this fleet right now. A session that
     /// began but did not end is <c>running</c> if so, else <c>interrupted</c> (resume continues it).</summary>
@@ -38,12 +40,12 @@ public sealed record SessionRow(
         return new SessionRow(spec.SessionId, spec.FleetId, spec.TaskId, spec.Sample, status,
             session.StopReason ?? finished?.StopReason, session.Turns, session.Usage.InputTokens, session.Usage.OutputTokens,
             session.Usage.ReasoningTokens, session.Usage.CachedTokens, session.CostUsd, session.Reward,
-            session.StartedAt, session.EndedAt, session.Error ?? finished?.Error, fleet.DescribeSettingsChanges());
+            session.StartedAt, session.EndedAt, session.Error ?? finished?.Error, fleet.DescribeSettingsChanges(), session.Node, session.Resumes);
     }
 
     /// <summary>A finished session from its fleet's journal alone (its journaled <see cref="SessionFigures"/>).</summary>
     public static SessionRow From(SessionSpec spec, FleetState fleet, FleetEvents.FleetSessionFinished finished, SessionFigures figures) =>
         new(spec.SessionId, spec.FleetId, spec.TaskId, spec.Sample, finished.Status, finished.StopReason, figures.Turns,
             figures.Usage.InputTokens, figures.Usage.OutputTokens, figures.Usage.ReasoningTokens, figures.Usage.CachedTokens,
-            figures.CostUsd, figures.Reward, figures.StartedAt, figures.EndedAt, finished.Error, fleet.DescribeSettingsChanges());
+            figures.CostUsd, figures.Reward, figures.StartedAt, figures.EndedAt, finished.Error, fleet.DescribeSettingsChanges(), figures.Node, figures.Resumes);
 }

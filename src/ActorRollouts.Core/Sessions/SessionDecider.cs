@@ -15,7 +15,7 @@ public static class SessionDecider
             return state.Status == SessionStatus.NotStarted ? StartEvents(start) : [];
         if (input is Fork fork)
             return state.Status == SessionStatus.NotStarted
-                ? [new SessionForked(fork.Spec, fork.Workspace, fork.Spec.Fork!.ParentSessionId, fork.Spec.Fork.AtSeq, fork.Parent, fork.Changes, fork.Now)]
+                ? [new SessionForked(fork.Spec, fork.Workspace, fork.Spec.Fork!.ParentSessionId, fork.Spec.Fork.AtSeq, fork.Parent, fork.Changes, fork.Now, fork.Node)]
                 : [];
         if (input is Graded graded)
             return state.IsFinished && !state.IsGraded && state.Spec?.Grader is { } grader
@@ -128,7 +128,7 @@ public static class SessionDecider
     private static ImmutableList<ISessionEvent> StartEvents(Start start)
     {
         var events = ImmutableList.CreateBuilder<ISessionEvent>();
-        events.Add(new SessionStarted(start.Spec, start.Workspace, start.Now));
+        events.Add(new SessionStarted(start.Spec, start.Workspace, start.Now, start.Node));
         if (!string.IsNullOrEmpty(start.Spec.System))
             events.Add(new MessageAppended(Message.System(start.Spec.System), start.Now));
         events.Add(new MessageAppended(Message.User(start.Spec.Prompt), start.Now));
@@ -178,7 +178,7 @@ public static class SessionDecider
         var interrupted = state.UnansweredToolCalls().Where(c => state.RunningToolCalls.Contains(c.Id)).ToList();
         var rerun = interrupted.Where(c => r.IsIdempotent(c.Name)).Select(c => c.Id).ToImmutableList();
         var events = ImmutableList.CreateBuilder<ISessionEvent>();
-        events.Add(new SessionResumed(r.FromSequenceNr, rerun, r.Now));
+        events.Add(new SessionResumed(r.FromSequenceNr, rerun, r.Now, r.Node));
         if (r.Current is { } current && state.Spec!.SettingsChangesTo(current) is { IsEmpty: false } changes)
             events.Add(new SessionSettingsChanged(current, changes, r.Now));
         // A journal that stored session-started but not the messages written with it (a batch cut in two) gets them now.

@@ -21,7 +21,7 @@ public static class SessionEvents
     public interface ISessionEvent : IRolloutEvent;
 
     /// <summary>The session began: what it was asked, against which endpoint (no secrets), in which workspace.</summary>
-    public sealed record SessionStarted(SessionSpec Spec, string Workspace, DateTimeOffset Timestamp) : ISessionEvent;
+    public sealed record SessionStarted(SessionSpec Spec, string Workspace, DateTimeOffset Timestamp, string? Node = null) : ISessionEvent;
 
     /// <summary>A system, user, assistant or tool message entered the transcript.</summary>
     public sealed record MessageAppended(Message Message, DateTimeOffset Timestamp) : ISessionEvent;
@@ -32,7 +32,7 @@ public static class SessionEvents
     /// <summary>An attempt failed. <paramref name="WillRetry"/> says whether the provider tries again.</summary>
     public sealed record ModelRequestFailed(
         int Turn, int Attempt, string ErrorKind, int? HttpStatus, long? RetryAfterMs, bool WillRetry, string Error,
-        DateTimeOffset Timestamp) : ISessionEvent;
+        DateTimeOffset Timestamp, string? Node = null) : ISessionEvent;
 
     /// <summary>The model answered; the assistant message follows as its own <see cref="MessageAppended"/>.</summary>
     public sealed record ModelResponseReceived(
@@ -62,7 +62,7 @@ public static class SessionEvents
 
     /// <summary>The session recovered from its journal after an interruption and goes on.
     /// <paramref name="RerunToolCallIds"/> are interrupted idempotent calls that will run again.</summary>
-    public sealed record SessionResumed(long FromSequenceNr, ImmutableList<string> RerunToolCallIds, DateTimeOffset Timestamp) : ISessionEvent;
+    public sealed record SessionResumed(long FromSequenceNr, ImmutableList<string> RerunToolCallIds, DateTimeOffset Timestamp, string? Node = null) : ISessionEvent;
 
     /// <summary>The session ended normally: <c>done</c> (the model stopped calling tools), a limit (<c>max_turns</c>,
     /// <c>max_tokens</c>, <c>budget</c>) or <c>cancelled</c>; <paramref name="Detail"/> says more where there is more to say
@@ -78,7 +78,7 @@ public static class SessionEvents
     /// point as changes over the template (<paramref name="Changes"/>, contents included), so this journal alone rebuilds it.</summary>
     public sealed record SessionForked(
         SessionSpec Spec, string Workspace, string ParentSessionId, long ForkedAtSeq, SessionState From, ImmutableList<FileChange> Changes,
-        DateTimeOffset Timestamp) : ISessionEvent;
+        DateTimeOffset Timestamp, string? Node = null) : ISessionEvent;
 
     /// <summary>Every workspace change a session's journal holds, in order: a fork's inherited ones first.</summary>
     public static IEnumerable<FileChange> WorkspaceChanges(IEnumerable<ISessionEvent> events) =>

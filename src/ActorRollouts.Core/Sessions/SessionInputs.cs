@@ -13,11 +13,11 @@ public static class SessionInputs
         DateTimeOffset Now { get; }
     }
 
-    public sealed record Start(SessionSpec Spec, string Workspace, DateTimeOffset Now) : ISessionInput;
+    public sealed record Start(SessionSpec Spec, string Workspace, DateTimeOffset Now, string? Node = null) : ISessionInput;
 
     /// <summary>Begin as a fork of <paramref name="Parent"/> (its state at <c>Spec.Fork.AtSeq</c>) with the parent's workspace
     /// changes up to there.</summary>
-    public sealed record Fork(SessionSpec Spec, string Workspace, SessionState Parent, ImmutableList<FileChange> Changes, DateTimeOffset Now) : ISessionInput;
+    public sealed record Fork(SessionSpec Spec, string Workspace, SessionState Parent, ImmutableList<FileChange> Changes, DateTimeOffset Now, string? Node = null) : ISessionInput;
 
     /// <summary>An attempt of the next model call is about to go out.</summary>
     public sealed record ModelAttemptStarting(int Turn, int Attempt, DateTimeOffset Now) : ISessionInput;
@@ -43,7 +43,7 @@ public static class SessionInputs
     /// and continues. <paramref name="IsIdempotent"/> tells, by tool name, which interrupted tools may simply run again.
     /// <paramref name="Current"/> is the session as the fleet's settings have it now; where it differs from the journaled
     /// one, the session goes on with it.</summary>
-    public sealed record Resume(long FromSequenceNr, Func<string, bool> IsIdempotent, DateTimeOffset Now, SessionSpec? Current = null) : ISessionInput;
+    public sealed record Resume(long FromSequenceNr, Func<string, bool> IsIdempotent, DateTimeOffset Now, SessionSpec? Current = null, string? Node = null) : ISessionInput;
 
     /// <summary>End the session now with <paramref name="StopReason"/> (<c>budget</c>, <c>cancelled</c>): calls that have
     /// not been answered are answered E_CANCELLED, and what was in flight is abandoned.</summary>

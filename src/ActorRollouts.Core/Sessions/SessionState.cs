@@ -64,6 +64,9 @@ public sealed record SessionState : IRolloutSnapshot
     /// <summary>Set for a fork: the session it branched off and the sequence number it starts after.</summary>
     public string? ParentSessionId { get; init; }
 
+    /// <summary>The cluster member that ran the session last (<c>host:port</c>; null when run by a single process).</summary>
+    public string? Node { get; init; }
+
     public long? ForkedAtSeq { get; init; }
 
     /// <summary>Running time at <paramref name="now"/>, counting the time since the latest event.</summary>
@@ -97,13 +100,13 @@ public sealed record SessionState : IRolloutSnapshot
         GradingFailed e when Status != SessionStatus.NotStarted => this with { GradingError = e.Reason },
         SessionStarted e when Status == SessionStatus.NotStarted => this with
         {
-            Spec = e.Spec, Workspace = e.Workspace, Status = SessionStatus.Running, StartedAt = e.Timestamp,
+            Spec = e.Spec, Workspace = e.Workspace, Status = SessionStatus.Running, StartedAt = e.Timestamp, Node = e.Node,
         },
         // What was in flight at the branch point is the fork's to do again: no call of the parent is waited for.
         SessionForked e when Status == SessionStatus.NotStarted => e.From with
         {
             Spec = e.Spec, Workspace = e.Workspace, Status = SessionStatus.Running, StartedAt = e.Timestamp, LastEventAt = e.Timestamp,
-            ParentSessionId = e.ParentSessionId, ForkedAtSeq = e.ForkedAtSeq,
+            ParentSessionId = e.ParentSessionId, ForkedAtSeq = e.ForkedAtSeq, Node = e.Node,
             InFlightTurn = null, InFlightAttempts = 0, RunningToolCalls = [], Resumes = 0,
             Confirmations = e.From.Confirmations.Where(c => c.Value is not null).ToImmutableDictionary(), // a question asked is asked again
         },
@@ -132,7 +135,7 @@ public sealed record SessionState : IRolloutSnapshot
         // idempotent tools run again; other interrupted tools were answered by events before this one.
         SessionResumed e => this with
         {
-            InFlightTurn = null, InFlightAttempts = 0, Resumes = Resumes + 1,
+            InFlightTurn = null, InFlightAttempts = 0, Resumes = Resumes + 1, Node = e.Node,
             RunningToolCalls = RunningToolCalls.RemoveAll(e.RerunToolCallIds.Contains),
             // Nobody will answer a question asked before the interruption: it is asked again.
             Confirmations = Confirmations.RemoveRange(Confirmations.Where(c => c.Value is null).Select(c => c.Key)),
