@@ -6,8 +6,14 @@ namespace ActorRollouts.Cli.Tests;
 /// <summary>A small fleet whose every number is known by hand: two graded sessions that fix a file (reward 1), one
 /// that hits E_NOT_FOUND and E_TOOL_UNKNOWN then writes three lines (reward 0.25 from stdout), one stopped by
 /// max_turns (no grader), and one that fails on an HTTP 401 before any model answer. Model gpt-4o, so it has a cost.</summary>
-public sealed class KnownFleet : IAsyncLifetime
+public class KnownFleet : IAsyncLifetime
 {
+    /// <summary>Which journal the fleet is run on and read from (see <see cref="Cli.Journal"/>).</summary>
+    protected virtual string JournalKind => "sqlite";
+
+    /// <summary>The journal options every command on this fleet takes.</summary>
+    public string[] Journal { get; private set; } = [];
+
     public const string FleetId = "known";
 
     public const string Script = """
@@ -47,18 +53,29 @@ public sealed class KnownFleet : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(dir, "ws-greeting", "greeting.txt"), "Helo, world!\n");
         await File.WriteAllLinesAsync(Path.Combine(dir, "tasks.jsonl"), Tasks);
         DataDir = Path.Combine(dir, "data");
+        Journal = Cli.Journal(JournalKind, DataDir);
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script));
         Run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", server.BaseUrl.ToString(), "--model", "gpt-4o",
-            "--data-dir", DataDir, "--fleet-id", FleetId]);
+            .. Journal, "--fleet-id", FleetId]);
         Requests = server.Requests;
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
 }
 
+/// <summary><see cref="KnownFleet"/> on the shared PostgreSQL journal.</summary>
+public sealed class KnownFleetOnPostgres : KnownFleet
+{
+    protected override string JournalKind => "postgres";
+}
+
+public class AnalysisTests(KnownFleet fleet) : AnalysisTestsOn<KnownFleet>(fleet);
+
+public class AnalysisOnPostgresTests(KnownFleetOnPostgres fleet) : AnalysisTestsOn<KnownFleetOnPostgres>(fleet);
+
 /// <summary><c>stats</c> and <c>export</c> on <see cref="KnownFleet"/>: exact numbers, and filters that each select a
-/// known, non-empty set of sessions.</summary>
-public class AnalysisTests(KnownFleet fleet) : IClassFixture<KnownFleet>
+/// known, non-empty set of sessions; the same tests on either journal.</summary>
+public abstract class AnalysisTestsOn<TFleet>(TFleet fleet) : IClassFixture<TFleet> where TFleet : KnownFleet
 {
     // Usage, from the FakeLlm's rule (prompt = ceil(request body bytes / 4); completion = ceil((content + tool names +
     // argument JSON) / 4)), read off the server's request log:
@@ -89,7 +106,7 @@ public class AnalysisTests(KnownFleet fleet) : IClassFixture<KnownFleet>
     [Fact]
     public async Task Stats_KnownFleet_GivesTheExactCountsTokensCostPercentilesToolCallsAndRewards()
     {
-        var result = await Cli.RunAsync(["stats", "--fleet", KnownFleet.FleetId, "--data-dir", fleet.DataDir, "--json"]);
+        var result = await Cli.RunAsync(["stats", "--fleet", KnownFleet.FleetId, .. fleet.Journal, "--json"]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var stats = JsonNode.Parse(result.Stdout)!;
@@ -122,7 +139,7 @@ public class AnalysisTests(KnownFleet fleet) : IClassFixture<KnownFleet>
     [Fact]
     public async Task Stats_KnownFleetAsText_ShowsTheSameCounts()
     {
-        var result = await Cli.RunAsync(["stats", "--fleet", KnownFleet.FleetId, "--data-dir", fleet.DataDir]);
+        var result = await Cli.RunAsync(["stats", "--fleet", KnownFleet.FleetId, .. fleet.Journal]);
 
         Assert.Contains("  status        completed 4, failed 1\n", result.Stdout);
         Assert.Contains("  input tokens  total 3810, mean 762, p50 1181, p95 1227\n", result.Stdout);
@@ -143,7 +160,7 @@ public class AnalysisTests(KnownFleet fleet) : IClassFixture<KnownFleet>
     [InlineData(new[] { "--status", "failed", "--min-reward", "0" }, "")]
     public async Task Export_Filters_SelectExactlyTheExpectedSessions(string[] filter, string expected)
     {
-        var export = await Cli.RunAsync(["export", "--fleet", KnownFleet.FleetId, "--data-dir", fleet.DataDir, .. filter]);
+        var export = await Cli.RunAsync(["export", "--fleet", KnownFleet.FleetId, .. fleet.Journal, .. filter]);
 
         Assert.True(export.ExitCode == 0, export.ToString());
         var ids = Records(export).Select(r => ((string)r["session_id"]!)["known:".Length..]).Order(StringComparer.Ordinal);
@@ -154,7 +171,7 @@ public class AnalysisTests(KnownFleet fleet) : IClassFixture<KnownFleet>
     [Fact]
     public async Task Export_StatusFailed_GivesTheFailedSessionWithItsReasonAndNoUsage()
     {
-        var export = await Cli.RunAsync(["export", "--fleet", KnownFleet.FleetId, "--data-dir", fleet.DataDir, "--format", "trajectories", "--status", "failed"]);
+        var export = await Cli.RunAsync(["export", "--fleet", KnownFleet.FleetId, .. fleet.Journal, "--format", "trajectories", "--status", "failed"]);
 
         var record = Assert.Single(Records(export));
         Assert.Equal(("known:denied:0", "denied", "failed", "gpt-4o"), ((string?)record["session_id"], (string?)record["task_id"], (string?)record["status"], (string?)record["model"]));
@@ -171,7 +188,7 @@ public class AnalysisTests(KnownFleet fleet) : IClassFixture<KnownFleet>
     [Fact]
     public async Task Export_MinReward_GivesTheGradedRecordsWithRewardsUsageToolResultsAndDiffs()
     {
-        var export = await Cli.RunAsync(["export", "--fleet", KnownFleet.FleetId, "--data-dir", fleet.DataDir, "--format", "trajectories", "--min-reward", "0"]);
+        var export = await Cli.RunAsync(["export", "--fleet", KnownFleet.FleetId, .. fleet.Journal, "--format", "trajectories", "--min-reward", "0"]);
 
         var records = Records(export).ToDictionary(r => (string)r["session_id"]!);
         Assert.Equal(["known:fix:0", "known:fix:1", "known:notes:0"], records.Keys.Order(StringComparer.Ordinal));
@@ -203,7 +220,7 @@ public class AnalysisTests(KnownFleet fleet) : IClassFixture<KnownFleet>
     [Fact]
     public async Task Export_OpenAiChatWithStatusFilter_GivesOnlyTheMaxTurnsSessionAsAChatRecord()
     {
-        var export = await Cli.RunAsync(["export", "--fleet", KnownFleet.FleetId, "--data-dir", fleet.DataDir, "--format", "openai-chat",
+        var export = await Cli.RunAsync(["export", "--fleet", KnownFleet.FleetId, .. fleet.Journal, "--format", "openai-chat",
             "--status", "completed", "--max-diff-lines", "0"]);
 
         var record = Assert.Single(Records(export));
@@ -243,20 +260,23 @@ public class AnalysisTests(KnownFleet fleet) : IClassFixture<KnownFleet>
 /// <summary>The example fleet of the README (examples/), run with its own FakeLlm script.</summary>
 public class ExampleFleetAnalysisTests
 {
-    private static async Task<string> ExampleFleet(string fleetId)
+    /// <summary>Runs the example fleet on the journal named and returns the options that read it.</summary>
+    private static async Task<string[]> ExampleFleet(string fleetId, string journalKind)
     {
-        var data = Cli.NewTempDir();
-        var run = await Cli.RunAsync(["run", "examples/tasks.jsonl", "--fake-llm", "examples/fake-llm.json", "--data-dir", data, "--fleet-id", fleetId]);
+        var journal = Cli.Journal(journalKind, Cli.NewTempDir());
+        var run = await Cli.RunAsync(["run", "examples/tasks.jsonl", "--fake-llm", "examples/fake-llm.json", .. journal, "--fleet-id", fleetId]);
         Assert.True(run.ExitCode == 0, run.ToString());
-        return data;
+        return journal;
     }
 
-    [Fact]
-    public async Task Stats_ExampleFleet_GivesTheNumbersItsScriptImplies()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Stats_ExampleFleet_GivesTheNumbersItsScriptImplies(string journalKind)
     {
-        var data = await ExampleFleet("st");
+        var journal = await ExampleFleet("st", journalKind);
 
-        var stats = JsonNode.Parse((await Cli.RunAsync(["stats", "--fleet", "st", "--data-dir", data, "--json"])).Stdout)!;
+        var stats = JsonNode.Parse((await Cli.RunAsync(["stats", "--fleet", "st", .. journal, "--json"])).Stdout)!;
 
         Assert.Equal(6, (int)stats["sessions"]!);
         Assert.Equal(6, (int)stats["by_status"]!["completed"]!);
@@ -271,12 +291,14 @@ public class ExampleFleetAnalysisTests
         Assert.Null(stats["reward"]);
     }
 
-    [Fact]
-    public async Task Export_OpenAiChat_NestsToolCallsHasToolMessagesAndTheToolsOnOffer()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Export_OpenAiChat_NestsToolCallsHasToolMessagesAndTheToolsOnOffer(string journalKind)
     {
-        var data = await ExampleFleet("ex");
+        var journal = await ExampleFleet("ex", journalKind);
 
-        var export = await Cli.RunAsync(["export", "--fleet", "ex", "--format", "openai-chat", "--data-dir", data]);
+        var export = await Cli.RunAsync(["export", "--fleet", "ex", "--format", "openai-chat", .. journal]);
 
         var records = export.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.Equal(6, records.Count);

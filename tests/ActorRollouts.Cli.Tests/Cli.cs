@@ -15,7 +15,7 @@ public static class Cli
     private static string Binary => Path.Combine(AppContext.BaseDirectory, "actor-rollouts.dll");
 
     public static async Task<CliResult> RunAsync(string[] args, string? workingDirectory = null,
-        IDictionary<string, string?>? environment = null, TimeSpan? timeout = null, string? stdin = null)
+        IDictionary<string, string?>? environment = null, TimeSpan? timeout = null, string? stdin = null, CancellationToken abandon = default)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -38,14 +38,16 @@ public static class Cli
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(3));
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(abandon);
+        cancel.CancelAfter(timeout ?? TimeSpan.FromMinutes(3));
         try
         {
             await process.WaitForExitAsync(cancel.Token);
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
+            process.Kill(entireProcessTree: true); // timed out, or the test that started it ended (it failed) without waiting
+            if (abandon.IsCancellationRequested) throw;
             throw new TimeoutException($"actor-rollouts {string.Join(' ', args)} did not finish in time.\n{await stderr}");
         }
         return new CliResult(process.ExitCode, await stdout, await stderr);
@@ -80,6 +82,15 @@ public static class Cli
     /// <summary>What the session itself changed (its overlay's upper folder), without rebuilding anything.</summary>
     public static string Changes(string dataDir, string fleetId, string sessionFolder) =>
         Path.Combine(dataDir, "workspaces", fleetId, sessionFolder, "upper");
+
+    /// <summary>The journal options of a test that runs on either journal: <c>sqlite</c> (the data dir's file) or
+    /// <c>postgres</c> (a fresh database on the tests' PostgreSQL server, the data dir beside it).</summary>
+    public static string[] Journal(string kind, string dataDir) => kind switch
+    {
+        "sqlite" => ["--data-dir", dataDir],
+        "postgres" => ["--data-dir", dataDir, "--journal-url", PostgresServer.Instance.NewDatabaseUrl()],
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "sqlite or postgres"),
+    };
 
     public static string NewTempDir()
     {

@@ -73,25 +73,34 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
 {
     private static readonly HashSet<string> IdempotentTools = ["read_file", "list_files", "search"];
 
+    /// <summary>Every point on each journal: the embedded SQLite file and PostgreSQL (every command given
+    /// <c>--journal-url</c>).</summary>
     [Theory]
-    [InlineData("early")]          // the first model request has arrived
-    [InlineData("mid-model-call")] // a slow session's 1.5 s model request is in flight
-    [InlineData("mid-tool-call")]  // a slow session's bash command is running (it wrote started.txt, not yet done.txt)
-    [InlineData("mid-fleet")]      // half the requests of the uninterrupted run have arrived
-    [InlineData("near-the-end")]   // all but the last five requests have arrived
-    [InlineData("mid-fleet-then-workspaces-deleted")] // as mid-fleet, and workspaces/ is deleted before the resume
-    [InlineData("mid-fleet-on-postgres-resumed-elsewhere")] // as mid-fleet, on PostgreSQL (--journal-url), resumed with another data dir
-    public async Task Fleet_KilledWithSigkillAndResumed_ExportsWhatAnUninterruptedRunDoesWithAtMostOneRepeatedCallPerTurn(string point)
+    [InlineData("early", "sqlite")]          // the first model request has arrived
+    [InlineData("early", "postgres")]
+    [InlineData("mid-model-call", "sqlite")] // a slow session's 1.5 s model request is in flight
+    [InlineData("mid-model-call", "postgres")]
+    [InlineData("mid-tool-call", "sqlite")]  // a slow session's bash command is running (it wrote started.txt, not yet done.txt)
+    [InlineData("mid-tool-call", "postgres")]
+    [InlineData("mid-fleet", "sqlite")]      // half the requests of the uninterrupted run have arrived
+    [InlineData("mid-fleet", "postgres")]
+    [InlineData("near-the-end", "sqlite")]   // all but the last five requests have arrived
+    [InlineData("near-the-end", "postgres")]
+    [InlineData("mid-fleet-then-workspaces-deleted", "sqlite")] // as mid-fleet, and workspaces/ is deleted before the resume
+    [InlineData("mid-fleet-then-workspaces-deleted", "postgres")]
+    [InlineData("mid-fleet-resumed-elsewhere", "postgres")] // as mid-fleet, resumed with another data dir and the template folder gone
+    public async Task Fleet_KilledWithSigkillAndResumed_ExportsWhatAnUninterruptedRunDoesWithAtMostOneRepeatedCallPerTurn(string point, string journalKind)
     {
         var data = Path.Combine(Cli.NewTempDir(), "data");
-        // The same fleet on the shared PostgreSQL journal: every command below is given its URL, and it is resumed on
-        // "another machine": a data dir without its workspaces, templates or blobs, which come from the journal's database.
-        var onPostgres = point == "mid-fleet-on-postgres-resumed-elsewhere";
+        var onPostgres = journalKind == "postgres";
         var url = onPostgres ? PostgresServer.Instance.NewDatabaseUrl() : null;
-        var elsewhere = onPostgres ? Path.Combine(Cli.NewTempDir(), "data") : data;
+        // Resumed on "another machine": a data dir without its workspaces, templates or blobs, which come from the
+        // journal's database.
+        var resumedElsewhere = point == "mid-fleet-resumed-elsewhere";
+        var elsewhere = resumedElsewhere ? Path.Combine(Cli.NewTempDir(), "data") : data;
         string[] journal = onPostgres ? ["--data-dir", data, "--journal-url", url!] : ["--data-dir", data];
         string[] resumedJournal = onPostgres ? ["--data-dir", elsewhere, "--journal-url", url!] : journal;
-        var tasks = onPostgres ? CopyOfTasks(baseline.Tasks) : baseline.Tasks; // its template is deleted before the resume
+        var tasks = resumedElsewhere ? CopyOfTasks(baseline.Tasks) : baseline.Tasks; // its template is deleted before the resume
         var workspaces = Path.Combine(data, "workspaces", "k");
         Directory.CreateDirectory(workspaces);
         using var started = new FileAppears(workspaces, "started.txt");
@@ -106,7 +115,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
             "early" => server.WhenRequestsReach(1, bounded.Token),
             "mid-model-call" => slowRequest = server.WhenRequest(r => r.Turn == UninterruptedFleet.SlowModelTurn && r.Body.Contains(UninterruptedFleet.SlowMark), bounded.Token),
             "mid-tool-call" => started.Seen.WaitAsync(bounded.Token),
-            "mid-fleet" or "mid-fleet-then-workspaces-deleted" or "mid-fleet-on-postgres-resumed-elsewhere" => server.WhenRequestsReach(baseline.TotalRequests / 2, bounded.Token),
+            "mid-fleet" or "mid-fleet-then-workspaces-deleted" or "mid-fleet-resumed-elsewhere" => server.WhenRequestsReach(baseline.TotalRequests / 2, bounded.Token),
             "near-the-end" => server.WhenRequestsReach(baseline.TotalRequests - 5, bounded.Token),
             _ => throw new ArgumentOutOfRangeException(nameof(point)),
         };
@@ -119,7 +128,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
         var atKill = await JournalAtKill.ReadAsync(data, "k", journal);
         Assert.True(atKill.Completed < UninterruptedFleet.Sessions, "killed before the fleet finished");
         var interrupted = atKill.OpenToolCalls.Where(c => !IdempotentTools.Contains(c.Name)).ToList();
-        output.WriteLine($"{point}: killed after {clock.Elapsed.TotalSeconds:0.0} s at request {server.RequestCount}; journal: {atKill.Completed} completed, " +
+        output.WriteLine($"{point} on {journalKind}: killed after {clock.Elapsed.TotalSeconds:0.0} s at request {server.RequestCount}; journal: {atKill.Completed} completed, " +
                          $"model requests open in [{string.Join(' ', atKill.OpenModelRequests)}], tool calls open: [{string.Join(' ', atKill.OpenToolCalls)}]");
         switch (point)
         {
@@ -134,7 +143,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
                 var task = Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(await started.Seen)))!.Split('-')[0];
                 Assert.Contains(interrupted, c => c.Task == task && c.Name == "bash");
                 break;
-            case "mid-fleet" or "mid-fleet-then-workspaces-deleted" or "mid-fleet-on-postgres-resumed-elsewhere":
+            case "mid-fleet" or "mid-fleet-then-workspaces-deleted" or "mid-fleet-resumed-elsewhere":
                 Assert.InRange(atKill.Completed, UninterruptedFleet.Sessions / 8, UninterruptedFleet.Sessions * 3 / 4);
                 break;
             case "near-the-end":
@@ -145,13 +154,13 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
         var sessions = await Cli.RunAsync(["sessions", "--fleet", "k", .. journal, "--json"]);
         Assert.DoesNotContain("\"running\"", sessions.Stdout); // the killed process holds no session any more
         if (point == "mid-fleet-then-workspaces-deleted") Directory.Delete(workspaces, recursive: true); // as if the data dir came without them
-        if (onPostgres) Directory.Delete(Path.Combine(Path.GetDirectoryName(tasks)!, "template"), recursive: true); // only the database has it now
+        if (resumedElsewhere) Directory.Delete(Path.Combine(Path.GetDirectoryName(tasks)!, "template"), recursive: true); // only the database has it now
         var resume = await Cli.RunAsync(["resume", "k", .. resumedJournal]);
         Assert.True(resume.ExitCode == 0, resume.ToString());
         Assert.Contains($"{UninterruptedFleet.Sessions} sessions: {UninterruptedFleet.Sessions} completed", resume.Stdout);
         if (onPostgres) Assert.False(File.Exists(Path.Combine(data, "journal.db")) || File.Exists(Path.Combine(elsewhere, "journal.db")), "a fleet on PostgreSQL wrote a SQLite journal");
-        if (onPostgres) Assert.Single(Directory.GetDirectories(Path.Combine(elsewhere, "templates"))); // unpacked from the journal's database
-        output.WriteLine($"{point}: resumed and completed after {clock.Elapsed.TotalSeconds:0.0} s; {server.RequestCount} requests in all ({baseline.TotalRequests} uninterrupted)");
+        if (resumedElsewhere) Assert.Single(Directory.GetDirectories(Path.Combine(elsewhere, "templates"))); // unpacked from the journal's database
+        output.WriteLine($"{point} on {journalKind}: resumed and completed after {clock.Elapsed.TotalSeconds:0.0} s; {server.RequestCount} requests in all ({baseline.TotalRequests} uninterrupted)");
 
         // Per session and turn, at most one request more than the uninterrupted run needed.
         var requests = server.Requests;
@@ -196,7 +205,7 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
         {
             // The cut bash had written started.txt, which no journal event holds: the resumed workspace is the journal's.
             foreach (var task in interrupted.Select(c => c.Task).Distinct())
-                Assert.DoesNotContain(await LiveEqualsJournalAsync(data, task), l => l.StartsWith("started.txt"));
+                Assert.DoesNotContain(await LiveEqualsJournalAsync(data, task, url), l => l.StartsWith("started.txt"));
         }
         if (point == "mid-fleet-then-workspaces-deleted")
         {
@@ -206,9 +215,9 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
             {
                 var expected = TreeListing.Of(await Cli.WorkspaceAsync(baseline.Data, $"base:{task}:0"));
                 if (!Directory.Exists(Path.Combine(workspaces, $"{task}-0"))) // it had finished before the kill: nothing resumed it, nothing made it again
-                    Assert.Equal(expected, TreeListing.Of(await Cli.WorkspaceAsync(data, $"k:{task}:0")));
+                    Assert.Equal(expected, TreeListing.Of(await Cli.WorkspaceAsync(data, $"k:{task}:0", journalUrl: url)));
                 else
-                    Assert.Equal(expected, await LiveEqualsJournalAsync(data, task));
+                    Assert.Equal(expected, await LiveEqualsJournalAsync(data, task, url));
             }
         }
     }
@@ -226,9 +235,9 @@ public class KillResumeTests(UninterruptedFleet baseline, ITestOutputHelper outp
         return Path.Combine(dir, "tasks.jsonl");
     }
 
-    private static async Task<IReadOnlyList<string>> LiveEqualsJournalAsync(string data, string task)
+    private static async Task<IReadOnlyList<string>> LiveEqualsJournalAsync(string data, string task, string? journalUrl)
     {
-        var rebuilt = TreeListing.Of(await Cli.WorkspaceAsync(data, $"k:{task}:0"));
+        var rebuilt = TreeListing.Of(await Cli.WorkspaceAsync(data, $"k:{task}:0", journalUrl: journalUrl));
         using var live = Environments.Workspace.Open(Path.Combine(data, "workspaces", "k", $"{task}-0"), Directory.GetDirectories(Path.Combine(data, "templates")).Single());
         Assert.Equal(rebuilt, TreeListing.Of(live.Root));
         return rebuilt;

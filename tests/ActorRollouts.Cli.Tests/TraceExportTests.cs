@@ -2,7 +2,8 @@ using System.Text.Json.Nodes;
 
 namespace ActorRollouts.Cli.Tests;
 
-/// <summary><c>trace</c> in the exact format of DESIGN.md, checked against a file in the repository, and per fleet.</summary>
+/// <summary><c>trace</c> in the exact format of DESIGN.md, checked against a file in the repository, and per fleet; on both
+/// journals.</summary>
 public class TraceExportTests
 {
     private static readonly System.Text.Json.JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -34,14 +35,16 @@ public class TraceExportTests
         }
     }
 
-    [Fact]
-    public async Task Trace_KnownSession_MatchesTheCheckedInExpectedFileLineByLine()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Trace_KnownSession_MatchesTheCheckedInExpectedFileLineByLine(string journalKind)
     {
-        var data = Cli.NewTempDir();
-        var run = await Cli.RunAsync(["run", Path.Combine(ExpectedDir, "known-task.jsonl"), "--fake-llm", "examples/fake-llm.json", "--data-dir", data, "--fleet-id", "known"]);
+        var journal = Cli.Journal(journalKind, Cli.NewTempDir());
+        var run = await Cli.RunAsync(["run", Path.Combine(ExpectedDir, "known-task.jsonl"), "--fake-llm", "examples/fake-llm.json", .. journal, "--fleet-id", "known"]);
         Assert.True(run.ExitCode == 0, run.ToString());
 
-        var trace = await Cli.RunAsync(["trace", "known:fix-greeting:0", "--data-dir", data]);
+        var trace = await Cli.RunAsync(["trace", "known:fix-greeting:0", .. journal]);
         var actual = trace.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => Normalise(JsonNode.Parse(l))!.ToJsonString(Readable)).ToList();
 
         var expectedFile = Path.Combine(ExpectedDir, "fix-greeting.trace.jsonl");
@@ -55,15 +58,18 @@ public class TraceExportTests
         for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i]);
     }
 
-    [Fact]
-    public async Task TraceFleet_WritesOneFilePerSession()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task TraceFleet_WritesOneFilePerSession(string journalKind)
     {
         var data = Cli.NewTempDir();
-        var run = await Cli.RunAsync(["run", "examples/tasks.jsonl", "--fake-llm", "examples/fake-llm.json", "--data-dir", data, "--fleet-id", "tf"]);
+        var journal = Cli.Journal(journalKind, data);
+        var run = await Cli.RunAsync(["run", "examples/tasks.jsonl", "--fake-llm", "examples/fake-llm.json", .. journal, "--fleet-id", "tf"]);
         Assert.Equal(0, run.ExitCode);
         var outDir = Path.Combine(data, "traces");
 
-        var trace = await Cli.RunAsync(["trace", "--fleet", "tf", "--data-dir", data, "--out", outDir]);
+        var trace = await Cli.RunAsync(["trace", "--fleet", "tf", .. journal, "--out", outDir]);
 
         Assert.True(trace.ExitCode == 0, trace.ToString());
         var files = Directory.GetFiles(outDir).Select(Path.GetFileName).Order().ToList();

@@ -17,7 +17,11 @@ public sealed class PostgresServer
 
     private readonly string _adminUrl;
 
-    private PostgresServer(string adminUrl) => _adminUrl = adminUrl;
+    private PostgresServer(string adminUrl, string? dataDirectory = null) => (_adminUrl, DataDirectory) = (adminUrl, dataDirectory);
+
+    /// <summary>The server's data folder when this class started it (its <c>postmaster.pid</c> names the server's process;
+    /// the benchmark measures its CPU); null for a server given by <c>ACTOR_ROLLOUTS_TEST_POSTGRES</c>.</summary>
+    public string? DataDirectory { get; }
 
     public static PostgresServer Instance => Shared.Value;
 
@@ -73,7 +77,7 @@ public sealed class PostgresServer
                 // The watchdog stops it soon after this process is gone.
             }
         };
-        return new PostgresServer($"postgresql://postgres@127.0.0.1:{port}/postgres");
+        return new PostgresServer($"postgresql://postgres@127.0.0.1:{port}/postgres", Path.Combine(dir, "data"));
     }
 
     private static void RunAsServerUser(bool asRoot, string command)

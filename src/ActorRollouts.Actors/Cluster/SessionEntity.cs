@@ -33,7 +33,9 @@ public sealed class SessionEntity : ReceiveActor
         Receive<SessionEnded>(ended =>
         {
             _ended = true;
-            ToFleet(ended);
+            // Without its trajectory: the whole transcript may exceed a remote message's size, and a cluster fleet writes no
+            // trajectories file (its submitter reads them from the journal).
+            ToFleet(ended with { Trajectory = null });
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });
         Receive<SessionJournalFailed>(failed =>

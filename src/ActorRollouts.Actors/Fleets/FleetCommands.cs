@@ -6,8 +6,10 @@ namespace ActorRollouts.Actors.Fleets;
 public static class FleetCommands
 {
     /// <summary>Run (or, if the fleet's journal already has it, continue) a fleet. The sender gets
-    /// <see cref="FleetNotifications.FleetFinished"/> when every session has ended.</summary>
-    public sealed record RunFleet(ImmutableList<SessionSpec> Sessions, int Concurrency, Core.Fleets.FleetSettings? Settings = null);
+    /// <see cref="FleetNotifications.FleetFinished"/> when every session has ended. <paramref name="PlanKey"/>: the sessions
+    /// are in the journal's shared content under this key instead (<c>Cluster.FleetPlans</c>), as a cluster submitter
+    /// sends them.</summary>
+    public sealed record RunFleet(ImmutableList<SessionSpec> Sessions, int Concurrency, Core.Fleets.FleetSettings? Settings = null, string? PlanKey = null);
 }
 
 public static class FleetNotifications

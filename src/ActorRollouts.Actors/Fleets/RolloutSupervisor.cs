@@ -53,6 +53,18 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<RunFleet>(OnRunFleet);
+        Command<PlanLoaded>(loaded =>
+        {
+            _planLoading = false;
+            _run = null; // the loaded run is the first this fleet really runs
+            OnRunFleet(loaded.Run);
+        });
+        Command<PlanUnavailable>(failed =>
+        {
+            _planLoading = false;
+            _log.Error("Fleet {0} cannot start: {1}", _fleetId, failed.Reason);
+            Sender.Tell(new FleetRejected(_fleetId, $"the fleet cannot start: {failed.Reason}"));
+        });
         Command<CancelSession>(OnCancel);
         Command<SessionEnded>(OnSessionEnded);
         Command<Terminated>(t =>
@@ -102,7 +114,6 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     {
         if (!Sender.Equals(Context.System.DeadLetters)) _requester = Sender; // a sharded fleet's own restart keeps its requester
         var again = _run is not null;
-        var before = _run;
         _run = run;
         if (_launcher.RefreshInterval is { } every && !again)
             Timers.StartPeriodicTimer("refresh-sessions", RefreshSessions.Instance, every);
@@ -112,7 +123,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
 
         if (_state.IsPlanned)
         {
-            if (again && run.Settings == before!.Settings && _state.Settings == run.Settings)
+            if (again && (run.Settings is null || _state.Settings?.ChangesTo(run.Settings).IsEmpty == true))
             {
                 // A submitter attaching again (it re-sends its run until the fleet ends): it now hears the progress.
                 PublishProgress();
@@ -136,6 +147,11 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
             LaunchWhatFits();
             return;
         }
+        if (run.Sessions.IsEmpty && run.PlanKey is { } key)
+        {
+            LoadPlan(run, key);
+            return;
+        }
         if (run.Sessions.IsEmpty)
         {
             Sender.Tell(new FleetRejected(_fleetId, "the fleet has no sessions"));
@@ -147,6 +163,26 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
             LaunchWhatFits();
         });
     }
+
+    /// <summary>Reads a plan the submitter stored in the journal's database, off the mailbox, then runs the fleet with it
+    /// as if it had come in the message (the submitter's re-sends meanwhile find it loading).</summary>
+    private void LoadPlan(RunFleet run, string key)
+    {
+        if (_planLoading) return;
+        _planLoading = true;
+        var (requester, shared) = (Sender, _services.Sessions.Shared);
+        Task.Run(() => shared is null
+                ? throw new InvalidOperationException("the fleet's plan is in a shared journal's database, and this process has none")
+                : Cluster.FleetPlans.Load(shared, key))
+            .PipeTo(Self, requester, sessions => new PlanLoaded(run with { Sessions = sessions, PlanKey = null }),
+                ex => new PlanUnavailable(ex.GetBaseException().Message));
+    }
+
+    private bool _planLoading;
+
+    private sealed record PlanLoaded(RunFleet Run);
+
+    private sealed record PlanUnavailable(string Reason);
 
     /// <summary>Fills free slots: relaunches that cooled down first, then sessions this incarnation has not launched
     /// (interrupted ones first, then plan order). Each call looks only at what it launches, so a fleet of N sessions

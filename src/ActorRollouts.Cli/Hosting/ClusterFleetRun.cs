@@ -23,6 +23,7 @@ public static class ClusterFleetRun
         if (settings.ConfirmPolicy == ConfirmPolicies.Ask)
             throw new UsageException($"fleet {fleetId} asks for confirmations on a terminal (--confirm ask): pass --confirm auto or deny to run it in a cluster.");
         var sessions = run.Existing.IsPlanned ? run.Existing.Sessions : run.Plan(baseUrl);
+        CheckLaunchSizes(system, sessions);
         var withSettings = run.Existing with { Settings = settings };
         FleetRun.Announce(run, [.. sessions.Select(withSettings.SpecFor)], baseUrl);
         await TrajectoriesFile.PrepareAsync(new JournalReader(system), run.Existing, run.Trajectories);
@@ -33,7 +34,12 @@ public static class ClusterFleetRun
             fleets.Tell(new ShardingEnvelope(fleetId, new SessionCommands.CancelSession(request.SessionId, request.Reason))));
         var outcome = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
         var every = system.Settings.Config.GetTimeSpan("actor-rollouts.cluster.submit-interval", TimeSpan.FromSeconds(2));
-        system.ActorOf(FleetSubmitter.Props(fleetId, new FleetCommands.RunFleet(sessions, run.Concurrency, settings), fleets, every, outcome), "submitter");
+        // A new fleet's plan goes through the journal's database: one message could not hold thousands of sessions.
+        var submitted = run.Existing.IsPlanned
+            ? new FleetCommands.RunFleet([], run.Concurrency, settings)
+            : new FleetCommands.RunFleet([], run.Concurrency, settings, FleetPlans.Publish(run.Journal.SharedContent!, sessions));
+        WarnWhileAlone(system, run.Cluster!);
+        system.ActorOf(FleetSubmitter.Props(fleetId, submitted, fleets, every, outcome), "submitter");
         try
         {
             await outcome.Task.WaitAsync(cancel);
@@ -47,5 +53,29 @@ public static class ClusterFleetRun
         // The nodes do not write this process's trajectories file: it is filled from the journal, one line per session.
         await TrajectoriesFile.PrepareAsync(new JournalReader(system), await new JournalReader(system).FleetAsync(fleetId), run.Trajectories, quiet: true);
         return await FleetRun.FinishAsync(run, progress, outcome.Task.Result);
+    }
+
+    /// <summary>Each session's launch travels as one message: a task whose spec (its prompt, mostly) is larger than the
+    /// cluster's <c>maximum-frame-size</c> could never start, so the fleet is refused now.</summary>
+    private static void CheckLaunchSizes(ActorSystem system, IEnumerable<Core.Tasks.SessionSpec> sessions)
+    {
+        var limit = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128_000;
+        foreach (var spec in sessions.DistinctBy(s => s.TaskId))
+        {
+            var size = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(spec, Core.Json.RolloutJson.Options).Length;
+            if (size > limit * 9 / 10)
+                throw new UsageException($"task '{spec.TaskId}' is {size:N0} bytes as a session's launch, more than a cluster message may carry " +
+                                         $"(akka.remote.dot-netty.tcp.maximum-frame-size = {limit:N0}): raise it with --config on every member, or shorten the task.");
+        }
+    }
+
+    /// <summary>Joining waits for a seed to answer; if none does for a while, the user hears why nothing happens.</summary>
+    private static void WarnWhileAlone(ActorSystem system, Actors.Configuration.ClusterMember member)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var seeds = string.Join(',', member.Seeds.Select(s => $"{s.Host}:{s.Port}"));
+        var warning = system.Scheduler.Advanced.ScheduleRepeatedlyCancelable(TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30), () =>
+            Console.Error.WriteLine($"still joining the cluster: no node at {seeds} has answered yet (is `actor-rollouts node` running there?)"));
+        cluster.RegisterOnMemberUp(warning.Cancel);
     }
 }

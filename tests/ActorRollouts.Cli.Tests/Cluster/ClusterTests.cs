@@ -27,8 +27,8 @@ public class ClusterTests(ITestOutputHelper output)
         await using var cluster = await RolloutCluster.StartAsync(3);
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script));
         var (tasks, submitterData) = WriteFleet(Sessions);
-        var run = Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "k", "--concurrency", "30",
-            .. cluster.SubmitterOptions(submitterData)], timeout: TimeSpan.FromMinutes(4));
+        var run = cluster.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "k", "--concurrency", "30",
+            .. cluster.SubmitterOptions(submitterData)]);
 
         // The first node is the oldest member: it also holds the shard coordinators, which move too.
         await server.WhenRequestsReach(Sessions * Turns * 2 / 5).WaitAsync(TimeSpan.FromSeconds(90));
@@ -59,8 +59,8 @@ public class ClusterTests(ITestOutputHelper output)
         await using var cluster = await RolloutCluster.StartAsync(3);
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script));
         var (tasks, submitterData) = WriteFleet(Sessions);
-        var run = Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "t", "--concurrency", "30",
-            .. cluster.SubmitterOptions(submitterData)], timeout: TimeSpan.FromMinutes(4));
+        var run = cluster.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "t", "--concurrency", "30",
+            .. cluster.SubmitterOptions(submitterData)]);
 
         await server.WhenRequestsReach(Sessions * Turns * 2 / 5).WaitAsync(TimeSpan.FromSeconds(90));
         var leaving = cluster.Nodes[1];
@@ -92,14 +92,19 @@ public class ClusterTests(ITestOutputHelper output)
         var (tasks, submitterData) = WriteFleet(Sessions);
         using var submitter = Cli.Start(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "s", "--concurrency", "30",
             .. cluster.SubmitterOptions(submitterData)]);
-
-        await server.WhenRequestsReach(Sessions * Turns / 4).WaitAsync(TimeSpan.FromSeconds(90));
-        submitter.Kill();
-        await submitter.WaitForExitAsync();
+        try
+        {
+            await server.WhenRequestsReach(Sessions * Turns / 4).WaitAsync(TimeSpan.FromSeconds(90));
+        }
+        finally
+        {
+            submitter.Kill(); // SIGKILL, or a test that failed waiting leaves nothing behind
+            await submitter.WaitForExitAsync();
+        }
 
         // With nobody attached, the nodes go on from a quarter of the requests to all of them: the fleet runs by itself.
         await server.WhenRequestsReach(Sessions * Turns).WaitAsync(TimeSpan.FromSeconds(120));
-        var resume = await Cli.RunAsync(["resume", "s", .. cluster.SubmitterOptions(Path.Combine(Cli.NewTempDir(), "elsewhere"))]);
+        var resume = await cluster.RunAsync(["resume", "s", .. cluster.SubmitterOptions(Path.Combine(Cli.NewTempDir(), "elsewhere"))]);
         Assert.True(resume.ExitCode == 0, resume.ToString());
         Assert.Contains($"{Sessions} sessions: {Sessions} completed", resume.Stdout);
         AssertAtMostOneRepeatPerTurn(server);
@@ -112,8 +117,8 @@ public class ClusterTests(ITestOutputHelper output)
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script));
         var (tasks, submitterData) = WriteFleet(Sessions);
         // Six at a time, the fleet runs for about 30 s: most of its sessions start after the new node is up (about 5 s).
-        var run = Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "j", "--concurrency", "6",
-            .. cluster.SubmitterOptions(submitterData)], timeout: TimeSpan.FromMinutes(4));
+        var run = cluster.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "j", "--concurrency", "6",
+            .. cluster.SubmitterOptions(submitterData)]);
 
         await server.WhenRequestsReach(Sessions * Turns / 10).WaitAsync(TimeSpan.FromSeconds(90));
         var joining = cluster.StartNode();
@@ -128,15 +133,17 @@ public class ClusterTests(ITestOutputHelper output)
         AssertAtMostOneRepeatPerTurn(server);
     }
 
+    /// <summary>Also a fleet whose plan (24 prompts of 200 KB: 4.8 MB) is larger than any message between members may be:
+    /// it reaches the nodes through the journal's database.</summary>
     [Fact]
     public async Task Fleet_OnThreeNodes_RateLimitsHoldForTheWholeFleetAtTheServer()
     {
         await using var cluster = await RolloutCluster.StartAsync(3);
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse("""{"scenarios":[{"delay_ms":150,"turns":[{"content":"done"}]}]}"""));
-        var (tasks, submitterData) = WriteFleet(24);
+        var (tasks, submitterData) = WriteFleet(24, promptPadding: 200_000);
         var window = TimeSpan.FromSeconds(2); // the cluster's configuration: --rpm 240 is 8 requests per 2 s
 
-        var result = await Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "g", "--concurrency", "24",
+        var result = await cluster.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "g", "--concurrency", "24",
             "--max-concurrent-requests", "3", "--rpm", "240", .. cluster.SubmitterOptions(submitterData)]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
@@ -150,15 +157,17 @@ public class ClusterTests(ITestOutputHelper output)
             string.Join(", ", arrivals.Select(t => $"{(t - arrivals[0]).TotalMilliseconds:0}")));
     }
 
-    /// <summary><paramref name="count"/> tasks <c>t0…</c> on a one-file template, and a data dir for the submitter.</summary>
-    private static (string Tasks, string SubmitterData) WriteFleet(int count)
+    /// <summary><paramref name="count"/> tasks <c>t0…</c> on a one-file template (prompts padded to
+    /// <paramref name="promptPadding"/> characters), and a data dir for the submitter.</summary>
+    private static (string Tasks, string SubmitterData) WriteFleet(int count, int promptPadding = 0)
     {
+        var padding = new string('x', promptPadding);
         var dir = Cli.NewTempDir();
         Directory.CreateDirectory(Path.Combine(dir, "template"));
         File.WriteAllText(Path.Combine(dir, "template", "a.txt"), "alpha\n");
         var tasks = Path.Combine(dir, "tasks.jsonl");
         File.WriteAllLines(tasks, Enumerable.Range(0, count).Select(i =>
-            $$"""{"id":"t{{i}}","prompt":"task number {{i}}","workspace":"template","tools":["read_file","write_file","bash"]}"""));
+            $$"""{"id":"t{{i}}","prompt":"task number {{i}} {{padding}}","workspace":"template","tools":["read_file","write_file","bash"]}"""));
         return (tasks, Path.Combine(dir, "submitter"));
     }
 

@@ -12,6 +12,7 @@ namespace ActorRollouts.Cli.Tests.Cluster;
 public sealed class RolloutCluster : IAsyncDisposable
 {
     private readonly List<NodeProcess> _nodes = [];
+    private readonly CancellationTokenSource _disposed = new();
     private readonly int[] _ports;
 
     public string JournalUrl { get; }
@@ -55,6 +56,10 @@ public sealed class RolloutCluster : IAsyncDisposable
     /// <summary>The options that make <c>run</c>/<c>resume</c> a submitter to this cluster.</summary>
     public string[] SubmitterOptions(string dataDir) => ["--journal-url", JournalUrl, "--seeds", Seeds, "--data-dir", dataDir, "--config", Config];
 
+    /// <summary>Runs the CLI with <paramref name="args"/>; a test that ends without waiting for it (it failed) kills it with
+    /// the cluster, so no submitter outlives its test.</summary>
+    public Task<CliResult> RunAsync(string[] args) => Cli.RunAsync(args, timeout: TimeSpan.FromMinutes(4), abandon: _disposed.Token);
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -64,6 +69,7 @@ public sealed class RolloutCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _disposed.CancelAsync();
         foreach (var node in _nodes) node.Kill();
         foreach (var node in _nodes) await node.Process.WaitForExitAsync();
     }
