@@ -16,8 +16,18 @@ public static class FleetNotifications
 {
     public sealed record FleetFinished(string FleetId, int Total, int Completed, int Failed);
 
-    /// <summary>Published on the EventStream whenever a session starts or ends.</summary>
-    public sealed record FleetProgressed(string FleetId, int Total, int Completed, int Failed, int Running);
+    /// <summary>Published on the EventStream whenever a session starts or ends (and, for a cluster fleet, told to its
+    /// submitter). <paramref name="Finished"/>: turns and tokens of the sessions finished so far.</summary>
+    public sealed record FleetProgressed(string FleetId, int Total, int Completed, int Failed, int Running, FinishedFigures? Finished = null);
+
+    /// <summary>Totals over a fleet's finished sessions, from their journaled figures.</summary>
+    public sealed record FinishedFigures(long Turns, long InputTokens, long OutputTokens)
+    {
+        public static readonly FinishedFigures None = new(0, 0, 0);
+
+        public FinishedFigures Add(Core.Fleets.SessionFigures? figures) => figures is null ? this
+            : new(Turns + figures.Turns, InputTokens + figures.Usage.InputTokens, OutputTokens + figures.Usage.OutputTokens);
+    }
 
     /// <summary>The fleet cannot run (e.g. the command was empty).</summary>
     public sealed record FleetRejected(string FleetId, string Reason);

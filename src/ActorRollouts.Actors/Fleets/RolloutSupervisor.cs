@@ -34,6 +34,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private Queue<SessionSpec>? _waiting; // not launched yet by this incarnation, in Unfinished() order
     private readonly Dictionary<string, string> _cancelled = []; // session id → why, as the fleet's control journal asked
     private FleetState _state = FleetState.Empty;
+    private FinishedFigures _finishedFigures = FinishedFigures.None; // kept as sessions finish: progress never sums the fleet
     private int _concurrency = 1;
     private IActorRef? _requester;
     private RunFleet? _run;
@@ -96,6 +97,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     /// ask it. A local fleet waits for <see cref="RunFleet"/>.</summary>
     private void OnRecovered()
     {
+        _finishedFigures = _state.Finished.Values.Aggregate(FinishedFigures.None, (sum, f) => sum.Add(f.Figures));
         if (_launcher.Sharded && _state.IsPlanned && !_state.IsComplete)
             Self.Tell(new RunFleet(_state.Sessions, _state.Concurrency, _state.Settings));
     }
@@ -302,6 +304,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private void Record(FleetSessionFinished finished, Trajectory? trajectory = null) =>
         Persist(finished, e =>
         {
+            _finishedFigures = _state.Finished.ContainsKey(e.SessionId) ? _finishedFigures : _finishedFigures.Add(e.Figures);
             _state = _state.Apply(e);
             if (trajectory is not null) _writer?.Tell(trajectory);
             _live.Remove(e.SessionId);
@@ -321,7 +324,8 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
 
     private void PublishProgress()
     {
-        var progress = new FleetProgressed(_fleetId, _state.Sessions.Count, _state.Finished.Count - _state.FailedCount, _state.FailedCount, _live.Count);
+        var progress = new FleetProgressed(_fleetId, _state.Sessions.Count, _state.Finished.Count - _state.FailedCount, _state.FailedCount, _live.Count,
+            _finishedFigures);
         Context.System.EventStream.Publish(progress);
         if (_launcher.Sharded) _requester?.Tell(progress); // the submitter is another member of the cluster
     }

@@ -52,7 +52,12 @@ public sealed class ProgressReporter : ReceiveActor, IWithTimers
     {
         if (_fleet is not { } f) return;
         var finished = f.Completed + f.Failed;
-        var counts = $"{finished}/{f.Total} done ({f.Completed} completed, {f.Failed} failed), {f.Running} running · {_turns} turns · {_inputTokens:N0} in / {_outputTokens:N0} out tokens";
+        // Turns and tokens as this process's sessions report them live; a cluster fleet's sessions run elsewhere, and
+        // then the finished sessions' totals are what there is.
+        var usage = _turns > 0 || f.Finished is not { } done
+            ? $"{_turns} turns · {_inputTokens:N0} in / {_outputTokens:N0} out tokens"
+            : $"{done.Turns} turns · {done.InputTokens:N0} in / {done.OutputTokens:N0} out tokens in finished sessions";
+        var counts = $"{finished}/{f.Total} done ({f.Completed} completed, {f.Failed} failed), {f.Running} running · {usage}";
         if (_interactive)
         {
             const int width = 24;

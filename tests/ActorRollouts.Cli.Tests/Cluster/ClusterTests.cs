@@ -40,6 +40,8 @@ public class ClusterTests(ITestOutputHelper output)
         var result = await run;
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains($"{Sessions} sessions: {Sessions} completed", result.Stdout);
+        // The submitter showed the fleet's progress as a local run does, with the finished sessions' turns.
+        Assert.Contains($"progress: {Sessions}/{Sessions} done ({Sessions} completed, 0 failed), 0 running · {Sessions * Turns} turns", result.Stderr);
         AssertAtMostOneRepeatPerTurn(server);
         var rows = await SessionsAsync(cluster, submitterData, "k");
         Assert.All(rows, r => Assert.Equal(("completed", Turns), ((string)r["status"]!, (int)r["turns"]!)));
