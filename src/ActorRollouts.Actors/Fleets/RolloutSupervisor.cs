@@ -7,6 +7,7 @@ using ActorRollouts.Core.Trajectories;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using Akka.Streams;
 using static ActorRollouts.Actors.Fleets.FleetCommands;
 using static ActorRollouts.Actors.Fleets.FleetNotifications;
 using static ActorRollouts.Actors.Sessions.SessionCommands;
@@ -75,7 +76,8 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         Command<SessionStopped>(s => OnSessionStopped(s.SessionId, s.Reason));
         Command<RefreshSessions>(_ =>
         {
-            foreach (var launch in _running.Values) _launcher.Launch(Context, launch with { FirstLaunch = false });
+            foreach (var launch in _running.Values)
+                _launcher.Launch(Context, launch with { FirstLaunch = false, CancelledBecause = _cancelled.GetValueOrDefault(launch.SessionId) ?? launch.CancelledBecause });
         });
         Command<SessionJournalFailed>(f => _lastTrouble[f.SessionId] = f.Reason);
         Command<CooledDown>(c =>
@@ -117,6 +119,11 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         if (!Sender.Equals(Context.System.DeadLetters)) _requester = Sender; // a sharded fleet's own restart keeps its requester
         var again = _run is not null;
         _run = run;
+        if (_launcher.Sharded && !again)
+        {
+            _log.Info("Fleet {0} is supervised on this node", _fleetId);
+            FollowControl();
+        }
         if (_launcher.RefreshInterval is { } every && !again)
             Timers.StartPeriodicTimer("refresh-sessions", RefreshSessions.Instance, every);
         _concurrency = Math.Max(1, run.Concurrency);
@@ -164,6 +171,15 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
             _state = _state.Apply(e);
             LaunchWhatFits();
         });
+    }
+
+    /// <summary>A sharded fleet follows its control journal (<c>cancel</c>) itself, for as long as it runs: whether or not a
+    /// submitter is attached. A local fleet's process does it (<c>FleetRun</c>).</summary>
+    private void FollowControl()
+    {
+        var self = Self;
+        new Trace.JournalReader(Context.System).FollowControl(_fleetId, request => self.Tell(new CancelSession(request.SessionId, request.Reason)),
+            Context.Materializer());
     }
 
     /// <summary>Reads a plan the submitter stored in the journal's database, off the mailbox, then runs the fleet with it

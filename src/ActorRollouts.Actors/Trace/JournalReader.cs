@@ -41,12 +41,14 @@ public sealed class JournalReader(ActorSystem system)
 
     /// <summary>Requests to a fleet (<see cref="FleetControl"/>), those journaled so far and then each new one as it is
     /// journaled, for as long as the ActorSystem runs.</summary>
-    public void FollowControl(string fleetId, Action<FleetControl.SessionCancelRequested> onRequest) =>
+    /// <param name="materializer">Whose lifetime the following has (an actor's <c>Context.Materializer()</c> ends it
+    /// when the actor stops); by default, the system's.</param>
+    public void FollowControl(string fleetId, Action<FleetControl.SessionCancelRequested> onRequest, IMaterializer? materializer = null) =>
         _journal.EventsByPersistenceId(FleetControl.PersistenceId(fleetId), 0, long.MaxValue)
             .RunForeach(e =>
             {
                 if (e.Event is FleetControl.SessionCancelRequested request) onRequest(request);
-            }, _materializer);
+            }, materializer ?? _materializer);
 
     private Task<ImmutableList<EventEnvelope>> EventsAsync(string persistenceId) =>
         _journal.CurrentEventsByPersistenceId(persistenceId, 0, long.MaxValue)

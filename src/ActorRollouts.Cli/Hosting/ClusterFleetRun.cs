@@ -1,10 +1,9 @@
 using ActorRollouts.Actors.Cluster;
 using ActorRollouts.Actors.Fleets;
+using ActorRollouts.Actors.Sessions;
 using ActorRollouts.Actors.Trace;
 using ActorRollouts.Cli.Output;
-using ActorRollouts.Actors.Sessions;
 using Akka.Actor;
-using Akka.Cluster.Sharding;
 
 namespace ActorRollouts.Cli.Hosting;
 
@@ -29,9 +28,7 @@ public static class ClusterFleetRun
         await TrajectoriesFile.PrepareAsync(new JournalReader(system), run.Existing, run.Trajectories);
 
         var progress = system.ActorOf(ProgressReporter.Props(Console.Error, interactive: !Console.IsErrorRedirected), "progress");
-        var fleets = RolloutSharding.FleetProxy(system);
-        new JournalReader(system).FollowControl(fleetId, request =>
-            fleets.Tell(new ShardingEnvelope(fleetId, new SessionCommands.CancelSession(request.SessionId, request.Reason))));
+        var fleets = RolloutSharding.FleetProxy(system); // the fleet follows `cancel` requests itself, attached or not
         var outcome = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
         var every = system.Settings.Config.GetTimeSpan("actor-rollouts.cluster.submit-interval", TimeSpan.FromSeconds(2));
         // A new fleet's plan goes through the journal's database: one message could not hold thousands of sessions.

@@ -115,6 +115,15 @@ public sealed class NodeProcess
         Process.EnableRaisingEvents = true;
     }
 
+    /// <summary>True once this node's log says the fleet's supervisor runs here.</summary>
+    public bool SupervisesFleet(string fleetId)
+    {
+        var log = Path.Combine(DataDir, "logs", "actor-rollouts.log");
+        if (!File.Exists(log)) return false;
+        using var reader = new StreamReader(new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+        return reader.ReadToEnd().Contains($"Fleet {fleetId} is supervised on this node");
+    }
+
     /// <summary>The session folders this node made (<c>&lt;task&gt;-&lt;sample&gt;</c>) for a fleet.</summary>
     public IReadOnlyList<string> SessionFolders(string fleetId)
     {
