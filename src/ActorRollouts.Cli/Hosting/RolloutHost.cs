@@ -44,10 +44,25 @@ public static class RolloutHost
         {
             throw new UsageException(ex.Message);
         }
-        var system = ActorSystem.Create(member is null ? name : ClusterMember.SystemName, setup);
+        ActorSystem system;
+        try
+        {
+            system = ActorSystem.Create(member is null ? name : ClusterMember.SystemName, setup);
+        }
+        catch (Exception ex) when (member is not null && Causes(ex).OfType<Akka.Remote.RemoteTransportException>().FirstOrDefault() is { } transport)
+        {
+            throw new UsageException($"cannot listen for the cluster on {member.Host}:{member.Port}: {transport.InnerException?.Message ?? transport.Message} " +
+                                     "(another process may hold that port: pick another with --port)");
+        }
         WarmScheduler(system);
         return system;
     }
+
+    /// <summary>An exception and every exception inside it (Akka wraps a failed bind in several aggregates).</summary>
+    private static IEnumerable<Exception> Causes(Exception ex) =>
+        ex is AggregateException aggregate
+            ? aggregate.InnerExceptions.SelectMany(Causes).Prepend(ex)
+            : ex.InnerException is { } inner ? Causes(inner).Prepend(ex) : [ex];
 
     /// <summary>Akka's scheduler starts its timer thread on first use and makes every caller wait until it runs. When a
     /// fleet (or a resume) starts, hundreds of sessions schedule their recovery timeouts at once: all of them then wait on
