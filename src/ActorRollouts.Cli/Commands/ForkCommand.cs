@@ -40,7 +40,7 @@ public static class ForkCommand
         var member = Options.Member(parse, journal); // checked before the fleet is locked or anything starts
         var paths = new FleetPaths(journal.DataDir, fleetId);
         var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);
-        using var fleetLock = await FleetLock.AcquireAsync(paths, journal);
+        using var fleetLock = await FleetLock.AcquireAsync(paths, journal, shared: member is null);
         var system = RolloutHost.Start(journal, parse.GetValue(Options.Config), member: member);
         try
         {

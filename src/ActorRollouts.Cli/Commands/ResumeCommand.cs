@@ -32,7 +32,7 @@ public static class ResumeCommand
         var fleetId = parse.GetValue(FleetId)!;
         var change = Options.Change(parse);
         var paths = new FleetPaths(journal.DataDir, fleetId);
-        using var fleetLock = await FleetLock.AcquireAsync(paths, journal);
+        using var fleetLock = await FleetLock.AcquireAsync(paths, journal, shared: member is null);
         var system = RolloutHost.Start(journal, parse.GetValue(Options.Config), member: member);
         try
         {

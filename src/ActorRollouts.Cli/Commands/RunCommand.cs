@@ -45,7 +45,7 @@ public static partial class RunCommand
         var member = Options.Member(parse, journal); // checked before the fleet is locked or anything starts
         var paths = new FleetPaths(journal.DataDir, fleetId);
         var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);
-        using var fleetLock = await FleetLock.AcquireAsync(paths, journal); // before anything starts: a second process stops here
+        using var fleetLock = await FleetLock.AcquireAsync(paths, journal, shared: member is null); // before anything starts: a second process stops here
         journal.PrepareForWriting();
         var system = RolloutHost.Start(journal, parse.GetValue(Options.Config), member: member);
         try

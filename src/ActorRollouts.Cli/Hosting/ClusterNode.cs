@@ -3,6 +3,7 @@ using ActorRollouts.Actors.Cluster;
 using ActorRollouts.Actors.Configuration;
 using ActorRollouts.Actors.Fleets;
 using ActorRollouts.Actors.Sessions;
+using ActorRollouts.Actors.Storage;
 using ActorRollouts.Providers.OpenAI;
 using Akka.Actor;
 
@@ -42,8 +43,10 @@ public sealed class ClusterNode
         var refresh = system.Settings.Config.GetTimeSpan("actor-rollouts.cluster.session-refresh-interval", TimeSpan.FromSeconds(2));
         IActorRef sessions = ActorRefs.Nobody;
         // Each region's entities need the other's region; entities start only after both regions exist.
-        var fleets = RolloutSharding.StartFleets(system, fleetId => RolloutSupervisor.Props(fleetId,
-            new FleetServices(node.FleetWide(), TrajectoriesPath: null, new ShardedSessionLauncher(sessions, refresh))));
+        var holder = $"actor-rollouts node {node._address} pid {Environment.ProcessId}";
+        var fleets = RolloutSharding.StartFleets(system, fleetId => FleetEntity.Props(fleetId,
+            RolloutSupervisor.Props(fleetId, new FleetServices(node.FleetWide(), TrajectoriesPath: null, new ShardedSessionLauncher(sessions, refresh))),
+            id => SharedFleetLock.Acquire(journal.Url!, id, holder)));
         sessions = RolloutSharding.StartSessions(system, sessionId => SessionEntity.Props(sessionId, new SessionHosting(node.ServicesFor, fleets, hocon)));
         return node;
     }

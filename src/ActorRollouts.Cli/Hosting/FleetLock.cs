@@ -1,3 +1,4 @@
+using ActorRollouts.Actors.Storage;
 namespace ActorRollouts.Cli.Hosting;
 
 /// <summary>One live process per fleet: an exclusive OS lock (flock, which .NET takes for a file opened with
@@ -23,12 +24,13 @@ public sealed class FleetLock : IDisposable
 
     /// <summary>Takes the fleet's locks (the data dir's, and the shared journal's if it has one), or throws
     /// <see cref="UsageException"/> naming the process that holds one.</summary>
-    public static async Task<FleetLock> AcquireAsync(FleetPaths paths, JournalLocation journal)
+    /// <param name="shared">False for a cluster submitter: the node that supervises the fleet holds the shared lock.</param>
+    public static async Task<FleetLock> AcquireAsync(FleetPaths paths, JournalLocation journal, bool shared = true)
     {
         var local = await AcquireAsync(paths);
         try
         {
-            local._shared = journal.AcquireSharedLock(paths.FleetId);
+            if (shared) local._shared = journal.AcquireSharedLock(paths.FleetId);
             return local;
         }
         catch

@@ -56,7 +56,19 @@ public sealed record JournalLocation(string DataDir, JournalUrl? Url)
     }
 
     /// <summary>The shared journal's lock of the fleet (null for SQLite, whose file lock is the only one).</summary>
-    public SharedFleetLock? AcquireSharedLock(string fleetId) => Url is null ? null : Reach(() => SharedFleetLock.Acquire(Url, fleetId));
+    public SharedFleetLock? AcquireSharedLock(string fleetId)
+    {
+        if (Url is null) return null;
+        try
+        {
+            return Reach(() => SharedFleetLock.Acquire(Url, fleetId));
+        }
+        catch (FleetLockedException locked)
+        {
+            throw new UsageException($"{locked.Message} (journal {Url}). Wait for it to end, or stop it and resume: one process runs a fleet at a time" +
+                                     (locked.Holder.Contains("actor-rollouts node") ? "; a cluster fleet is resumed with --seeds." : "."));
+        }
+    }
 
     /// <summary>True while a live process runs the fleet: one on this data dir, or, with a shared journal, anywhere.</summary>
     public bool RunIsActive(string fleetId) =>

@@ -87,7 +87,8 @@ public class ClusterTests(ITestOutputHelper output)
             await AssertLiveWorkspaceIsTheJournalsAsync(cluster, submitterData, row);
     }
 
-    /// <summary>Also: a <c>cancel</c> given while nobody is attached reaches the fleet, which follows its control journal
+    /// <summary>Also: with nobody attached, the node supervising the fleet still holds its lock, so a <c>resume</c>
+    /// without <c>--seeds</c> is refused; and a <c>cancel</c> given while nobody is attached reaches the fleet, which follows its control journal
     /// itself. Ten at a time in plan order (about 3 s a session), the last task would start some 14 s in, long after the
     /// cancel (about 5 s in), so it never runs.</summary>
     [Fact]
@@ -107,6 +108,11 @@ public class ClusterTests(ITestOutputHelper output)
             submitter.Kill(); // SIGKILL, or a test that failed waiting leaves nothing behind
             await submitter.WaitForExitAsync();
         }
+
+        // The node supervising the fleet holds its lock: a resume in this process instead of the cluster is refused.
+        var local = await Cli.RunAsync(["resume", "s", "--journal-url", cluster.JournalUrl, "--data-dir", Path.Combine(Cli.NewTempDir(), "local")]);
+        Assert.True(local.ExitCode == 2, local.ToString());
+        Assert.Contains("fleet 's' is already running in actor-rollouts node 127.0.0.1:", local.Stderr);
 
         var lastTask = $"s:t{Sessions - 1}:0";
         var cancel = await Cli.RunAsync(["cancel", lastTask, "--reason", "not needed", "--journal-url", cluster.JournalUrl, "--data-dir", submitterData]);

@@ -1,12 +1,21 @@
 using ActorRollouts.Actors.Configuration;
 using Npgsql;
 
-namespace ActorRollouts.Cli.Hosting;
+namespace ActorRollouts.Actors.Storage;
+
+/// <summary>Another process runs the fleet (it holds the fleet's <see cref="SharedFleetLock"/>).</summary>
+public sealed class FleetLockedException(string fleetId, string holder)
+    : Exception($"fleet '{fleetId}' is already running in {holder}")
+{
+    public string Holder { get; } = holder;
+}
 
 /// <summary>One live process per fleet across machines that share a PostgreSQL journal: a session-level advisory lock
-/// on the fleet's id, held on a connection of its own for as long as the process runs the fleet. The server releases
-/// it when that connection ends, however the process ends (<c>kill -9</c> included: the kernel closes the socket). The
-/// file lock (<see cref="FleetLock"/>) only sees processes on the same data dir.</summary>
+/// on the fleet's id, held on a connection of its own for as long as the process runs the fleet — a local <c>run</c> or
+/// <c>resume</c>, or the cluster node that supervises the fleet. The server releases it when that connection ends: at
+/// once when the process dies and its kernel closes the socket (<c>kill -9</c> included), and within about 25 s when the
+/// machine itself is gone (the session's TCP keepalives, set below). The file lock (<c>FleetLock</c>) only sees processes
+/// on the same data dir.</summary>
 public sealed class SharedFleetLock : IDisposable
 {
     /// <summary>The first half of every fleet lock's key, so ours never collide with another application's.</summary>
@@ -16,23 +25,24 @@ public sealed class SharedFleetLock : IDisposable
 
     private SharedFleetLock(NpgsqlConnection connection) => _connection = connection;
 
-    /// <summary>Takes the fleet's lock, or throws <see cref="UsageException"/> naming the process that holds it.</summary>
-    public static SharedFleetLock Acquire(JournalUrl url, string fleetId)
+    /// <summary>Takes the fleet's lock, or throws <see cref="FleetLockedException"/> naming the process that holds it.
+    /// <paramref name="holderName"/> is how a refused process will name this one.</summary>
+    public static SharedFleetLock Acquire(JournalUrl url, string fleetId, string? holderName = null)
     {
         // The holder's name, which a refused process reads back from pg_stat_activity for its message.
         var connectionString = new NpgsqlConnectionStringBuilder(url.ConnectionString)
         {
-            ApplicationName = $"actor-rollouts pid {Environment.ProcessId} on {Environment.MachineName}", Pooling = false,
+            ApplicationName = holderName ?? $"actor-rollouts pid {Environment.ProcessId} on {Environment.MachineName}", Pooling = false,
         }.ConnectionString;
         var connection = new NpgsqlConnection(connectionString);
         try
         {
             connection.Open();
+            using (var keepalive = new NpgsqlCommand("SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3", connection))
+                keepalive.ExecuteNonQuery();
             using var take = new NpgsqlCommand($"SELECT pg_try_advisory_lock({Space}, hashtext($1))", connection) { Parameters = { new() { Value = fleetId } } };
             if ((bool)take.ExecuteScalar()!) return new SharedFleetLock(connection);
-            var holder = Holder(connection, fleetId) ?? "another process";
-            throw new UsageException($"fleet '{fleetId}' is already running in {holder} (journal {url}). Wait for it to end, or stop it " +
-                                     "and resume: one process runs a fleet at a time.");
+            throw new FleetLockedException(fleetId, Holder(connection, fleetId) ?? "another process");
         }
         catch
         {
