@@ -11,7 +11,7 @@ namespace ActorRollouts.Actors.Cluster;
 /// child; messages go to it unchanged, and its request to passivate goes to the shard as this entity's.</summary>
 public sealed class FleetEntity : ReceiveActor, IWithStash, IWithTimers
 {
-    public static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(2);
 
     private readonly string _fleetId;
     private readonly Props _supervisor;
