@@ -18,16 +18,7 @@ public static class FleetNotifications
 
     /// <summary>Published on the EventStream whenever a session starts or ends (and, for a cluster fleet, told to its
     /// submitter). <paramref name="Finished"/>: turns and tokens of the sessions finished so far.</summary>
-    public sealed record FleetProgressed(string FleetId, int Total, int Completed, int Failed, int Running, FinishedFigures? Finished = null);
-
-    /// <summary>Totals over a fleet's finished sessions, from their journaled figures.</summary>
-    public sealed record FinishedFigures(long Turns, long InputTokens, long OutputTokens)
-    {
-        public static readonly FinishedFigures None = new(0, 0, 0);
-
-        public FinishedFigures Add(Core.Fleets.SessionFigures? figures) => figures is null ? this
-            : new(Turns + figures.Turns, InputTokens + figures.Usage.InputTokens, OutputTokens + figures.Usage.OutputTokens);
-    }
+    public sealed record FleetProgressed(string FleetId, int Total, int Completed, int Failed, int Running, Core.Fleets.FinishedFigures? Finished = null);
 
     /// <summary>The fleet cannot run (e.g. the command was empty).</summary>
     public sealed record FleetRejected(string FleetId, string Reason);

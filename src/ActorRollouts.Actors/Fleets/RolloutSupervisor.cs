@@ -35,7 +35,6 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private Queue<SessionSpec>? _waiting; // not launched yet by this incarnation, in Unfinished() order
     private readonly Dictionary<string, string> _cancelled = []; // session id → why, as the fleet's control journal asked
     private FleetState _state = FleetState.Empty;
-    private FinishedFigures _finishedFigures = FinishedFigures.None; // kept as sessions finish: progress never sums the fleet
     private int _concurrency = 1;
     private IActorRef? _requester;
     private RunFleet? _run;
@@ -69,10 +68,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         });
         Command<CancelSession>(OnCancel);
         Command<SessionEnded>(OnSessionEnded);
-        Command<Terminated>(t =>
-        {
-            if (_running.ContainsKey(LocalSessionLauncher.SessionIdOf(t.ActorRef))) OnSessionStopped(LocalSessionLauncher.SessionIdOf(t.ActorRef), null);
-        });
+        Command<Terminated>(t => OnSessionStopped(LocalSessionLauncher.SessionIdOf(t.ActorRef), null)); // ignores what is not running
         Command<SessionStopped>(s => OnSessionStopped(s.SessionId, s.Reason));
         Command<RefreshSessions>(_ =>
         {
@@ -99,7 +95,6 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     /// ask it. A local fleet waits for <see cref="RunFleet"/>.</summary>
     private void OnRecovered()
     {
-        _finishedFigures = _state.Finished.Values.Aggregate(FinishedFigures.None, (sum, f) => sum.Add(f.Figures));
         if (_launcher.Sharded && _state.IsPlanned && !_state.IsComplete)
             Self.Tell(new RunFleet(_state.Sessions, _state.Concurrency, _state.Settings));
     }
@@ -320,7 +315,6 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private void Record(FleetSessionFinished finished, Trajectory? trajectory = null) =>
         Persist(finished, e =>
         {
-            _finishedFigures = _state.Finished.ContainsKey(e.SessionId) ? _finishedFigures : _finishedFigures.Add(e.Figures);
             _state = _state.Apply(e);
             if (trajectory is not null) _writer?.Tell(trajectory);
             _live.Remove(e.SessionId);
@@ -341,7 +335,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private void PublishProgress()
     {
         var progress = new FleetProgressed(_fleetId, _state.Sessions.Count, _state.Finished.Count - _state.FailedCount, _state.FailedCount, _live.Count,
-            _finishedFigures);
+            _state.FinishedFigures);
         Context.System.EventStream.Publish(progress);
         if (_launcher.Sharded) _requester?.Tell(progress); // the submitter is another member of the cluster
     }

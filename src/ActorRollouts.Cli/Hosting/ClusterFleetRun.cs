@@ -37,9 +37,10 @@ public static class ClusterFleetRun
             : new FleetCommands.RunFleet([], run.Concurrency, settings, FleetPlans.Publish(run.Journal.SharedContent!, sessions));
         WarnWhileAlone(system, run.Cluster!);
         system.ActorOf(FleetSubmitter.Props(fleetId, submitted, fleets, every, outcome), "submitter");
+        object result;
         try
         {
-            await outcome.Task.WaitAsync(cancel);
+            result = await outcome.Task.WaitAsync(cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -49,7 +50,7 @@ public static class ClusterFleetRun
         }
         // The nodes do not write this process's trajectories file: it is filled from the journal, one line per session.
         await TrajectoriesFile.PrepareAsync(new JournalReader(system), await new JournalReader(system).FleetAsync(fleetId), run.Trajectories, quiet: true);
-        return await FleetRun.FinishAsync(run, progress, outcome.Task.Result);
+        return await FleetRun.FinishAsync(run, progress, result);
     }
 
     /// <summary>Each session's launch travels as one message: a task whose spec (its prompt, mostly) is larger than the

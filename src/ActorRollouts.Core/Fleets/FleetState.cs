@@ -29,6 +29,9 @@ public sealed record FleetState
     /// <summary>How many finished sessions failed, kept as events apply so progress never recounts the fleet.</summary>
     public int FailedCount { get; init; }
 
+    /// <summary>Turns and tokens of the finished sessions, kept as events apply for the same reason.</summary>
+    public FinishedFigures FinishedFigures { get; init; } = FinishedFigures.None;
+
     public bool IsPlanned => FleetId is not null;
     public bool IsComplete => IsPlanned && Finished.Count == Sessions.Count;
 
@@ -50,6 +53,7 @@ public sealed record FleetState
             Finished = Finished.SetItem(e.SessionId, e),
             FailedCount = FailedCount + (e.Status == SessionOutcomes.Failed ? 1 : 0)
                           - (Finished.TryGetValue(e.SessionId, out var earlier) && earlier.Status == SessionOutcomes.Failed ? 1 : 0),
+            FinishedFigures = FinishedFigures.Replace(earlier?.Figures, e.Figures),
         },
         _ => this,
     };
