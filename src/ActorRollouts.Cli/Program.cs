@@ -22,6 +22,7 @@ public static class Program
             CancelCommand.Create(),
             FakeLlmCommand.Create(),
             NodeCommand.Create(),
+            ViewCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

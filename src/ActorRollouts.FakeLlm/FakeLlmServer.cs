@@ -264,7 +264,7 @@ internal sealed class FaultCounter
 }
 
 /// <summary>A host lifetime that leaves signals to the program: the server starts and stops when told, nothing else.</summary>
-internal sealed class EmbeddedLifetime : IHostLifetime
+public sealed class EmbeddedLifetime : IHostLifetime
 {
     public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -19,8 +19,12 @@ public sealed class JournalReader(ActorSystem system)
         PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
     private readonly IMaterializer _materializer = system.Materializer();
 
-    public async Task<ImmutableList<(long Seq, ISessionEvent Event)>> SessionEventsAsync(string sessionId) =>
-        (await EventsAsync(sessionId))
+    public Task<ImmutableList<(long Seq, ISessionEvent Event)>> SessionEventsAsync(string sessionId) => SessionEventsAfterAsync(sessionId, 0);
+
+    /// <summary>The session's events after sequence number <paramref name="afterSeq"/> (0: all), for readers that follow a
+    /// session as it runs.</summary>
+    public async Task<ImmutableList<(long Seq, ISessionEvent Event)>> SessionEventsAfterAsync(string sessionId, long afterSeq) =>
+        (await EventsAsync(sessionId, afterSeq + 1))
         .Where(e => e.Event is ISessionEvent)
         .Select(e => (e.SequenceNr, (ISessionEvent)e.Event))
         .ToImmutableList();
@@ -30,6 +34,14 @@ public sealed class JournalReader(ActorSystem system)
 
     public async Task<FleetState> FleetAsync(string fleetId) =>
         FleetState.From((await EventsAsync(PersistenceId(fleetId))).Select(e => e.Event).OfType<IFleetEvent>());
+
+    /// <summary>The fleet's events after sequence number <paramref name="afterSeq"/>, for readers that keep a fleet's state
+    /// and fold only what is new.</summary>
+    public async Task<ImmutableList<(long Seq, IFleetEvent Event)>> FleetEventsAfterAsync(string fleetId, long afterSeq) =>
+        (await EventsAsync(PersistenceId(fleetId), afterSeq + 1))
+        .Where(e => e.Event is IFleetEvent)
+        .Select(e => (e.SequenceNr, (IFleetEvent)e.Event))
+        .ToImmutableList();
 
     public async Task<ImmutableList<string>> FleetIdsAsync()
     {
@@ -50,7 +62,7 @@ public sealed class JournalReader(ActorSystem system)
                 if (e.Event is FleetControl.SessionCancelRequested request) onRequest(request);
             }, materializer ?? _materializer);
 
-    private Task<ImmutableList<EventEnvelope>> EventsAsync(string persistenceId) =>
-        _journal.CurrentEventsByPersistenceId(persistenceId, 0, long.MaxValue)
+    private Task<ImmutableList<EventEnvelope>> EventsAsync(string persistenceId, long fromSeq = 0) =>
+        _journal.CurrentEventsByPersistenceId(persistenceId, fromSeq, long.MaxValue)
             .RunAggregate(ImmutableList<EventEnvelope>.Empty, (list, e) => list.Add(e), _materializer);
 }

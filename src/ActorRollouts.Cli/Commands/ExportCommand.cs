@@ -1,12 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
 using ActorRollouts.Cli.Hosting;
-using ActorRollouts.Core.Analysis;
-using ActorRollouts.Core.Fleets;
-using ActorRollouts.Core.Json;
-using ActorRollouts.Core.Sessions;
-using ActorRollouts.Core.Trajectories;
-using ActorRollouts.Environments;
 
 namespace ActorRollouts.Cli.Commands;
 
@@ -35,16 +28,10 @@ public static class ExportCommand
     private static async Task<int> ExportAsync(ParseResult parse)
     {
         var format = parse.GetValue(Format)!;
-        if (format is not ("trajectories" or "openai-chat")) throw new UsageException($"--format must be trajectories or openai-chat (got '{format}').");
+        if (!ExportRecords.Formats.Contains(format)) throw new UsageException($"--format must be trajectories or openai-chat (got '{format}').");
         var sessions = await FleetJournal.ReadSessionsAsync(JournalLocation.From(parse, DataDir, JournalUrl), parse.GetValue(Fleet)!, "actor-rollouts-export");
-        var (status, minReward, maxDiff) = (parse.GetValue(Status), parse.GetValue(MinReward), parse.GetValue(MaxDiffLines));
-        var chosen = sessions.Where(s => s.IsFinished
-                                         && (status is null || SessionOutcomes.Of(s.Status) == status)
-                                         && (minReward is null || s.Reward >= minReward)
-                                         && (maxDiff is null || FleetStats.DiffLineCount(s) <= maxDiff)).ToList();
-        var lines = chosen.Select(s => format == "openai-chat"
-            ? ChatExport.Record(s, ToolCatalog.Specs(s.Spec!.Tools.Where(ToolCatalog.IsKnown))).ToJsonString(RolloutJson.Options)
-            : JsonSerializer.Serialize(Trajectory.From(s), RolloutJson.Options));
+        var chosen = ExportRecords.Choose(sessions, parse.GetValue(Status), parse.GetValue(MinReward), parse.GetValue(MaxDiffLines));
+        var lines = ExportRecords.Lines(chosen, format);
 
         var outPath = parse.GetValue(Out);
         await using (var writer = outPath is null ? Console.Out : new StreamWriter(outPath))

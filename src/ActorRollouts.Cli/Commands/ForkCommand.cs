@@ -66,7 +66,7 @@ public static class ForkCommand
                                     $"{parent.Usage.InputTokens + parent.Usage.OutputTokens:N0} tokens so far) into {samples} session(s) of fleet {fleetId}");
             return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, existing, settings, Plan,
                 parse.GetValue(Options.Concurrency) ?? (existing.IsPlanned ? existing.Concurrency : FleetOptions.DefaultConcurrency),
-                parse.GetValue(Options.Watch), member), cancel);
+                parse.GetValue(Options.Watch), member, Options.ViewerPort(parse)), cancel);
         }
         finally
         {

@@ -42,7 +42,7 @@ public static class ResumeCommand
             var settings = (fleet.Settings ?? FleetOptions.Recorded(fleet, hocon)).With(change);
             var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);
             return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, fleet, settings, _ => fleet.Sessions,
-                parse.GetValue(Options.Concurrency) ?? fleet.Concurrency, parse.GetValue(Options.Watch), member), cancel);
+                parse.GetValue(Options.Concurrency) ?? fleet.Concurrency, parse.GetValue(Options.Watch), member, Options.ViewerPort(parse)), cancel);
         }
         finally
         {

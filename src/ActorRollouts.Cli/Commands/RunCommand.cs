@@ -63,7 +63,7 @@ public static partial class RunCommand
                     settings.Budget)), paths.TemplatesDir, Console.Error, journal.SharedContent);
             return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, existing, settings, Plan,
                 parse.GetValue(Options.Concurrency) ?? (existing.IsPlanned ? existing.Concurrency : FleetOptions.DefaultConcurrency),
-                parse.GetValue(Options.Watch), member), cancel);
+                parse.GetValue(Options.Watch), member, Options.ViewerPort(parse)), cancel);
         }
         finally
         {

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using ActorRollouts.Actors.Trace;
 using ActorRollouts.Cli.Hosting;
-using ActorRollouts.Core.Sessions;
-using ActorRollouts.Environments.Workspaces;
 
 namespace ActorRollouts.Cli.Commands;
 
@@ -38,22 +36,8 @@ public static class WorkspaceCommand
             if (events.IsEmpty) throw journal.NoSession(sessionId);
             var last = events[^1].Seq;
             if (at > last) throw new UsageException($"--at {at} is past the end of '{sessionId}' (its last sequence number is {last}).");
-            var spec = SessionState.From(events.Select(e => e.Event)).Spec!;
-            var paths = new FleetPaths(journal.DataDir, spec.FleetId);
-            var template = spec.TemplateFolder(paths.TemplatesDir);
-            var shared = journal.SharedContent;
-            if (template is not null && !Directory.Exists(template) && !(shared is not null && spec.TemplateHash is { } hash && TemplateArchive.TryRestore(shared, hash, paths.TemplatesDir)))
-                throw new UsageException($"the session's template {(spec.TemplateHash is null ? template : spec.TemplateHash[..12])} is not in {paths.TemplatesDir}.");
-            var changes = SessionEvents.WorkspaceChanges(events.Where(e => e.Seq <= (at ?? last)).Select(e => e.Event)).ToList();
-            try
-            {
-                new WorkspaceRebuild(template, changes, new BlobStore(paths.BlobsDir, shared)).WriteTree(outDir);
-            }
-            catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException)
-            {
-                throw new UsageException($"cannot rebuild {sessionId}'s workspace: {ex.Message}"); // a blob or template gone from this data dir
-            }
-            Console.Error.WriteLine($"wrote {sessionId}'s workspace after #{at ?? last} to {outDir} ({changes.Count} journaled changes over its template)");
+            var changes = WorkspaceFromJournal.Write(journal, events, at ?? last, outDir);
+            Console.Error.WriteLine($"wrote {sessionId}'s workspace after #{at ?? last} to {outDir} ({changes} journaled changes over its template)");
             return ExitCodes.Ok;
         }
         finally

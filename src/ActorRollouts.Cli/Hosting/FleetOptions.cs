@@ -40,6 +40,8 @@ public sealed partial class FleetOptions
     public readonly Option<int?> Concurrency = new("--concurrency") { Description = $"Sessions running at once (run: default {DefaultConcurrency}; resume: as the fleet ran)." };
     public readonly Option<string?> Out = new("--out") { Description = "Trajectories file (default <data-dir>/fleets/<fleet-id>/trajectories.jsonl)." };
     public readonly Option<string?> Watch = new("--watch") { Description = "Stream this session's deltas (text, reasoning, tool arguments) to stderr as they arrive." };
+    public readonly Option<bool> View = new("--view") { Description = "Serve the web viewer beside the fleet while it runs (http://127.0.0.1:7878/; see --view-port)." };
+    public readonly Option<int> ViewPort = Viewer.ViewerOptions.Port("--view-port");
     public readonly Option<string> DataDir = CommonOptions.DataDir();
     public readonly Option<string?> JournalUrl = CommonOptions.JournalUrl();
     public readonly Option<string?> Config = CommonOptions.Config();
@@ -49,10 +51,13 @@ public sealed partial class FleetOptions
     public IEnumerable<Option> All =>
     [
         Model, BaseUrl, ApiKeyEnv, Api, ReasoningEffort, Temperature, MaxOutputTokens, ExtraBody, MaxTurns, Sandbox, Confirm,
-        MaxConcurrentRequests, Rpm, Tpm, BudgetTokens, BudgetCostUsd, BudgetSeconds, FakeLlm, Concurrency, Out, Watch, DataDir, JournalUrl, Config, Seeds, Host,
+        MaxConcurrentRequests, Rpm, Tpm, BudgetTokens, BudgetCostUsd, BudgetSeconds, FakeLlm, Concurrency, Out, Watch, View, ViewPort, DataDir, JournalUrl, Config, Seeds, Host,
     ];
 
     public JournalLocation Journal(ParseResult parse) => JournalLocation.From(parse, DataDir, JournalUrl);
+
+    /// <summary>The viewer's port when <c>--view</c> is given, else null.</summary>
+    public int? ViewerPort(ParseResult parse) => parse.GetValue(View) ? parse.GetValue(ViewPort) : null;
 
     /// <summary>With <c>--seeds</c>, this process as a submitter (a cluster member that hosts no sessions); else null.
     /// What only works in one process is refused here, before anything starts.</summary>

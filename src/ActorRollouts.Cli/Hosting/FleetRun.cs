@@ -6,6 +6,7 @@ using ActorRollouts.Actors.Providers;
 using ActorRollouts.Actors.Sessions;
 using ActorRollouts.Actors.Trace;
 using ActorRollouts.Cli.Output;
+using ActorRollouts.Cli.Viewer;
 using ActorRollouts.Core.Fleets;
 using ActorRollouts.Core.Gates;
 using ActorRollouts.Core.Json;
@@ -32,7 +33,8 @@ public sealed record FleetRunRequest(
     Func<string, ImmutableList<SessionSpec>> Plan,
     int Concurrency,
     string? Watch = null,
-    ClusterMember? Cluster = null);
+    ClusterMember? Cluster = null,
+    int? ViewerPort = null);
 
 /// <summary>Runs (or continues) a fleet to its end under its settings: the scripted model if it has one, the supervisor
 /// (which journals the settings or their change), live progress, requests from <c>cancel</c>, the summary, and the
@@ -42,6 +44,9 @@ public static class FleetRun
 {
     public static async Task<int> ExecuteAsync(FleetRunRequest run, CancellationToken cancel)
     {
+        // The viewer reads the journal this run writes, in this process, for as long as the run lasts.
+        await using var viewer = run.ViewerPort is { } port ? await ViewerServer.StartAsync(run.System, run.Journal, "127.0.0.1", port, cancel) : null;
+        if (viewer is not null) ViewerOptions.Announce(viewer, run.Journal);
         if (run.Cluster is not null) return await ClusterFleetRun.ExecuteAsync(run, cancel);
         var (system, fleetSettings, fleetId) = (run.System, run.Settings, run.Paths.FleetId);
         var settings = run.Hocon.Under(fleetSettings);

@@ -1,0 +1,27 @@
+using System.Text.Json;
+using ActorRollouts.Core.Analysis;
+using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Json;
+using ActorRollouts.Core.Sessions;
+using ActorRollouts.Core.Trajectories;
+using ActorRollouts.Environments;
+
+namespace ActorRollouts.Cli.Hosting;
+
+/// <summary>Finished sessions as training records, one JSON line each: what <c>export</c> prints and the viewer's
+/// download links serve.</summary>
+public static class ExportRecords
+{
+    public static readonly string[] Formats = ["trajectories", "openai-chat"];
+
+    /// <summary>The finished sessions that pass every given filter, in the order given.</summary>
+    public static List<SessionState> Choose(IEnumerable<SessionState> sessions, string? status = null, double? minReward = null, int? maxDiffLines = null) =>
+        sessions.Where(s => s.IsFinished
+                            && (status is null || SessionOutcomes.Of(s.Status) == status)
+                            && (minReward is null || s.Reward >= minReward)
+                            && (maxDiffLines is null || FleetStats.DiffLineCount(s) <= maxDiffLines)).ToList();
+
+    public static IEnumerable<string> Lines(IEnumerable<SessionState> chosen, string format) => chosen.Select(s => format == "openai-chat"
+        ? ChatExport.Record(s, ToolCatalog.Specs(s.Spec!.Tools.Where(ToolCatalog.IsKnown))).ToJsonString(RolloutJson.Options)
+        : JsonSerializer.Serialize(Trajectory.From(s), RolloutJson.Options));
+}

@@ -1,0 +1,35 @@
+using ActorRollouts.Core.Sessions;
+using ActorRollouts.Environments.Workspaces;
+using static ActorRollouts.Core.Sessions.SessionEvents;
+
+namespace ActorRollouts.Cli.Hosting;
+
+/// <summary>A session's workspace as it was after a journal sequence number, rebuilt from the journal alone (the
+/// captured template plus every journaled change), never from the live workspace folder. Used by <c>workspace</c> and
+/// the viewer's file browser.</summary>
+public static class WorkspaceFromJournal
+{
+    /// <summary>Writes the tree into <paramref name="outDir"/> and returns how many journaled changes it applied over the
+    /// template. <paramref name="events"/> are the session's whole journal; only those up to <paramref name="at"/> count.</summary>
+    public static int Write(JournalLocation journal, IReadOnlyList<(long Seq, ISessionEvent Event)> events, long at, string outDir)
+    {
+        var spec = SessionState.From(events.Select(e => e.Event)).Spec
+                   ?? throw new UsageException("the session has no session-started event: nothing to rebuild.");
+        var paths = new FleetPaths(journal.DataDir, spec.FleetId);
+        var template = spec.TemplateFolder(paths.TemplatesDir);
+        var shared = journal.SharedContent;
+        if (template is not null && !Directory.Exists(template) &&
+            !(shared is not null && spec.TemplateHash is { } hash && TemplateArchive.TryRestore(shared, hash, paths.TemplatesDir)))
+            throw new UsageException($"the session's template {(spec.TemplateHash is null ? template : spec.TemplateHash[..12])} is not in {paths.TemplatesDir}.");
+        var changes = WorkspaceChanges(events.Where(e => e.Seq <= at).Select(e => e.Event)).ToList();
+        try
+        {
+            new WorkspaceRebuild(template, changes, new BlobStore(paths.BlobsDir, shared)).WriteTree(outDir);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException)
+        {
+            throw new UsageException($"cannot rebuild {spec.SessionId}'s workspace: {ex.Message}"); // a blob or template gone from this data dir
+        }
+        return changes.Count;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ActorRollouts.Cli.Hosting;
+using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Json;
+using ActorRollouts.Core.Sessions;
+using ActorRollouts.Core.Trace;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ActorRollouts.Cli.Viewer;
+
+/// <summary>The viewer's JSON API: read-only GETs over the journal. Ids travel in the query string (a task id may hold
+/// characters a path segment cannot).</summary>
+public static class ViewerApi
+{
+    public static void Map(WebApplication app, ViewerJournal journal, WorkspaceBrowser workspaces)
+    {
+        app.MapGet("/api/fleets", async () =>
+        {
+            var summaries = new List<FleetSummary>();
+            foreach (var id in await journal.FleetIdsAsync())
+                if (await journal.SummaryAsync(id) is { } summary) summaries.Add(summary);
+            return Json(summaries.OrderByDescending(s => s.StartedAt));
+        });
+
+        app.MapGet("/api/fleet", async (string id) =>
+            await journal.RowsAsync(id) is { } fleet
+                ? Json(new { fleet.Summary, Sessions = fleet.Rows.Select(CompactRow) }, RolloutJson.Listing)
+                : NotFound($"no fleet '{id}' in {journal.Location.Display}"));
+
+        app.MapGet("/api/fleet/facts", async (string id, CancellationToken cancel) =>
+            await journal.FactsAsync(id, cancel) is { } facts ? Json(facts) : NotFound($"no fleet '{id}' in {journal.Location.Display}"));
+
+        app.MapGet("/api/fleet/download", async (string id, string? format) =>
+        {
+            format ??= "trajectories";
+            if (!ExportRecords.Formats.Contains(format)) return Results.BadRequest($"format must be one of {string.Join(", ", ExportRecords.Formats)}");
+            var (fleet, _) = await journal.FleetAsync(id);
+            if (!fleet.IsPlanned) return NotFound($"no fleet '{id}' in {journal.Location.Display}");
+            var lines = ExportRecords.Lines(ExportRecords.Choose(await journal.SessionStatesAsync(id)), format);
+            var body = Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n")));
+            return Results.File(body, "application/jsonl", $"{id}-{format}.jsonl");
+        });
+
+        app.MapGet("/api/session", async (string id) =>
+        {
+            var events = await journal.SessionEventsAsync(id);
+            if (events.IsEmpty) return NotFound($"no session '{id}' in {journal.Location.Display} (it may not have started yet)");
+            var state = SessionState.From(events.Select(e => e.Event));
+            var lines = new JsonArray([.. SessionTrace.Lines(events)]);
+            var body = new JsonObject
+            {
+                ["session"] = JsonSerializer.SerializeToNode(Header(state, events[^1].Seq, journal.RunIsActive(state.Spec?.FleetId ?? "")), RolloutJson.Listing),
+                ["lines"] = lines,
+            };
+            return Results.Text(body.ToJsonString(RolloutJson.Options), "application/json");
+        });
+
+        app.MapGet("/api/workspace", async (string id, long? at) =>
+            await workspaces.ListAsync(id, at) is { } listing
+                ? Json(new { listing.SessionId, listing.At, listing.LastSeq, listing.Entries })
+                : NotFound($"no session '{id}' in {journal.Location.Display}"));
+
+        app.MapGet("/api/workspace/file", async (string id, long? at, string path) =>
+            await workspaces.ListAsync(id, at) is { } listing && WorkspaceBrowser.Read(listing, path) is { } file
+                ? Json(file)
+                : NotFound($"no file '{path}' in {id}'s workspace at #{at}"));
+    }
+
+    /// <summary>What the session page shows above the timeline.</summary>
+    public sealed record SessionHeader(
+        string SessionId, string? FleetId, string? TaskId, int? Sample, string Status, string? StopReason, int Turns, long InputTokens,
+        long OutputTokens, decimal CostUsd, double? Reward, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? Model,
+        string? ParentSessionId, long? ForkedAtSeq, int Resumes, bool Settled, long LastSeq);
+
+    public static SessionHeader Header(SessionState s, long lastSeq, bool runActive) =>
+        new(s.Spec?.SessionId ?? "", s.Spec?.FleetId, s.Spec?.TaskId, s.Spec?.Sample,
+            s.IsFinished ? SessionOutcomes.Of(s.Status) : runActive ? SessionOutcomes.Running : SessionOutcomes.Interrupted,
+            s.StopReason, s.Turns, s.Usage.InputTokens, s.Usage.OutputTokens, s.CostUsd, s.Reward, s.Error, s.StartedAt, s.EndedAt,
+            s.Spec?.Endpoint.Model, s.ParentSessionId, s.ForkedAtSeq, s.Resumes, s.IsSettled, lastSeq);
+
+    /// <summary>A table row without what every row of a fleet repeats (its settings changes).</summary>
+    private static object CompactRow(SessionRow r) => new
+    {
+        r.SessionId, r.TaskId, r.Sample, r.Status, r.StopReason, r.Turns, r.InputTokens, r.OutputTokens, r.CostUsd, r.Reward,
+        r.StartedAt, r.EndedAt, r.Error, r.Node, r.Resumes,
+    };
+
+    private static IResult Json<T>(T value, JsonSerializerOptions? options = null) => Results.Json(value, options ?? RolloutJson.Options);
+
+    private static IResult NotFound(string message) => Results.NotFound(new { error = message });
+}

@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using ActorRollouts.Actors.Trace;
+using ActorRollouts.Cli.Hosting;
+using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Sessions;
+using static ActorRollouts.Core.Sessions.SessionEvents;
+
+namespace ActorRollouts.Cli.Viewer;
+
+/// <summary>Everything the viewer shows, read from the journal through Persistence Query (<see cref="JournalReader"/>).
+/// It keeps each fleet's folded state and the sequence number it reached, so a page load or a live tick reads only the
+/// fleet's new events; and it keeps the facts of finished sessions, which can no longer change.</summary>
+public sealed class ViewerJournal(JournalReader reader, JournalLocation location)
+{
+    private readonly ConcurrentDictionary<string, FleetEntry> _fleets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SessionFacts> _finishedFacts = new(StringComparer.Ordinal);
+
+    public JournalLocation Location => location;
+
+    public Task<ImmutableList<string>> FleetIdsAsync() => reader.FleetIdsAsync();
+
+    public bool RunIsActive(string fleetId) => location.RunIsActive(fleetId);
+
+    /// <summary>The fleet as its journal has it now, and the sequence number that state includes.</summary>
+    public async Task<(FleetState State, long Seq)> FleetAsync(string fleetId)
+    {
+        var entry = _fleets.GetOrAdd(fleetId, _ => new FleetEntry());
+        await entry.Gate.WaitAsync();
+        try
+        {
+            foreach (var (seq, e) in await reader.FleetEventsAfterAsync(fleetId, entry.Seq))
+                (entry.State, entry.Seq) = (entry.State.Apply(e), seq);
+            return (entry.State, entry.Seq);
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
+    public async Task<FleetSummary?> SummaryAsync(string fleetId)
+    {
+        var (fleet, seq) = await FleetAsync(fleetId);
+        return fleet.IsPlanned ? FleetSummary.From(fleetId, fleet, seq, RunIsActive(fleetId)) : null;
+    }
+
+    /// <summary>Every session of the fleet, in plan order. Finished ones come from the figures journaled with their
+    /// outcome; only sessions launched and not finished (at most the concurrency while a fleet runs) read their own
+    /// journal.</summary>
+    public async Task<(FleetSummary Summary, ImmutableList<SessionRow> Rows)?> RowsAsync(string fleetId)
+    {
+        var (fleet, seq) = await FleetAsync(fleetId);
+        if (!fleet.IsPlanned) return null;
+        var active = RunIsActive(fleetId);
+        var rows = ImmutableList.CreateBuilder<SessionRow>();
+        foreach (var spec in fleet.Sessions)
+        {
+            var finished = fleet.Finished.GetValueOrDefault(spec.SessionId);
+            rows.Add(finished?.Figures is { } figures
+                ? SessionRow.From(spec, fleet, finished, figures)
+                : finished is not null || fleet.Launched.Contains(spec.SessionId)
+                    ? SessionRow.From(spec, fleet, await reader.SessionAsync(spec.SessionId), active)
+                    : SessionRow.From(spec, fleet, SessionState.Empty, active));
+        }
+        return (FleetSummary.From(fleetId, fleet, seq, active), rows.ToImmutable());
+    }
+
+    /// <summary>The facts of every session of the fleet that has started, read a few sessions at a time.</summary>
+    public async Task<ImmutableSortedDictionary<string, SessionFacts>?> FactsAsync(string fleetId, CancellationToken cancel)
+    {
+        var (fleet, _) = await FleetAsync(fleetId);
+        if (!fleet.IsPlanned) return null;
+        var facts = new ConcurrentDictionary<string, SessionFacts>(StringComparer.Ordinal);
+        var started = fleet.Sessions.Where(s => fleet.Launched.Contains(s.SessionId) || fleet.Finished.ContainsKey(s.SessionId)).ToList();
+        await Parallel.ForEachAsync(started, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancel }, async (spec, _) =>
+        {
+            if (_finishedFacts.TryGetValue(spec.SessionId, out var known))
+            {
+                facts[spec.SessionId] = known;
+                return;
+            }
+            var events = (await reader.SessionEventsAsync(spec.SessionId)).Select(e => e.Event).ToList();
+            var computed = SessionFacts.From(events);
+            facts[spec.SessionId] = computed;
+            if (SessionState.From(events).IsSettled) _finishedFacts[spec.SessionId] = computed;
+        });
+        return facts.ToImmutableSortedDictionary(StringComparer.Ordinal);
+    }
+
+    public Task<ImmutableList<(long Seq, ISessionEvent Event)>> SessionEventsAsync(string sessionId, long afterSeq = 0) =>
+        reader.SessionEventsAfterAsync(sessionId, afterSeq);
+
+    /// <summary>Every session of the fleet as its own journal folds (for downloads).</summary>
+    public Task<ImmutableList<SessionState>> SessionStatesAsync(string fleetId) => FleetReport.SessionsAsync(reader, fleetId);
+
+    private sealed class FleetEntry
+    {
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        public FleetState State = FleetState.Empty;
+        public long Seq;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Sockets;
+using ActorRollouts.Actors.Trace;
+using ActorRollouts.Cli.Hosting;
+using Akka.Actor;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ActorRollouts.Cli.Viewer;
+
+/// <summary>The web viewer (<c>view</c>, <c>run --view</c>): Kestrel in this process, serving the static pages in
+/// <c>viewer/</c> beside the binary and the read-only JSON and Server-Sent Events API over the journal. Nothing it
+/// serves changes a fleet: it maps GETs only.</summary>
+public sealed class ViewerServer : IAsyncDisposable
+{
+    public const int DefaultPort = 7878;
+
+    private readonly WebApplication _app;
+    private readonly WorkspaceBrowser _workspaces;
+
+    private ViewerServer(WebApplication app, WorkspaceBrowser workspaces, ViewerAccess access, Uri url)
+    {
+        (_app, _workspaces, Access, Url) = (app, workspaces, access, url);
+    }
+
+    public ViewerAccess Access { get; }
+
+    /// <summary>Where the viewer listens (the bound port, when 0 was asked for).</summary>
+    public Uri Url { get; }
+
+    /// <summary>The address to open: <see cref="Url"/>, with the token when one is needed.</summary>
+    public string OpenUrl => Access.Token is { } token ? $"{Url}?token={token}" : Url.ToString();
+
+    public static string StaticFolder => Path.Combine(AppContext.BaseDirectory, "viewer");
+
+    public static async Task<ViewerServer> StartAsync(ActorSystem system, JournalLocation location, string host, int port, CancellationToken cancel)
+    {
+        if (!IPAddress.TryParse(host, out _) && host != "localhost")
+            throw new UsageException($"--host '{host}' is not an IP address (use 127.0.0.1, the default, or 0.0.0.0 for every interface).");
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "actor-rollouts-view" });
+        builder.Logging.ClearProviders(); // our stderr shows progress; requests are not worth a line each
+        builder.Services.AddSingleton<IHostLifetime, FakeLlm.EmbeddedLifetime>(); // SIGINT and SIGTERM are the program's
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        builder.WebHost.UseUrls($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
+        var app = builder.Build();
+
+        var access = ViewerAccess.For(host);
+        var journal = new ViewerJournal(new JournalReader(system), location);
+        var workspaces = new WorkspaceBrowser(journal, Path.Combine(Path.GetTempPath(), $"actor-rollouts-view-{Environment.ProcessId}-{port}-{Guid.NewGuid():n}"));
+        app.Use(access.GuardAsync);
+        app.Use(ReadOnlyAsync);
+        app.Use(SecurityHeadersAsync);
+        var files = new PhysicalFileProvider(StaticFolder);
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        ViewerApi.Map(app, journal, workspaces);
+        LiveFeeds.Map(app, journal);
+        app.MapGet("/api/{**rest}", () => Results.NotFound(new { error = "no such API" }));
+        // Every page is the same shell; its script reads the path (/, /fleets/ID, /sessions/ID, /compare?a=&b=).
+        app.MapFallback(async context =>
+        {
+            context.Response.ContentType = "text/html; charset=utf-8";
+            await context.Response.SendFileAsync(files.GetFileInfo("index.html"));
+        });
+        try
+        {
+            await app.StartAsync(cancel);
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            await app.DisposeAsync();
+            throw new UsageException($"the viewer cannot listen on {host}:{port}: the port is in use (pick another with --port, or --port 0 for a free one).");
+        }
+        var bound = new Uri(app.Urls.First());
+        return new ViewerServer(app, workspaces, access, new UriBuilder(bound) { Host = host }.Uri);
+    }
+
+    /// <summary>The viewer only reads: anything but GET and HEAD is refused.</summary>
+    private static async Task ReadOnlyAsync(HttpContext context, RequestDelegate next)
+    {
+        if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+        {
+            await next(context);
+            return;
+        }
+        context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+        await context.Response.WriteAsync("405: the viewer only reads.\n");
+    }
+
+    /// <summary>A second wall behind rendering everything as text: the pages load scripts and styles from this server only
+    /// (no inline script runs even if one got into the DOM), and no other site may frame them.</summary>
+    private static Task SecurityHeadersAsync(HttpContext context, RequestDelegate next)
+    {
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+                                        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        return next(context);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _workspaces.Dispose();
+    }
+}
