@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using ActorRollouts.Cli.Hosting;
 using ActorRollouts.Core.Fleets;
 using ActorRollouts.Core.Json;
@@ -44,18 +43,13 @@ public static class ViewerApi
             return Results.File(body, "application/jsonl", $"{id}-{format}.jsonl");
         });
 
-        app.MapGet("/api/session", async (string id) =>
+        app.MapGet("/api/session", async (HttpContext context, string id) =>
         {
             var events = await journal.SessionEventsAsync(id);
             if (events.IsEmpty) return NotFound($"no session '{id}' in {journal.Location.Display} (it may not have started yet)");
             var state = SessionState.From(events.Select(e => e.Event));
-            var lines = new JsonArray([.. SessionTrace.Lines(events)]);
-            var body = new JsonObject
-            {
-                ["session"] = JsonSerializer.SerializeToNode(Header(state, events[^1].Seq, journal.RunIsActive(state.Spec?.FleetId ?? "")), RolloutJson.Listing),
-                ["lines"] = lines,
-            };
-            return Results.Text(body.ToJsonString(RolloutJson.Options), "application/json");
+            var header = Header(state, events[^1].Seq, journal.RunIsActive(state.Spec?.FleetId ?? ""));
+            return new SessionBody(header, events);
         });
 
         app.MapGet("/api/workspace", async (string id, long? at) =>
@@ -67,6 +61,28 @@ public static class ViewerApi
             await workspaces.ListAsync(id, at) is { } listing && WorkspaceBrowser.Read(listing, path) is { } file
                 ? Json(file)
                 : NotFound($"no file '{path}' in {id}'s workspace at #{at}"));
+    }
+
+    /// <summary>A session as the session page reads it: <c>{"session": header, "lines": [trace lines]}</c>, written
+    /// straight to the response (a 2,000-event session is never held as one string).</summary>
+    private sealed class SessionBody(SessionHeader header, IReadOnlyList<(long Seq, SessionEvents.ISessionEvent Event)> events) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await using var json = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Encoder = RolloutJson.Options.Encoder });
+            json.WriteStartObject();
+            json.WritePropertyName("session");
+            json.WriteRawValue(JsonSerializer.SerializeToUtf8Bytes(header, RolloutJson.Listing), skipInputValidation: true); // Serialize(writer) would flush synchronously
+            json.WriteStartArray("lines");
+            foreach (var line in SessionTrace.Lines(events))
+            {
+                line.WriteTo(json, RolloutJson.Options);
+                if (json.BytesPending > 64 * 1024) await json.FlushAsync(context.RequestAborted);
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
     }
 
     /// <summary>What the session page shows above the timeline.</summary>

@@ -22,6 +22,8 @@ public sealed class ViewerServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly WorkspaceBrowser _workspaces;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _preload = Task.CompletedTask;
 
     private ViewerServer(WebApplication app, WorkspaceBrowser workspaces, ViewerAccess access, Uri url)
     {
@@ -76,7 +78,15 @@ public sealed class ViewerServer : IAsyncDisposable
             throw new UsageException($"the viewer cannot listen on {host}:{port}: the port is in use (pick another with --port, or --port 0 for a free one).");
         }
         var bound = new Uri(app.Urls.First());
-        return new ViewerServer(app, workspaces, access, new UriBuilder(bound) { Host = host }.Uri);
+        var viewer = new ViewerServer(app, workspaces, access, new UriBuilder(bound) { Host = host }.Uri);
+        viewer._preload = Task.Run(async () =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (fleets, events) = await journal.PreloadAsync(viewer._stopping.Token);
+            if (!viewer._stopping.IsCancellationRequested)
+                Console.Error.WriteLine($"viewer: ready: read {fleets} fleets' journals ({events:N0} events) in {clock.Elapsed.TotalSeconds:F1} s");
+        }, CancellationToken.None);
+        return viewer;
     }
 
     /// <summary>The viewer only reads: anything but GET and HEAD is refused.</summary>
@@ -105,6 +115,15 @@ public sealed class ViewerServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
+        try
+        {
+            await _preload;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException)
+        {
+            // stopping while it reads (the ActorSystem may be going too): the cache is not needed any more
+        }
         await _app.StopAsync();
         await _app.DisposeAsync();
         _workspaces.Dispose();

@@ -7,7 +7,9 @@ namespace ActorRollouts.Cli.Tests.Viewer;
 public sealed class ViewerProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly Task<string> _stderr;
+    private readonly TaskCompletionSource<string> _stderr = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Text.StringBuilder _stderrLines = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource Done)> _stderrWaiters = [];
     private readonly TaskCompletionSource<string> _url = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Text.StringBuilder _stdout = new();
@@ -32,8 +34,25 @@ public sealed class ViewerProcess : IAsyncDisposable
             lock (_stdout) _stdout.AppendLine(e.Data);
             if (e.Data.StartsWith("viewer: http", StringComparison.Ordinal)) _url.TrySetResult(e.Data["viewer: ".Length..]);
         };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            lock (_stderrLines)
+            {
+                if (e.Data is null)
+                {
+                    _stderr.TrySetResult(_stderrLines.ToString());
+                    return;
+                }
+                _stderrLines.AppendLine(e.Data);
+                foreach (var waiter in _stderrWaiters.Where(w => w.Match(e.Data)).ToList())
+                {
+                    waiter.Done.TrySetResult();
+                    _stderrWaiters.Remove(waiter);
+                }
+            }
+        };
         _process.BeginOutputReadLine();
-        _stderr = _process.StandardError.ReadToEndAsync();
+        _process.BeginErrorReadLine();
     }
 
     /// <summary>The address as printed (with <c>?token=…</c> when the viewer needs one).</summary>
@@ -52,6 +71,18 @@ public sealed class ViewerProcess : IAsyncDisposable
 
     public Process Process => _process;
 
+    /// <summary>Completes when the process prints a line on stderr that <paramref name="match"/>es (one printed earlier counts).</summary>
+    public Task WhenStderrLine(Func<string, bool> match)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_stderrLines)
+        {
+            if (_stderrLines.ToString().Split('\n').Any(line => match(line.TrimEnd('\r')))) return Task.CompletedTask;
+            _stderrWaiters.Add((match, done));
+        }
+        return done.Task;
+    }
+
     public static async Task<ViewerProcess> StartAsync(params string[] args)
     {
         var viewer = new ViewerProcess(args);
@@ -59,7 +90,7 @@ public sealed class ViewerProcess : IAsyncDisposable
         if (printed != viewer._url.Task)
         {
             await viewer.DisposeAsync();
-            throw new InvalidOperationException($"actor-rollouts {string.Join(' ', args)} printed no viewer address.\n{viewer.Stdout}\n{await viewer._stderr}");
+            throw new InvalidOperationException($"actor-rollouts {string.Join(' ', args)} printed no viewer address.\n{viewer.Stdout}\n{await viewer._stderr.Task}");
         }
         viewer.Url = await viewer._url.Task;
         return viewer;
@@ -70,7 +101,7 @@ public sealed class ViewerProcess : IAsyncDisposable
     {
         using var cancel = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cancel.Token);
-        return (_process.ExitCode, await _stderr);
+        return (_process.ExitCode, await _stderr.Task);
     }
 
     public async ValueTask DisposeAsync()

@@ -23,6 +23,7 @@ async function start() {
     } catch (e) {
       clear(main).append(errorBox(e.message));
     }
+    performance.mark('rendered');
     document.body.dataset.ready = 'true'; // for tests and screenshots: the page has rendered
     return;
   }
