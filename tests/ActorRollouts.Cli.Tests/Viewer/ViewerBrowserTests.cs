@@ -67,7 +67,7 @@ public sealed class ViewerBrowserTests(ViewedFleet fleet, Chromium chromium) : I
         Assert.Equal($"{ViewedFleet.FleetId}:markup:0", await _page.EvaluateExpressionAsync<string>("document.querySelector('#sessions tbody tr').dataset.session"));
         // tool calls by tool (fix ×2 and flaky each read once and edit once; markup writes once), most first, ties by name
         var bars = await _page.EvaluateExpressionAsync<string[]>(
-            "[...document.querySelectorAll('.chart')].filter(c => c.querySelector('figcaption').textContent === 'tool calls by tool').flatMap(c => [...c.querySelectorAll('rect title')].map(t => t.textContent))");
+            "[...document.querySelectorAll('.chart')].filter(c => c.querySelector('figcaption').textContent === 'tool calls by tool').flatMap(c => [...c.querySelectorAll('tr')].map(t => t.title))");
         Assert.Equal(["edit_file: 3", "read_file: 3", "write_file: 1"], bars);
     }
 
@@ -147,6 +147,35 @@ public sealed class ViewerBrowserTests(ViewedFleet fleet, Chromium chromium) : I
         Assert.Contains(trajectories, t => (string?)JsonNode.Parse(t)!["session_id"] == $"{ViewedFleet.FleetId}:flaky:0");
         var chat = (await http.GetStringAsync(hrefs[1])).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(chat, line => Assert.NotNull(JsonNode.Parse(line)!["messages"]));
+    }
+
+    /// <summary>The README's pictures. Every run takes them (and checks they show the page); with
+    /// <c>ACTOR_ROLLOUTS_UPDATE_SCREENSHOTS=1</c> they replace the ones the README shows.</summary>
+    [Fact]
+    public async Task Screenshots_OfEveryPage()
+    {
+        var pages = new (string Name, string Path, string Shown)[]
+        {
+            ("fleets", "/", $"tr[data-fleet='{ViewedFleet.FleetId}']"),
+            ("fleet", $"/fleets/{ViewedFleet.FleetId}", "select[name=tool]:not([disabled])"),
+            ("session", $"/sessions/{Uri.EscapeDataString($"{ViewedFleet.FleetId}:flaky:0")}", "#file-list button"),
+            ("compare", $"/compare?a={Uri.EscapeDataString($"{ViewedFleet.FleetId}:fix:0")}&b={Uri.EscapeDataString($"{ViewedFleet.FleetId}:flaky:0")}", "#compare tbody tr"),
+        };
+        var outDir = Environment.GetEnvironmentVariable("ACTOR_ROLLOUTS_UPDATE_SCREENSHOTS") == "1"
+            ? Path.Combine(Cli.RepoRoot, "tests", "ActorRollouts.Cli.Tests", "Viewer", "screenshots")
+            : Cli.NewTempDir();
+        Directory.CreateDirectory(outDir);
+        await _page.SetViewportAsync(new ViewPortOptions { Width = 1280, Height = 800 });
+        foreach (var (name, path, shown) in pages)
+        {
+            await OpenAsync(path);
+            await _page.WaitForSelectorAsync(shown);
+            var file = Path.Combine(outDir, $"{name}.png");
+            await _page.ScreenshotAsync(file);
+            var png = await File.ReadAllBytesAsync(file);
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+            Assert.True(png.Length > 20_000, $"{name}.png is {png.Length} bytes: a blank page?");
+        }
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 // Routes by path: / (fleets), /fleets/ID, /sessions/ID, /compare?a=ID&b=ID. Every page is a plain module that renders
 // into <main>; links are ordinary links, so the browser's back button and new tabs work as usual.
-import { clear, errorBox } from './dom.js';
+import { fill, errorBox } from './dom.js';
 
 const routes = [
   [/^\/$/, () => import('./fleets.js'), () => []],
@@ -21,13 +21,13 @@ async function start() {
       const page = await load();
       await page.render(main, ...args(match));
     } catch (e) {
-      clear(main).append(errorBox(e.message));
+      fill(main, errorBox(e.message));
     }
     performance.mark('rendered');
     document.body.dataset.ready = 'true'; // for tests and screenshots: the page has rendered
     return;
   }
-  clear(main).append(errorBox(`No page at ${location.pathname}.`));
+  fill(main, errorBox(`No page at ${location.pathname}.`));
   document.body.dataset.ready = 'true';
 }
 

@@ -36,15 +36,37 @@ export function barChart(title, entries, { width = 320, height = 140, empty = 'n
   return box;
 }
 
-/** Counts of numbers in equal bins between their lowest and highest: [[lower bound, count, range], ...]. */
+/** Counts of numbers in equal bins between their lowest and highest: [[lower bound, count, range], ...]. Whole numbers
+ * over a short range (turns) get one bin per value instead. */
 export function histogram(values, bins = 10, format = v => String(Math.round(v))) {
   if (values.length === 0) return [];
   const min = Math.min(...values), max = Math.max(...values);
   if (min === max) return [[format(min), values.length]];
+  if (values.every(Number.isInteger) && max - min < 25) {
+    const counts = new Array(max - min + 1).fill(0);
+    for (const v of values) counts[v - min]++;
+    return counts.map((c, i) => [format(min + i), c]);
+  }
   const width = (max - min) / bins;
   const counts = new Array(bins).fill(0);
   for (const v of values) counts[Math.min(bins - 1, Math.floor((v - min) / width))]++;
   return counts.map((c, i) => [format(min + i * width), c, `${format(min + i * width)}–${format(min + (i + 1) * width)}`]);
+}
+
+/** Counts by name as horizontal bars, largest first, each labelled in full (tools, result codes). */
+export function barList(title, entries, { empty = 'nothing yet' } = {}) {
+  const box = h('figure', { class: 'chart bar-list' }, h('figcaption', {}, title));
+  if (entries.length === 0) {
+    box.append(h('p', { class: 'muted' }, empty));
+    return box;
+  }
+  const max = Math.max(...entries.map(([, v]) => v));
+  box.append(h('table', {}, h('tbody', {}, entries.map(([label, value]) => h('tr', { title: `${label}: ${value.toLocaleString('en-US')}` },
+    h('td', { class: 'bar-name' }, label),
+    h('td', { class: 'bar-cell' }, h('span', { class: 'hbar', 'data-width': Math.max(1, Math.round(100 * value / max)) })),
+    h('td', { class: 'num' }, value.toLocaleString('en-US')))))));
+  for (const bar of box.querySelectorAll('.hbar')) bar.style.width = `${bar.dataset.width}%`; // style set as a property: CSP allows it
+  return box;
 }
 
 /** Ten tiny bars for a table cell (the reward distribution on the fleets page). */

@@ -1,7 +1,7 @@
 // Two sessions side by side, aligned by model turn: the prompts first, then each turn's request, answer and tool
 // results in one row, so where two samples of a task diverge is plain to see.
 import { api } from './api.js';
-import { h, clear, fmt, statusBadge, links, setCrumbs } from './dom.js';
+import { h, fill, fmt, statusBadge, links, setCrumbs } from './dom.js';
 import { Timeline, byTurn } from './timeline.js';
 
 export async function render(main, a, b) {
@@ -18,10 +18,10 @@ export async function render(main, a, b) {
       h('td', {}, turnsA.has(turn) ? timelineA.render(turnsA.get(turn)) : h('span', { class: 'muted' }, '—')),
       h('td', {}, turnsB.has(turn) ? timelineB.render(turnsB.get(turn)) : h('span', { class: 'muted' }, '—'))));
   }
-  clear(main).append(
+  fill(main,
     h('h1', {}, 'Compare'),
     h('table', { class: 'compare', id: 'compare' },
-      h('thead', {}, h('tr', {}, h('th', {}, ''), head(left.session), head(right.session))),
+      h('thead', {}, h('tr', {}, h('th', { class: 'turn' }, ''), head(left.session), head(right.session))),
       h('tbody', {}, rows)));
 }
 

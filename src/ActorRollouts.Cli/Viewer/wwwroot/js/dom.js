@@ -28,6 +28,11 @@ export function clear(el) {
   return el;
 }
 
+/** Replaces the element's children (null, undefined and false are skipped, unlike the DOM's own append). */
+export function fill(el, ...children) {
+  return append(clear(el), children);
+}
+
 export const fmt = {
   int: n => (n ?? 0).toLocaleString('en-US'),
   cost: n => n === null || n === undefined ? '' : '$' + Number(n).toFixed(Number(n) >= 1 ? 2 : 4),

@@ -2,8 +2,8 @@
 // stay fast: only one page is in the DOM). Filters live in the URL, so a filtered view can be shared. Sessions' tool
 // calls and result codes come from their own journals, read after the table is up.
 import { api, follow } from './api.js';
-import { h, clear, fmt, statusBadge, links, setCrumbs, setLive } from './dom.js';
-import { barChart, histogram } from './charts.js';
+import { h, fill, fmt, statusBadge, links, setCrumbs, setLive } from './dom.js';
+import { barChart, barList, histogram } from './charts.js';
 
 const PAGE = 100;
 const COLUMNS = [
@@ -26,7 +26,7 @@ export async function render(main, fleetId) {
     filters: h('section', { class: 'filters', id: 'filters' }),
     table: h('section', { id: 'sessions' }),
   };
-  clear(main).append(
+  fill(main,
     h('h1', {}, fleetId, ' ', h('span', { id: 'fleet-status' })),
     parts.summary,
     h('p', { class: 'downloads' }, 'Download: ',
@@ -74,8 +74,8 @@ async function loadFacts(view, redraw) {
 
 function drawSummary(box, s) {
   const status = document.getElementById('fleet-status');
-  clear(status).append(statusBadge(s.status));
-  clear(box).append(
+  fill(status, statusBadge(s.status));
+  fill(box,
     stat('sessions', fmt.int(s.sessions)),
     ...Object.entries(s.by_status).map(([k, v]) => stat(k, fmt.int(v), `st-${k}`)),
     stat('turns', fmt.int(s.turns)),
@@ -101,12 +101,12 @@ function drawCharts(box, view) {
     return Object.entries(sums).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   };
   const pending = view.facts ? 'none' : 'reading the sessions’ journals…';
-  clear(box).append(
+  fill(box,
     barChart('reward', histogram(rewards, 10, v => fmt.reward(v)), { empty: 'no graded sessions' }),
     barChart('turns per session', histogram(started.map(r => r.turns), 10)),
     barChart('tokens per session', histogram(started.map(r => r.input_tokens + r.output_tokens), 10, v => compactNumber(v))),
-    barChart('tool calls by tool', total(view.facts, 'tools'), { empty: pending }),
-    barChart('tool results by code', total(view.facts, 'result_codes'), { empty: pending }));
+    barList('tool calls by tool', total(view.facts, 'tools'), { empty: pending }),
+    barList('tool results by code', total(view.facts, 'result_codes'), { empty: pending }));
 }
 
 function compactNumber(v) {
@@ -133,7 +133,7 @@ function drawFilters(box, view, onChange) {
   const number = (key, label) => h('label', {}, label, ' ',
     h('input', { name: key, type: 'number', step: 'any', value: f[key], class: 'short', onchange: e => set(key, e.target.value) }));
   const loading = view.facts ? null : 'reading tool calls from the sessions’ journals';
-  clear(box).append(
+  fill(box,
     select('status', 'status', distinct(rows.map(r => r.status))),
     select('stop', 'stop reason', distinct(rows.map(r => r.stop_reason))),
     select('tool', 'tool', factKeys('tools'), loading),
@@ -178,7 +178,7 @@ function drawTable(box, view) {
     view.setFilter('sort', key);
   };
   const picked = [...view.picked];
-  clear(box).append(
+  fill(box,
     h('div', { class: 'table-bar' },
       h('span', { id: 'shown-count' }, `${fmt.int(rows.length)} of ${fmt.int(view.data.sessions.length)} sessions`),
       pager(page, pages, p => view.setFilter('page', String(p))),

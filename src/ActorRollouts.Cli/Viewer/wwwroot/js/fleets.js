@@ -1,6 +1,6 @@
 // The front page: every fleet in the journal, newest first; running fleets update live.
 import { api, follow } from './api.js';
-import { h, clear, fmt, statusBadge, links, setCrumbs, setLive } from './dom.js';
+import { h, fill, fmt, statusBadge, links, setCrumbs, setLive } from './dom.js';
 import { sparkBars } from './charts.js';
 
 const ORDER = ['completed', 'failed', 'running', 'interrupted', 'pending'];
@@ -18,7 +18,7 @@ export async function render(main) {
   };
   for (const fleet of [...fleets].reverse()) put(fleet);
 
-  clear(main).append(
+  fill(main,
     h('h1', {}, 'Fleets'),
     fleets.length === 0
       ? h('p', { class: 'muted', id: 'no-fleets' }, 'No fleets in this journal yet. Start one with actor-rollouts run; it appears here as it starts.')

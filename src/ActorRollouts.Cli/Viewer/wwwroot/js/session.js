@@ -1,7 +1,7 @@
 // A session: its header, its whole timeline (live while it runs), and its workspace at any step, rebuilt from the
 // journal. A compare box opens it beside another session.
 import { api, follow } from './api.js';
-import { h, clear, fmt, statusBadge, links, setCrumbs, setLive } from './dom.js';
+import { h, fill, fmt, statusBadge, links, setCrumbs, setLive } from './dom.js';
 import { Timeline } from './timeline.js';
 
 export async function render(main, sessionId) {
@@ -14,7 +14,7 @@ export async function render(main, sessionId) {
   const timeline = new Timeline({ onStep: seq => showFiles(files, sessionId, seq) });
   const list = h('div', { class: 'timeline', id: 'timeline' }, timeline.render(data.lines));
   const compareInput = h('input', { name: 'other', placeholder: 'another session id', list: 'none', size: 40 });
-  clear(main).append(
+  fill(main,
     h('h1', {}, sessionId, ' ', h('span', { id: 'session-status' })),
     header,
     h('form', { class: 'compare-form', onsubmit: e => {
@@ -45,10 +45,10 @@ export async function render(main, sessionId) {
 }
 
 function drawHeader(box, s) {
-  clear(document.getElementById('session-status')).append(statusBadge(s.status));
+  fill(document.getElementById('session-status'), statusBadge(s.status));
   const item = (label, value) => value === null || value === undefined || value === '' ? null
     : h('div', { class: 'stat' }, h('div', { class: 'stat-label' }, label), h('div', { class: 'stat-value' }, value));
-  clear(box).append(
+  fill(box,
     item('task', `${s.task_id} · sample ${s.sample}`),
     item('model', s.model),
     item('stop reason', s.stop_reason),
@@ -66,17 +66,17 @@ function drawHeader(box, s) {
 
 /** The workspace after step `at` (null: the latest), and a file's content when one is clicked. */
 async function showFiles(box, sessionId, at) {
-  clear(box).append(h('h2', {}, 'Workspace'), h('p', { class: 'muted' }, 'rebuilding from the journal…'));
+  fill(box, h('h2', {}, 'Workspace'), h('p', { class: 'muted' }, 'rebuilding from the journal…'));
   let listing;
   try {
     listing = await api.workspace(sessionId, at);
   } catch (e) {
-    clear(box).append(h('h2', {}, 'Workspace'), h('p', { class: 'muted' }, e.message));
+    fill(box, h('h2', {}, 'Workspace'), h('p', { class: 'muted' }, e.message));
     return;
   }
   const content = h('div', { class: 'file-view', id: 'file-view' });
   const stepInput = h('input', { type: 'number', min: 1, max: listing.last_seq, value: listing.at, class: 'short', name: 'at' });
-  clear(box).append(
+  fill(box,
     h('h2', {}, 'Workspace'),
     h('form', { class: 'step', onsubmit: e => { e.preventDefault(); showFiles(box, sessionId, Number(stepInput.value)); } },
       'after #', stepInput, ` of ${listing.last_seq} `, h('button', { type: 'submit' }, 'show')),
@@ -91,7 +91,7 @@ async function showFiles(box, sessionId, at) {
 
 async function showFile(box, sessionId, at, path) {
   const file = await api.file(sessionId, at, path);
-  clear(box).append(
+  fill(box,
     h('div', { class: 'diff-path' }, `${file.path} · ${fmt.int(file.size)} bytes after #${at}${file.truncated ? ' (first 1 MB)' : ''}`),
     file.binary ? h('p', { class: 'muted' }, 'binary file') : h('pre', { class: 'out' }, file.text));
 }

@@ -29,7 +29,8 @@ export class Timeline {
         return this.row(line, 'attempt', `model request · turn ${d.turn} · attempt ${d.attempt}`, `${d.model} via ${d.api}`);
       case 'model_request_failed':
         return this.row(line, 'failed-attempt', `model attempt failed · turn ${d.turn} · attempt ${d.attempt}`,
-          [d.http_status ? `HTTP ${d.http_status} ` : '', `${d.error_kind}: `, h('span', { class: 'error-text' }, d.error),
+          [h('span', { class: 'chip' }, d.error_kind), ' ', d.http_status && !String(d.error).includes(`HTTP ${d.http_status}`) ? `HTTP ${d.http_status}: ` : '',
+            h('span', { class: 'error-text' }, d.error),
             d.will_retry ? h('strong', {}, ` — retrying${d.retry_after_ms ? ` after ${fmt.ms(d.retry_after_ms)}` : ''}`) : h('strong', {}, ' — giving up')]);
       case 'model_response_received':
         return this.row(line, 'response', `model response · turn ${d.turn}`,
