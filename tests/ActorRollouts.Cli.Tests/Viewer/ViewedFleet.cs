@@ -14,6 +14,7 @@ public sealed class ViewedFleet : IAsyncLifetime
     public const string ScriptInMessage = "<script>window.__xss = 'message script'</script>";
     public const string ImgInMessage = "<img src=x onerror=\"window.__xss = 'message img'\">";
     public const string FileName = "<img src=x onerror=window.__xss=1>.txt";
+    public const string ScriptFileName = "<script>window.__xss=2<\\script>.md"; // a file name cannot hold the "/" of </script>
     public const string ScriptInFile = "<script>window.__xss = 'file script'</script>";
 
     private const string Fix = """
@@ -35,7 +36,8 @@ public sealed class ViewedFleet : IAsyncLifetime
                 "body": { "error": { "message": "Incorrect API key provided.", "type": "invalid_request_error", "param": null, "code": "invalid_api_key" } } } } ] },
           { "match": "Write markup", "turns": [
               { "content": {{System.Text.Json.JsonSerializer.Serialize(ScriptInMessage + " and " + ImgInMessage)}},
-                "tool_calls": [ { "name": "write_file", "arguments": { "path": {{System.Text.Json.JsonSerializer.Serialize(FileName)}}, "content": {{System.Text.Json.JsonSerializer.Serialize(ScriptInFile + "\n")}} } } ] },
+                "tool_calls": [ { "name": "write_file", "arguments": { "path": {{System.Text.Json.JsonSerializer.Serialize(FileName)}}, "content": {{System.Text.Json.JsonSerializer.Serialize(ScriptInFile + "\n")}} } },
+                                { "name": "write_file", "arguments": { "path": {{System.Text.Json.JsonSerializer.Serialize(ScriptFileName)}}, "content": "x\n" } } ] },
               { "content": "Done." } ] } ] }
         """;
 

@@ -65,10 +65,10 @@ public sealed class ViewerBrowserTests(ViewedFleet fleet, Chromium chromium) : I
         await _page.SelectAsync("select[name=tool]", "write_file");
         await _page.WaitForFunctionAsync("() => document.querySelector('#shown-count').textContent === '1 of 5 sessions'");
         Assert.Equal($"{ViewedFleet.FleetId}:markup:0", await _page.EvaluateExpressionAsync<string>("document.querySelector('#sessions tbody tr').dataset.session"));
-        // tool calls by tool (fix ×2 and flaky each read once and edit once; markup writes once), most first, ties by name
+        // tool calls by tool (fix ×2 and flaky each read once and edit once; markup writes twice), most first, ties by name
         var bars = await _page.EvaluateExpressionAsync<string[]>(
             "[...document.querySelectorAll('.chart')].filter(c => c.querySelector('figcaption').textContent === 'tool calls by tool').flatMap(c => [...c.querySelectorAll('tr')].map(t => t.title))");
-        Assert.Equal(["edit_file: 3", "read_file: 3", "write_file: 1"], bars);
+        Assert.Equal(["edit_file: 3", "read_file: 3", "write_file: 2"], bars);
     }
 
     [Fact]
@@ -121,7 +121,9 @@ public sealed class ViewerBrowserTests(ViewedFleet fleet, Chromium chromium) : I
         Assert.Contains(ViewedFleet.FileName, await TextAsync(".entry.message.assistant .args"));
 
         await _page.WaitForSelectorAsync("#file-list button[data-path]");
-        Assert.Equal(ViewedFleet.FileName, await TextAsync("#file-list button[data-path]"));
+        Assert.Equal([ViewedFleet.FileName, ViewedFleet.ScriptFileName],
+            await _page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('#file-list button[data-path]')].map(b => b.textContent)"));
+        Assert.Contains(ViewedFleet.ScriptFileName, await TextAsync("#timeline"));
         await _page.ClickAsync("#file-list button[data-path]");
         await _page.WaitForFunctionAsync("s => document.querySelector('#file-view pre')?.textContent === s", ViewedFleet.ScriptInFile + "\n");
 
