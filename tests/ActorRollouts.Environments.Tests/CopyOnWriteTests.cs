@@ -166,6 +166,25 @@ public class CopyOnWriteTests
 
         Assert.Equal(live, TreeListing.Of(tree));
         Assert.Equal(live, TreeListing.Of(reopened.Root));
+
+        // Browsed without writing anything (the viewer): the written tree's entries, kinds, sizes, link targets and contents.
+        var browsed = new WorkspaceRebuild(ws.Template.Folder, changes, ws.Blobs);
+        var written = Directory.EnumerateFileSystemEntries(tree, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Select(full => new FileInfo(full) is var info && info.LinkTarget is { } target
+                ? new WorkspaceEntry(Path.GetRelativePath(tree, full), WorkspaceEntry.Link, 0, target)
+                : Directory.Exists(full) ? new WorkspaceEntry(Path.GetRelativePath(tree, full), WorkspaceEntry.Folder, 0)
+                : new WorkspaceEntry(Path.GetRelativePath(tree, full), WorkspaceEntry.File, info.Length))
+            .OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
+        Assert.Equal(written, browsed.Entries());
+        foreach (var file in written.Where(e => e.Kind == WorkspaceEntry.File))
+        {
+            using var content = new MemoryStream();
+            using (var opened = browsed.OpenFile(file.Path)) opened.CopyTo(content);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(tree, file.Path)), content.ToArray());
+        }
+        Assert.Throws<FileNotFoundException>(() => browsed.OpenFile("data.bin")); // deleted
+        Assert.Throws<FileNotFoundException>(() => browsed.OpenFile("pkg/sub/other.txt")); // its folder was removed
+        Assert.Throws<FileNotFoundException>(() => browsed.OpenFile("alias.py")); // a link is never followed
         Assert.Equal(ChangeTracker.InlineBytes < 300_000, ws.Blobs.Has(changes.Single(c => c.Path == "big.bin").Sha256!));
         Assert.Null(changes.Last(c => c.Path == "copy.bin.txt").Content);
         Assert.Equal("a\0b", Encoding.UTF8.GetString(Convert.FromBase64String(changes.Single(c => c.Path == "small.bin").Content!.Base64!)));

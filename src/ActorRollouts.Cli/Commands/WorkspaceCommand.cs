@@ -36,7 +36,7 @@ public static class WorkspaceCommand
             if (events.IsEmpty) throw journal.NoSession(sessionId);
             var last = events[^1].Seq;
             if (at > last) throw new UsageException($"--at {at} is past the end of '{sessionId}' (its last sequence number is {last}).");
-            var changes = WorkspaceFromJournal.Write(journal, events, at ?? last, outDir);
+            var changes = WorkspaceFromJournal.Write(journal, sessionId, events, at ?? last, outDir);
             Console.Error.WriteLine($"wrote {sessionId}'s workspace after #{at ?? last} to {outDir} ({changes} journaled changes over its template)");
             return ExitCodes.Ok;
         }

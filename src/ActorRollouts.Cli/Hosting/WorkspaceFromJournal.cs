@@ -9,9 +9,9 @@ namespace ActorRollouts.Cli.Hosting;
 /// the viewer's file browser.</summary>
 public static class WorkspaceFromJournal
 {
-    /// <summary>Writes the tree into <paramref name="outDir"/> and returns how many journaled changes it applied over the
-    /// template. <paramref name="events"/> are the session's whole journal; only those up to <paramref name="at"/> count.</summary>
-    public static int Write(JournalLocation journal, IReadOnlyList<(long Seq, ISessionEvent Event)> events, long at, string outDir)
+    /// <summary>The workspace after <paramref name="at"/>, not yet written anywhere, and how many journaled changes it has
+    /// over its template. <paramref name="events"/> are the session's whole journal.</summary>
+    public static (WorkspaceRebuild Rebuild, int Changes) Open(JournalLocation journal, IReadOnlyList<(long Seq, ISessionEvent Event)> events, long at)
     {
         var spec = SessionState.From(events.Select(e => e.Event)).Spec
                    ?? throw new UsageException("the session has no session-started event: nothing to rebuild.");
@@ -22,14 +22,22 @@ public static class WorkspaceFromJournal
             !(shared is not null && spec.TemplateHash is { } hash && TemplateArchive.TryRestore(shared, hash, paths.TemplatesDir)))
             throw new UsageException($"the session's template {(spec.TemplateHash is null ? template : spec.TemplateHash[..12])} is not in {paths.TemplatesDir}.");
         var changes = WorkspaceChanges(events.Where(e => e.Seq <= at).Select(e => e.Event)).ToList();
+        return (new WorkspaceRebuild(template, changes, new BlobStore(paths.BlobsDir, shared)), changes.Count);
+    }
+
+    /// <summary>Writes the tree into <paramref name="outDir"/> and returns how many journaled changes it applied over the
+    /// template.</summary>
+    public static int Write(JournalLocation journal, string sessionId, IReadOnlyList<(long Seq, ISessionEvent Event)> events, long at, string outDir)
+    {
+        var (rebuild, changes) = Open(journal, events, at);
         try
         {
-            new WorkspaceRebuild(template, changes, new BlobStore(paths.BlobsDir, shared)).WriteTree(outDir);
+            rebuild.WriteTree(outDir);
         }
         catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException)
         {
-            throw new UsageException($"cannot rebuild {spec.SessionId}'s workspace: {ex.Message}"); // a blob or template gone from this data dir
+            throw new UsageException($"cannot rebuild {sessionId}'s workspace: {ex.Message}"); // a blob or template gone from this data dir
         }
-        return changes.Count;
+        return changes;
     }
 }

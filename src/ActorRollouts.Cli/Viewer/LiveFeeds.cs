@@ -7,12 +7,15 @@ using ActorRollouts.Core.Sessions;
 using ActorRollouts.Core.Trace;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Serilog;
 
 namespace ActorRollouts.Cli.Viewer;
 
 /// <summary>Live updates as Server-Sent Events. Each feed reads the journal's new events every <see cref="Interval"/>
-/// (Persistence Query, from the sequence number it reached) and sends what changed; nothing is sent while nothing
-/// changes, and a feed ends with its request.</summary>
+/// (Persistence Query, from the sequence number it reached) and sends what changed. A feed sends the current state when
+/// it opens, so a browser that reconnects after a dropped connection misses nothing; a session's feed numbers its
+/// events by sequence number and goes on after the last one the browser got (<c>Last-Event-ID</c>). A read that fails is
+/// logged and tried again on the next tick; a feed ends with its request.</summary>
 public static class LiveFeeds
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
@@ -24,46 +27,55 @@ public static class LiveFeeds
     {
         app.MapGet("/api/live/fleets", (CancellationToken cancel) => TypedResults.ServerSentEvents(Fleets(journal, cancel)));
         app.MapGet("/api/live/fleet", (string id, CancellationToken cancel) => TypedResults.ServerSentEvents(Fleet(journal, id, cancel)));
-        app.MapGet("/api/live/session", (string id, long? after, CancellationToken cancel) =>
-            TypedResults.ServerSentEvents(Session(journal, id, after ?? 0, cancel)));
+        app.MapGet("/api/live/session", (HttpContext context, string id, long? after, CancellationToken cancel) =>
+        {
+            var resumed = long.TryParse(context.Request.Headers["Last-Event-ID"].FirstOrDefault(), out var lastSeen) ? lastSeen : 0;
+            return TypedResults.ServerSentEvents(Session(journal, id, Math.Max(after ?? 0, resumed), cancel));
+        });
     }
 
-    /// <summary>Every fleet's summary when it changes (<c>fleet</c> events).</summary>
+    /// <summary>Every fleet's summary when it changes (<c>fleet</c> events), all of them first.</summary>
     private static async IAsyncEnumerable<SseItem<string>> Fleets(ViewerJournal journal, [EnumeratorCancellation] CancellationToken cancel)
     {
         var sent = new Dictionary<string, FleetSummary>(StringComparer.Ordinal);
-        var ids = await journal.FleetIdsAsync();
-        for (var tick = 0; !cancel.IsCancellationRequested; tick++)
+        IReadOnlyList<string> ids = [];
+        for (var tick = 0; await Tick(tick, cancel); tick++)
         {
-            if (tick > 0 && tick % NewFleetEveryTicks == 0) ids = await journal.FleetIdsAsync();
-            foreach (var id in ids)
+            var changed = new List<FleetSummary>();
+            await Reading(async () =>
             {
-                // A complete fleet changes no more: once sent, it is not read again.
-                if (sent.TryGetValue(id, out var before) && before.Status == "complete") continue;
-                if (await journal.SummaryAsync(id) is not { } summary || Same(before, summary)) continue;
-                sent[id] = summary;
-                if (before is not null || tick > 0) yield return Item("fleet", summary);
-            }
-            if (!await Pause(cancel)) yield break;
+                if (tick % NewFleetEveryTicks == 0 || ids.Count == 0) ids = await journal.FleetIdsAsync();
+                foreach (var id in ids)
+                {
+                    // A complete fleet changes no more: once sent, it is not read again.
+                    if (sent.TryGetValue(id, out var before) && before.Status == "complete") continue;
+                    if (await journal.SummaryAsync(id) is not { } summary || Same(before, summary)) continue;
+                    sent[id] = summary;
+                    changed.Add(summary);
+                }
+            }, "the fleets");
+            foreach (var summary in changed) yield return Item("fleet", summary);
         }
     }
 
-    /// <summary>The fleet's summary whenever its journal grows or its run starts or stops (<c>fleet</c> events); the page
-    /// then fetches its rows again.</summary>
+    /// <summary>The fleet's summary when the feed opens and whenever its journal grows or its run starts or stops
+    /// (<c>fleet</c> events); the page then fetches its rows again.</summary>
     private static async IAsyncEnumerable<SseItem<string>> Fleet(ViewerJournal journal, string fleetId, [EnumeratorCancellation] CancellationToken cancel)
     {
-        FleetSummary? before = await journal.SummaryAsync(fleetId);
-        while (await Pause(cancel))
+        FleetSummary? before = null;
+        for (var tick = 0; await Tick(tick, cancel); tick++)
         {
-            var now = await journal.SummaryAsync(fleetId);
+            FleetSummary? now = null;
+            await Reading(async () => now = await journal.SummaryAsync(fleetId), $"fleet {fleetId}");
             if (now is null || Same(before, now)) continue;
             before = now;
             yield return Item("fleet", now);
         }
     }
 
-    /// <summary>A session's trace lines after <paramref name="after"/> as they are journaled (<c>lines</c> events, a JSON array
-    /// each), then <c>end</c> once the session has ended and been graded.</summary>
+    /// <summary>A session's trace lines after <paramref name="after"/> as they are journaled (<c>lines</c> events, a JSON
+    /// array each, whose event id is the last line's sequence number), then <c>end</c> once the session has ended and
+    /// been graded.</summary>
     private static async IAsyncEnumerable<SseItem<string>> Session(ViewerJournal journal, string sessionId, long after,
         [EnumeratorCancellation] CancellationToken cancel)
     {
@@ -71,22 +83,25 @@ public static class LiveFeeds
         var trace = new SessionTrace();
         var state = SessionState.Empty;
         var seq = 0L;
-        while (!cancel.IsCancellationRequested)
+        for (var tick = 0; await Tick(tick, cancel); tick++)
         {
             var lines = new JsonArray();
-            foreach (var (s, e) in await journal.SessionEventsAsync(sessionId, seq))
+            await Reading(async () =>
             {
-                foreach (var line in trace.ToLines(s, e))
-                    if (s > after) lines.Add(line);
-                (state, seq) = (state.Apply(e), s);
-            }
-            if (lines.Count > 0) yield return new SseItem<string>(lines.ToJsonString(RolloutJson.Options), "lines");
+                foreach (var (s, e) in await journal.SessionEventsAsync(sessionId, seq))
+                {
+                    foreach (var line in trace.ToLines(s, e))
+                        if (s > after) lines.Add(line);
+                    (state, seq) = (state.Apply(e), s);
+                }
+            }, $"session {sessionId}");
+            if (lines.Count > 0)
+                yield return new SseItem<string>(lines.ToJsonString(RolloutJson.Options), "lines") { EventId = seq.ToString(System.Globalization.CultureInfo.InvariantCulture) };
             if (state.IsSettled)
             {
                 yield return Item("end", ViewerApi.Header(state, seq, runActive: false));
                 yield break;
             }
-            if (!await Pause(cancel)) yield break;
         }
     }
 
@@ -94,8 +109,24 @@ public static class LiveFeeds
 
     private static SseItem<string> Item<T>(string type, T data) => new(JsonSerializer.Serialize(data, RolloutJson.Listing), type);
 
-    private static async Task<bool> Pause(CancellationToken cancel)
+    /// <summary>A failed read (the database busy, a server restarting) costs one tick, not the feed.</summary>
+    private static async Task Reading(Func<Task> read, string what)
     {
+        try
+        {
+            await read();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.Warning(ex, "viewer: reading {What} for a live page failed; trying again", what);
+        }
+    }
+
+    /// <summary>True to go on: at once for the first tick, after <see cref="Interval"/> for the others; false once the
+    /// request is gone.</summary>
+    private static async Task<bool> Tick(int tick, CancellationToken cancel)
+    {
+        if (tick == 0) return !cancel.IsCancellationRequested;
         try
         {
             await Task.Delay(Interval, cancel);

@@ -52,15 +52,15 @@ public static class ViewerApi
             return new SessionBody(header, events);
         });
 
-        app.MapGet("/api/workspace", async (string id, long? at) =>
+        app.MapGet("/api/workspace", (string id, long? at) => Rebuilding(async () =>
             await workspaces.ListAsync(id, at) is { } listing
                 ? Json(new { listing.SessionId, listing.At, listing.LastSeq, listing.Entries })
-                : NotFound($"no session '{id}' in {journal.Location.Display}"));
+                : NotFound($"no session '{id}' in {journal.Location.Display}")));
 
-        app.MapGet("/api/workspace/file", async (string id, long? at, string path) =>
-            await workspaces.ListAsync(id, at) is { } listing && WorkspaceBrowser.Read(listing, path) is { } file
+        app.MapGet("/api/workspace/file", (string id, long? at, string path) => Rebuilding(async () =>
+            await workspaces.ListAsync(id, at) is { } listing && await WorkspaceBrowser.ReadAsync(listing, path) is { } file
                 ? Json(file)
-                : NotFound($"no file '{path}' in {id}'s workspace at #{at}"));
+                : NotFound($"no file '{path}' in {id}'s workspace at #{at}")));
     }
 
     /// <summary>A session as the session page reads it: <c>{"session": header, "lines": [trace lines]}</c>, written
@@ -107,4 +107,17 @@ public static class ViewerApi
     private static IResult Json<T>(T value, JsonSerializerOptions? options = null) => Results.Json(value, options ?? RolloutJson.Options);
 
     private static IResult NotFound(string message) => Results.NotFound(new { error = message });
+
+    /// <summary>A workspace whose template or blobs are not in this data dir cannot be shown: the page says why.</summary>
+    private static async Task<IResult> Rebuilding(Func<Task<IResult>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (Exception ex) when (ex is UsageException or InvalidDataException or FileNotFoundException)
+        {
+            return NotFound($"cannot rebuild this workspace here: {ex.Message}");
+        }
+    }
 }

@@ -21,13 +21,12 @@ public sealed class ViewerServer : IAsyncDisposable
     public const int DefaultPort = 7878;
 
     private readonly WebApplication _app;
-    private readonly WorkspaceBrowser _workspaces;
     private readonly CancellationTokenSource _stopping = new();
     private Task _preload = Task.CompletedTask;
 
-    private ViewerServer(WebApplication app, WorkspaceBrowser workspaces, ViewerAccess access, Uri url)
+    private ViewerServer(WebApplication app, ViewerAccess access, Uri url)
     {
-        (_app, _workspaces, Access, Url) = (app, workspaces, access, url);
+        (_app, Access, Url) = (app, access, url);
     }
 
     public ViewerAccess Access { get; }
@@ -53,7 +52,7 @@ public sealed class ViewerServer : IAsyncDisposable
 
         var access = ViewerAccess.For(host);
         var journal = new ViewerJournal(new JournalReader(system), location);
-        var workspaces = new WorkspaceBrowser(journal, Path.Combine(Path.GetTempPath(), $"actor-rollouts-view-{Environment.ProcessId}-{port}-{Guid.NewGuid():n}"));
+        var workspaces = new WorkspaceBrowser(journal);
         app.Use(access.GuardAsync);
         app.Use(ReadOnlyAsync);
         app.Use(SecurityHeadersAsync);
@@ -78,7 +77,7 @@ public sealed class ViewerServer : IAsyncDisposable
             throw new UsageException($"the viewer cannot listen on {host}:{port}: the port is in use (pick another with --port, or --port 0 for a free one).");
         }
         var bound = new Uri(app.Urls.First());
-        var viewer = new ViewerServer(app, workspaces, access, new UriBuilder(bound) { Host = host }.Uri);
+        var viewer = new ViewerServer(app, access, new UriBuilder(bound) { Host = host }.Uri);
         viewer._preload = Task.Run(async () =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -126,6 +125,5 @@ public sealed class ViewerServer : IAsyncDisposable
         }
         await _app.StopAsync();
         await _app.DisposeAsync();
-        _workspaces.Dispose();
     }
 }

@@ -37,6 +37,45 @@ public sealed class WorkspaceRebuild
             ? c with { Content = content }
             : c)];
 
+    /// <summary>What the workspace holds, without writing it anywhere: the template's entries with every change over them,
+    /// in path order (the viewer's file browser; a real repository's template is never copied for it).</summary>
+    public ImmutableList<WorkspaceEntry> Entries()
+    {
+        var entries = new SortedDictionary<string, WorkspaceEntry>(StringComparer.Ordinal);
+        foreach (var path in _template?.Below("") ?? [])
+        {
+            var stat = _template!.Stat(path);
+            entries[path] = stat.Kind switch
+            {
+                FileKind.Directory => new WorkspaceEntry(path, WorkspaceEntry.Folder, 0),
+                FileKind.Symlink => new WorkspaceEntry(path, WorkspaceEntry.Link, 0, new FileInfo(_template.PathOf(path)).LinkTarget),
+                _ => new WorkspaceEntry(path, WorkspaceEntry.File, stat.Size),
+            };
+        }
+        foreach (var (path, change) in _net)
+        {
+            if (Hidden(path)) continue; // a deleted or replaced folder above took it away
+            if (change.Change == FileChangeKinds.Deleted || !change.IsDirectory)
+                foreach (var below in entries.Keys.Where(k => k.StartsWith(path + "/", StringComparison.Ordinal)).ToList()) entries.Remove(below);
+            if (change.Change == FileChangeKinds.Deleted) entries.Remove(path);
+            else entries[path] = change.IsDirectory ? new WorkspaceEntry(path, WorkspaceEntry.Folder, 0)
+                : change.Entry == FileEntries.Symlink ? new WorkspaceEntry(path, WorkspaceEntry.Link, 0, change.LinkTarget)
+                : new WorkspaceEntry(path, WorkspaceEntry.File, change.NewBytes ?? 0);
+        }
+        return [.. entries.Values];
+    }
+
+    /// <summary>The content of a regular file of <see cref="Entries"/>: from the journal (or the blob store) if the session
+    /// changed it, else from the template.</summary>
+    public Stream OpenFile(string path) =>
+        _net.TryGetValue(path, out var change) && !Hidden(path)
+            ? change.Change != FileChangeKinds.Deleted && !change.IsDirectory && change.Entry != FileEntries.Symlink
+                ? OpenContent(change)
+                : throw new FileNotFoundException($"'{path}' is not a file in this workspace.")
+            : !Hidden(path) && _template?.Stat(path).Kind == FileKind.Regular
+                ? File.OpenRead(_template.PathOf(path))
+                : throw new FileNotFoundException($"'{path}' is not a file in this workspace.");
+
     /// <summary>Writes the whole workspace into <paramref name="folder"/> (which must be empty or missing).</summary>
     public void WriteTree(string folder)
     {
@@ -187,4 +226,13 @@ public sealed class WorkspaceRebuild
             }
         }
     }
+}
+
+/// <summary>An entry of a rebuilt workspace: <see cref="Kind"/> is <c>file</c>, <c>dir</c> or <c>symlink</c> (with its
+/// <see cref="Target"/>, never followed).</summary>
+public sealed record WorkspaceEntry(string Path, string Kind, long Size, string? Target = null)
+{
+    public const string File = "file";
+    public const string Folder = "dir";
+    public const string Link = "symlink";
 }

@@ -58,3 +58,11 @@ public sealed class Chromium : IAsyncLifetime
         }
     }
 }
+
+/// <summary>The tests that drive Chromium run alone, after every other test: their load times are measured with nothing
+/// else running, and a browser's CPU does not slow the timing-sensitive tests beside them (kills, clusters).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BrowserTests
+{
+    public const string Name = "browser tests, run alone";
+}

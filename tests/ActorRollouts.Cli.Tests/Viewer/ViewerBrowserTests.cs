@@ -5,6 +5,7 @@ using PuppeteerSharp;
 namespace ActorRollouts.Cli.Tests.Viewer;
 
 /// <summary>The viewer in a real Chromium over a real journal: what a person does with it, step by step.</summary>
+[Collection(BrowserTests.Name)]
 public sealed class ViewerBrowserTests(ViewedFleet fleet, Chromium chromium) : IClassFixture<ViewedFleet>, IClassFixture<Chromium>, IAsyncLifetime
 {
     private readonly List<string> _problems = [];
@@ -178,6 +179,24 @@ public sealed class ViewerBrowserTests(ViewedFleet fleet, Chromium chromium) : I
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
             Assert.True(png.Length > 20_000, $"{name}.png is {png.Length} bytes: a blank page?");
         }
+    }
+
+    /// <summary>The workspace at every step, as the journal has it: the template's file until the edit, the edited one
+    /// after; never a file outside the workspace.</summary>
+    [Fact]
+    public async Task TheWorkspaceAtEachStep_FollowsTheJournal()
+    {
+        using var http = new HttpClient();
+        var id = Uri.EscapeDataString($"{ViewedFleet.FleetId}:flaky:0");
+        var session = JsonNode.Parse(await http.GetStringAsync(At($"/api/session?id={id}")))!;
+        var edited = (long)session["lines"]!.AsArray().First(l => (string?)l!["type"] == "file_modified")!["seq"]!;
+        for (var at = 1L; at <= (long)session["session"]!["last_seq"]!; at++)
+        {
+            var file = JsonNode.Parse(await http.GetStringAsync(At($"/api/workspace/file?id={id}&at={at}&path=greeting.txt")))!;
+            Assert.Equal(at < edited ? "Helo, world!\n" : "Hello, world!\n", (string?)file["text"]);
+        }
+        var outside = await http.GetAsync(At($"/api/workspace/file?id={id}&path={Uri.EscapeDataString("../../../../etc/passwd")}"));
+        Assert.Equal(HttpStatusCode.NotFound, outside.StatusCode);
     }
 
     [Fact]

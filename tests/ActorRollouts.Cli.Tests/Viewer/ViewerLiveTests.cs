@@ -4,6 +4,7 @@ using PuppeteerSharp;
 namespace ActorRollouts.Cli.Tests.Viewer;
 
 /// <summary><c>run --view</c>: the viewer beside a running fleet, followed live in Chromium without reloading.</summary>
+[Collection(BrowserTests.Name)]
 public sealed class ViewerLiveTests(Chromium chromium) : IClassFixture<Chromium>
 {
     // "slow" takes about 3 s; "slower" about 10 s, so the fleet (and its viewer) outlives "slow" by several seconds.

@@ -5,13 +5,6 @@ using static ActorRollouts.Core.Fleets.FleetEvents;
 
 namespace ActorRollouts.Cli.Tests.Viewer;
 
-/// <summary>Load times are measured with nothing else running: this collection runs alone, after the others.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class TimedBrowserTests
-{
-    public const string Name = "timed browser tests";
-}
-
 /// <summary>A journal with a fleet of 10,000 sessions and a session of 2,000 events, and a fresh viewer process on it.</summary>
 public sealed class BigJournal : IAsyncLifetime
 {
@@ -49,7 +42,7 @@ public sealed class BigJournal : IAsyncLifetime
     public async Task DisposeAsync() => await Viewer.DisposeAsync();
 }
 
-[Collection(TimedBrowserTests.Name)]
+[Collection(BrowserTests.Name)]
 public sealed class ViewerScaleTests(BigJournal journal, Chromium chromium, ITestOutputHelper output) : IClassFixture<BigJournal>, IClassFixture<Chromium>
 {
     [Fact]

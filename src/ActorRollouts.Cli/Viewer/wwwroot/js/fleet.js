@@ -49,7 +49,8 @@ export async function render(main, fleetId) {
     let refreshing = false;
     const stop = follow(api.liveFleet(fleetId), {
       fleet: async summary => {
-        if (refreshing) return;
+        const shown = view.data.summary;
+        if (refreshing || (summary.seq === shown.seq && summary.status === shown.status)) return; // the feed opens with what is shown
         refreshing = true;
         try {
           view.data = await api.fleet(fleetId);
