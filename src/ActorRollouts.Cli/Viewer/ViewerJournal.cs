@@ -95,10 +95,10 @@ public sealed class ViewerJournal(JournalReader reader, JournalLocation location
                 facts[spec.SessionId] = known;
                 return;
             }
-            var events = (await reader.SessionEventsAsync(spec.SessionId)).Select(e => e.Event).ToList();
-            var computed = SessionFacts.From(events);
+            var state = await reader.SessionAsync(spec.SessionId);
+            var computed = SessionFacts.From(state);
             facts[spec.SessionId] = computed;
-            if (SessionState.From(events).IsSettled) _finishedFacts[spec.SessionId] = computed;
+            if (state.IsSettled) _finishedFacts[spec.SessionId] = computed;
         });
         return facts.ToImmutableSortedDictionary(StringComparer.Ordinal);
     }

@@ -35,10 +35,11 @@ export async function render(main, fleetId) {
       h('span', { class: 'muted' }, ' — finished sessions, as actor-rollouts export writes them')),
     parts.charts, parts.filters, parts.table);
 
-  const redraw = () => {
+  // A live refresh leaves the filters alone, so a list being opened or a search being typed is not taken away.
+  const redraw = ({ filters = true } = {}) => {
     drawSummary(parts.summary, view.data.summary);
     drawCharts(parts.charts, view);
-    drawFilters(parts.filters, view, () => drawTable(parts.table, view));
+    if (filters) drawFilters(parts.filters, view, () => drawTable(parts.table, view));
     drawTable(parts.table, view);
   };
   redraw();
@@ -54,7 +55,7 @@ export async function render(main, fleetId) {
         refreshing = true;
         try {
           view.data = await api.fleet(fleetId);
-          redraw();
+          redraw({ filters: false });
           if (summary.status === 'complete') {
             stop();
             setLive(false);
