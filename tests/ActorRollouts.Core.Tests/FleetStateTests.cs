@@ -1,4 +1,8 @@
+using System.Text.Json;
 using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Json;
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Sessions;
 using static ActorRollouts.Core.Fleets.FleetEvents;
 using static ActorRollouts.Core.Tests.Given;
 
@@ -36,5 +40,30 @@ public class FleetStateTests
 
         var corrected = state.Apply(new FleetSessionFinished("f:a:0", SessionOutcomes.Completed, "done", null, T0));
         Assert.Equal(1, corrected.FailedCount);
+    }
+
+    [Fact]
+    public void ToolTally_CountsToolCallsByToolAndResult_AndSurvivesTheJournalAsAnEqualValue()
+    {
+        var state = SessionState.Empty with
+        {
+            Messages =
+            [
+                Message.User("go"),
+                Message.ToolMessage(Ok(Call("c1"))),
+                Message.ToolMessage(new ToolResult(false, "read_file", "no such file", "c2", ErrorCode: "E_NOT_FOUND")),
+                Message.ToolMessage(Ok(Call("c3", "edit_file"))),
+            ],
+        };
+        var tally = ToolTally.Of(state);
+        Assert.Equal(["edit_file", "read_file"], tally.ByTool.Keys);
+        Assert.Equal([1, 2], tally.ByTool.Values);
+        Assert.Equal(new Dictionary<string, int> { ["E_NOT_FOUND"] = 1, ["ok"] = 2 }, tally.ByResult);
+
+        // Journaled with the session's outcome and read back: equal figures (the dictionaries are compared by content).
+        var figures = SessionFigures.From(state);
+        var read = JsonSerializer.Deserialize<SessionFigures>(JsonSerializer.Serialize(figures, RolloutJson.Options), RolloutJson.Options);
+        Assert.Equal(figures, read);
+        Assert.NotEqual(figures, read! with { Tools = ToolTally.Of(SessionState.Empty) });
     }
 }

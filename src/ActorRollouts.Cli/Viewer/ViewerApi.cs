@@ -29,8 +29,8 @@ public static class ViewerApi
                 ? Json(new { fleet.Summary, Sessions = fleet.Rows.Select(CompactRow) }, RolloutJson.Listing)
                 : NotFound($"no fleet '{id}' in {journal.Location.Display}"));
 
-        app.MapGet("/api/fleet/facts", async (string id, CancellationToken cancel) =>
-            await journal.FactsAsync(id, cancel) is { } facts ? Json(facts) : NotFound($"no fleet '{id}' in {journal.Location.Display}"));
+        app.MapGet("/api/fleet/tools", async (string id, CancellationToken cancel) =>
+            await journal.ToolTalliesAsync(id, cancel) is { } tallies ? Json(tallies) : NotFound($"no fleet '{id}' in {journal.Location.Display}"));
 
         app.MapGet("/api/fleet/download", async (string id, string? format) =>
         {

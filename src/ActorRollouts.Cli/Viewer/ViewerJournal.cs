@@ -14,7 +14,7 @@ namespace ActorRollouts.Cli.Viewer;
 public sealed class ViewerJournal(JournalReader reader, JournalLocation location)
 {
     private readonly ConcurrentDictionary<string, FleetEntry> _fleets = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SessionFacts> _finishedFacts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ToolTally> _finishedTallies = new(StringComparer.Ordinal);
 
     public JournalLocation Location => location;
 
@@ -81,26 +81,28 @@ public sealed class ViewerJournal(JournalReader reader, JournalLocation location
         return (FleetSummary.From(fleetId, fleet, seq, active), rows.ToImmutable());
     }
 
-    /// <summary>The facts of every session of the fleet that has started, read a few sessions at a time.</summary>
-    public async Task<ImmutableSortedDictionary<string, SessionFacts>?> FactsAsync(string fleetId, CancellationToken cancel)
+    /// <summary>The tool calls of every session of the fleet that has started, by tool and by result. A finished session's
+    /// come from its outcome in the fleet's journal; only the others (and sessions of journals from before tallies were
+    /// journaled) read their own journal, a few at a time.</summary>
+    public async Task<ImmutableSortedDictionary<string, ToolTally>?> ToolTalliesAsync(string fleetId, CancellationToken cancel)
     {
         var (fleet, _) = await FleetAsync(fleetId);
         if (!fleet.IsPlanned) return null;
-        var facts = new ConcurrentDictionary<string, SessionFacts>(StringComparer.Ordinal);
-        var started = fleet.Sessions.Where(s => fleet.Launched.Contains(s.SessionId) || fleet.Finished.ContainsKey(s.SessionId)).ToList();
-        await Parallel.ForEachAsync(started, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancel }, async (spec, _) =>
+        var tallies = new ConcurrentDictionary<string, ToolTally>(StringComparer.Ordinal);
+        var toRead = new List<string>();
+        foreach (var spec in fleet.Sessions)
         {
-            if (_finishedFacts.TryGetValue(spec.SessionId, out var known))
-            {
-                facts[spec.SessionId] = known;
-                return;
-            }
-            var state = await reader.SessionAsync(spec.SessionId);
-            var computed = SessionFacts.From(state);
-            facts[spec.SessionId] = computed;
-            if (state.IsSettled) _finishedFacts[spec.SessionId] = computed;
+            if (fleet.Finished.GetValueOrDefault(spec.SessionId)?.Figures?.Tools is { } journaled) tallies[spec.SessionId] = journaled;
+            else if (_finishedTallies.TryGetValue(spec.SessionId, out var known)) tallies[spec.SessionId] = known;
+            else if (fleet.Launched.Contains(spec.SessionId) || fleet.Finished.ContainsKey(spec.SessionId)) toRead.Add(spec.SessionId);
+        }
+        await Parallel.ForEachAsync(toRead, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancel }, async (sessionId, _) =>
+        {
+            var state = await reader.SessionAsync(sessionId);
+            tallies[sessionId] = ToolTally.Of(state);
+            if (state.IsSettled) _finishedTallies[sessionId] = tallies[sessionId];
         });
-        return facts.ToImmutableSortedDictionary(StringComparer.Ordinal);
+        return tallies.ToImmutableSortedDictionary(StringComparer.Ordinal);
     }
 
     public Task<ImmutableList<(long Seq, ISessionEvent Event)>> SessionEventsAsync(string sessionId, long afterSeq = 0) =>

@@ -60,8 +60,10 @@ public sealed class JournalSeeder : IAsyncDisposable
         {
             var failed = i % 10 == 9;
             var ended = start.AddSeconds(30 + i % 50);
+            var tools = new ToolTally(ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("edit_file", 1 + i % 5)]),
+                ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create(i % 7 == 0 ? "E_NOT_FOUND" : "ok", 1 + i % 5)]));
             var figures = new SessionFigures(1 + i % 12, new Usage(1000 + 37 * (i % 500), 50 + i % 300), 0.001m * (1 + i % 40),
-                failed ? null : i % 101 / 100.0, start, ended);
+                failed ? null : i % 101 / 100.0, start, ended, Tools: tools);
             return (object)new FleetEvents.FleetSessionFinished(s.SessionId, failed ? SessionOutcomes.Failed : SessionOutcomes.Completed,
                 failed ? "error" : "done", failed ? "HTTP 429 after 5 attempts" : null, ended, figures);
         }));

@@ -35,7 +35,7 @@ public sealed class ViewerPostgresTests(KnownFleetOnPostgres fleet) : IClassFixt
         var file = (await http.GetFromJsonAsync<JsonObject>($"/api/workspace/file?id={KnownFleet.FleetId}:fix:0&path=greeting.txt"))!;
         Assert.Equal("Hello, world!\n", (string?)file["text"]);
 
-        var facts = (await http.GetFromJsonAsync<JsonObject>($"/api/fleet/facts?id={KnownFleet.FleetId}"))!;
-        Assert.Equal(1, (int)facts[$"{KnownFleet.FleetId}:notes:0"]!["result_codes"]!["E_NOT_FOUND"]!);
+        var tools = (await http.GetFromJsonAsync<JsonObject>($"/api/fleet/tools?id={KnownFleet.FleetId}"))!;
+        Assert.Equal(1, (int)tools[$"{KnownFleet.FleetId}:notes:0"]!["by_result"]!["E_NOT_FOUND"]!);
     }
 }

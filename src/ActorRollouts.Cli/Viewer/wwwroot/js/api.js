@@ -22,7 +22,7 @@ export function follow(url, handlers) {
 export const api = {
   fleets: () => getJson('/api/fleets'),
   fleet: id => getJson(`/api/fleet?id=${encodeURIComponent(id)}`),
-  facts: id => getJson(`/api/fleet/facts?id=${encodeURIComponent(id)}`),
+  tools: id => getJson(`/api/fleet/tools?id=${encodeURIComponent(id)}`),
   session: id => getJson(`/api/session?id=${encodeURIComponent(id)}`),
   workspace: (id, at) => getJson(`/api/workspace?id=${encodeURIComponent(id)}${at ? `&at=${at}` : ''}`),
   file: (id, at, path) => getJson(`/api/workspace/file?id=${encodeURIComponent(id)}&at=${at}&path=${encodeURIComponent(path)}`),

@@ -1,6 +1,6 @@
 // A fleet: its numbers, charts, downloads, and every session in a table that sorts, filters and pages (10,000 rows
 // stay fast: only one page is in the DOM). Filters live in the URL, so a filtered view can be shared. Sessions' tool
-// calls and result codes come from their own journals, read after the table is up.
+// calls by tool and result come after the table is up (from the fleet's journal; older journals: the sessions').
 import { api, follow } from './api.js';
 import { h, fill, fmt, statusBadge, links, setCrumbs, setLive } from './dom.js';
 import { barChart, barList, histogram } from './charts.js';
@@ -16,7 +16,7 @@ const FILTERS = ['status', 'stop', 'tool', 'code', 'min_reward', 'max_reward', '
 export async function render(main, fleetId) {
   setCrumbs(['fleets', '/'], [fleetId]);
   const view = {
-    fleetId, data: await api.fleet(fleetId), facts: null,
+    fleetId, data: await api.fleet(fleetId), tools: null,
     filter: Object.fromEntries(FILTERS.map(k => [k, new URLSearchParams(location.search).get(k) ?? ''])),
     picked: new Set(),
   };
@@ -43,7 +43,7 @@ export async function render(main, fleetId) {
     drawTable(parts.table, view);
   };
   redraw();
-  loadFacts(view, redraw);
+  loadTools(view, redraw);
 
   if (view.data.summary.status !== 'complete') {
     setLive(true);
@@ -59,7 +59,7 @@ export async function render(main, fleetId) {
           if (summary.status === 'complete') {
             stop();
             setLive(false);
-            loadFacts(view, redraw);
+            loadTools(view, redraw);
           }
         } finally {
           refreshing = false;
@@ -69,8 +69,8 @@ export async function render(main, fleetId) {
   }
 }
 
-async function loadFacts(view, redraw) {
-  view.facts = await api.facts(view.fleetId);
+async function loadTools(view, redraw) {
+  view.tools = await api.tools(view.fleetId);
   redraw();
 }
 
@@ -97,18 +97,18 @@ function drawCharts(box, view) {
   const rows = view.data.sessions;
   const rewards = rows.filter(r => r.reward !== null).map(r => r.reward);
   const started = rows.filter(r => r.started_at);
-  const total = (facts, key) => {
+  const total = (tallies, key) => {
     const sums = {};
-    for (const f of Object.values(facts ?? {})) for (const [k, v] of Object.entries(f[key])) sums[k] = (sums[k] ?? 0) + v;
+    for (const t of Object.values(tallies ?? {})) for (const [k, v] of Object.entries(t[key])) sums[k] = (sums[k] ?? 0) + v;
     return Object.entries(sums).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   };
-  const pending = view.facts ? 'none' : 'reading the sessions’ journals…';
+  const pending = view.tools ? 'none' : 'reading the sessions’ tool calls…';
   fill(box,
     barChart('reward', histogram(rewards, 10, v => fmt.reward(v)), { empty: 'no graded sessions' }),
     barChart('turns per session', histogram(started.map(r => r.turns), 10)),
     barChart('tokens per session', histogram(started.map(r => r.input_tokens + r.output_tokens), 10, v => compactNumber(v))),
-    barList('tool calls by tool', total(view.facts, 'tools'), { empty: pending }),
-    barList('tool results by code', total(view.facts, 'result_codes'), { empty: pending }));
+    barList('tool calls by tool', total(view.tools, 'by_tool'), { empty: pending }),
+    barList('tool results by code', total(view.tools, 'by_result'), { empty: pending }));
 }
 
 function compactNumber(v) {
@@ -119,7 +119,7 @@ function drawFilters(box, view, onChange) {
   const rows = view.data.sessions;
   const f = view.filter;
   const distinct = values => [...new Set(values.filter(v => v !== null && v !== undefined && v !== ''))].sort();
-  const factKeys = key => distinct(Object.values(view.facts ?? {}).flatMap(x => Object.keys(x[key])));
+  const toolKeys = key => distinct(Object.values(view.tools ?? {}).flatMap(t => Object.keys(t[key])));
   const set = (key, value) => {
     f[key] = value;
     if (key !== 'page') f.page = '';
@@ -134,25 +134,25 @@ function drawFilters(box, view, onChange) {
       options.map(o => h('option', { value: o, selected: o === f[key] ? true : null }, o))));
   const number = (key, label) => h('label', {}, label, ' ',
     h('input', { name: key, type: 'number', step: 'any', value: f[key], class: 'short', onchange: e => set(key, e.target.value) }));
-  const loading = view.facts ? null : 'reading tool calls from the sessions’ journals';
+  const loading = view.tools ? null : 'reading the sessions’ tool calls';
   fill(box,
     select('status', 'status', distinct(rows.map(r => r.status))),
     select('stop', 'stop reason', distinct(rows.map(r => r.stop_reason))),
-    select('tool', 'tool', factKeys('tools'), loading),
-    select('code', 'result code', factKeys('result_codes'), loading),
+    select('tool', 'tool', toolKeys('by_tool'), loading),
+    select('code', 'result code', toolKeys('by_result'), loading),
     number('min_reward', 'reward ≥'), number('max_reward', 'reward ≤'),
     h('label', {}, 'search ', h('input', { name: 'q', type: 'search', value: f.q, placeholder: 'session, task or error', oninput: e => set('q', e.target.value) })));
 }
 
 function chosenRows(view) {
   const f = view.filter;
-  const facts = view.facts ?? {};
+  const tools = view.tools ?? {};
   const q = f.q.toLowerCase();
   const rows = view.data.sessions.filter(r =>
     (!f.status || r.status === f.status) &&
     (!f.stop || r.stop_reason === f.stop) &&
-    (!f.tool || facts[r.session_id]?.tools[f.tool]) &&
-    (!f.code || facts[r.session_id]?.result_codes[f.code]) &&
+    (!f.tool || tools[r.session_id]?.by_tool[f.tool]) &&
+    (!f.code || tools[r.session_id]?.by_result[f.code]) &&
     (f.min_reward === '' || (r.reward !== null && r.reward >= Number(f.min_reward))) &&
     (f.max_reward === '' || (r.reward !== null && r.reward <= Number(f.max_reward))) &&
     (!q || r.session_id.toLowerCase().includes(q) || (r.error ?? '').toLowerCase().includes(q)));
