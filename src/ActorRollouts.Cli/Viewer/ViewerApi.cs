@@ -39,11 +39,10 @@ public static class ViewerApi
             var (fleet, _) = await journal.FleetAsync(id);
             if (!fleet.IsPlanned) return NotFound($"no fleet '{id}' in {journal.Location.Display}");
             var lines = ExportRecords.Lines(ExportRecords.Choose(await journal.SessionStatesAsync(id)), format);
-            var body = Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n")));
-            return Results.File(body, "application/jsonl", $"{id}-{format}.jsonl");
+            return new Download($"{id}-{format}.jsonl", lines);
         });
 
-        app.MapGet("/api/session", async (HttpContext context, string id) =>
+        app.MapGet("/api/session", async (string id) =>
         {
             var events = await journal.SessionEventsAsync(id);
             if (events.IsEmpty) return NotFound($"no session '{id}' in {journal.Location.Display} (it may not have started yet)");
@@ -82,6 +81,18 @@ public static class ViewerApi
             }
             json.WriteEndArray();
             json.WriteEndObject();
+        }
+    }
+
+    /// <summary>A JSONL file, written line by line as it is made (a big fleet's trajectories are never one string).</summary>
+    private sealed class Download(string fileName, IEnumerable<string> lines) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.ContentType = "application/jsonl; charset=utf-8";
+            context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+            await using var writer = new StreamWriter(context.Response.Body, new UTF8Encoding(false), 64 * 1024);
+            foreach (var line in lines) await writer.WriteAsync(line + "\n");
         }
     }
 

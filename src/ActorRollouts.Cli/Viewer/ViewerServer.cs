@@ -65,6 +65,7 @@ public sealed class ViewerServer : IAsyncDisposable
         app.MapFallback(async context =>
         {
             context.Response.ContentType = "text/html; charset=utf-8";
+            if (DataOf(context.Request.Path) is { } data) context.Response.Headers.Link = $"<{data}>; rel=preload; as=fetch; crossorigin";
             await context.Response.SendFileAsync(files.GetFileInfo("index.html"));
         });
         try
@@ -86,6 +87,17 @@ public sealed class ViewerServer : IAsyncDisposable
                 Console.Error.WriteLine($"viewer: ready: read {fleets} fleets' journals ({events:N0} events) in {clock.Elapsed.TotalSeconds:F1} s");
         }, CancellationToken.None);
         return viewer;
+    }
+
+    /// <summary>The API address a page's script will fetch first, so the browser can start on it with the page itself
+    /// (a <c>Link: rel=preload</c> header) instead of after the scripts have loaded. Encoded as the script encodes it.</summary>
+    private static string? DataOf(PathString path)
+    {
+        var value = path.Value ?? "";
+        foreach (var (page, api) in new[] { ("/sessions/", "/api/session?id="), ("/fleets/", "/api/fleet?id=") })
+            if (value.StartsWith(page, StringComparison.Ordinal) && value.Length > page.Length)
+                return api + Uri.EscapeDataString(value[page.Length..]);
+        return null;
     }
 
     /// <summary>The viewer only reads: anything but GET and HEAD is refused.</summary>

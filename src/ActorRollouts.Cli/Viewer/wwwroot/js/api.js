@@ -1,7 +1,7 @@
 // The viewer's JSON API and its Server-Sent Events feeds.
 
 export async function getJson(url) {
-  const response = await fetch(url, { headers: { accept: 'application/json' } });
+  const response = await fetch(url); // as the page's preload asked for it, so the browser uses that response
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
     try { message = (await response.json()).error ?? message; } catch { /* not JSON */ }

@@ -30,7 +30,7 @@ export async function render(main, sessionId) {
     let last = s.last_seq;
     const stop = follow(api.liveSession(sessionId, last), {
       lines: lines => {
-        list.append(...timeline.render(lines));
+        list.append(timeline.render(lines));
         last = lines[lines.length - 1].seq;
         drawHeader(header, { ...s, last_seq: last, status: 'running' });
       },

@@ -3,19 +3,22 @@
 // confirmations, resumes, the end and the reward. Each entry shows its journal sequence number, time and latency.
 import { h, fmt } from './dom.js';
 
-/** Renders lines in order; keeps what later lines need (which tool calls already have a result card). */
+/** Renders lines in order. A model attempt is one entry — its request, then its answer or its failure fill it in — and
+ * a tool call is one entry, its start replaced by its result: half the entries of one per line, and easier to read. */
 export class Timeline {
   constructor({ onStep } = {}) {
     this.answered = new Set();
+    this.attempts = new Map(); // turn → the entry of its latest attempt
+    this.running = new Map(); // tool call id → the entry of its start, until its result comes
     this.onStep = onStep; // called with a sequence number when "files at #n" is clicked
   }
 
-  /** The DOM nodes for these lines (some lines render nothing, e.g. a tool message already shown as its result). */
+  /** The entries for these lines, in a fragment (some lines only fill in an earlier entry, here or already on the page). */
   render(lines) {
-    const nodes = [];
+    const nodes = document.createDocumentFragment();
     for (const line of lines) {
       const node = this.entry(line);
-      if (node) nodes.push(node);
+      if (node) nodes.append(node);
     }
     return nodes;
   }
@@ -25,24 +28,36 @@ export class Timeline {
     if (line._type === 'message') return this.message(line);
     const d = line.data ?? {};
     switch (line.type) {
-      case 'model_request_started':
-        return this.row(line, 'attempt', `model request · turn ${d.turn} · attempt ${d.attempt}`, `${d.model} via ${d.api}`);
+      case 'model_request_started': {
+        const attempt = this.row(line, 'attempt', `model request · turn ${d.turn} · attempt ${d.attempt}`, `${d.model} via ${d.api}`);
+        this.attempts.set(d.turn, attempt);
+        return attempt;
+      }
       case 'model_request_failed':
-        return this.row(line, 'failed-attempt', `model attempt failed · turn ${d.turn} · attempt ${d.attempt}`,
-          [h('span', { class: 'chip' }, d.error_kind), ' ', d.http_status && !String(d.error).includes(`HTTP ${d.http_status}`) ? `HTTP ${d.http_status}: ` : '',
-            h('span', { class: 'error-text' }, d.error),
-            d.will_retry ? h('strong', {}, ` — retrying${d.retry_after_ms ? ` after ${fmt.ms(d.retry_after_ms)}` : ''}`) : h('strong', {}, ' — giving up')]);
+        return this.fillAttempt(line, d, 'failed-attempt', [`failed · #${line.seq} · `, h('span', { class: 'chip' }, d.error_kind), ' ',
+          d.http_status && !String(d.error).includes(`HTTP ${d.http_status}`) ? `HTTP ${d.http_status}: ` : '',
+          h('span', { class: 'error-text' }, d.error),
+          d.will_retry ? h('strong', {}, ` — retrying${d.retry_after_ms ? ` after ${fmt.ms(d.retry_after_ms)}` : ''}`) : h('strong', {}, ' — giving up')]);
       case 'model_response_received':
-        return this.row(line, 'response', `model response · turn ${d.turn}`,
-          `${fmt.int(d.usage?.input_tokens)} in / ${fmt.int(d.usage?.output_tokens)} out${d.usage?.reasoning_tokens ? ` (${fmt.int(d.usage.reasoning_tokens)} reasoning)` : ''} · ${d.finish_reason ?? ''}`,
+        return this.fillAttempt(line, d, 'answered',
+          `answered · #${line.seq} · ${fmt.int(d.usage?.input_tokens)} in / ${fmt.int(d.usage?.output_tokens)} out${d.usage?.reasoning_tokens ? ` (${fmt.int(d.usage.reasoning_tokens)} reasoning)` : ''} · ${d.finish_reason ?? ''}`,
           d.latency_ms);
       case 'usage_update':
         return null; // the running total is in the header; each response shows its own tokens
-      case 'tool_call_started':
-        return this.row(line, 'tool-start', `tool call started · ${d.name}`, d.tool_call_id);
-      case 'tool_call_completed':
+      case 'tool_call_started': {
+        const started = this.row(line, 'tool-start', `tool call running · ${d.name}`, d.tool_call_id);
+        this.running.set(d.tool_call_id, started);
+        return started;
+      }
+      case 'tool_call_completed': {
         this.answered.add(d.tool_call_id);
-        return this.toolResult(line, d);
+        const result = this.toolResult(line, d);
+        const started = this.running.get(d.tool_call_id);
+        this.running.delete(d.tool_call_id);
+        if (!started) return result;
+        started.replaceWith(result); // in this batch's fragment or already on the page
+        return null;
+      }
       case 'confirmation_requested':
         return this.row(line, 'confirm', `confirmation requested · ${d.name}`, d.arguments ?? '');
       case 'confirmation_resolved':
@@ -64,6 +79,16 @@ export class Timeline {
         if (line.type?.startsWith('file_')) return this.fileChange(line, d);
         return this.row(line, 'other', line.type, JSON.stringify(d));
     }
+  }
+
+  /** Adds a failure or an answer to its attempt's entry (a line of its own if the attempt's request is not shown). */
+  fillAttempt(line, d, kind, detail, latencyMs) {
+    const attempt = this.attempts.get(d.turn);
+    if (!attempt) return this.row(line, kind, `model attempt · turn ${d.turn}`, detail, latencyMs);
+    attempt.classList.add(kind);
+    attempt.querySelector('.body').append(h('div', { class: 'detail' }, detail));
+    if (latencyMs !== undefined && latencyMs !== null) attempt.querySelector('.gutter').append(h('div', { class: 'latency' }, fmt.ms(latencyMs)));
+    return null;
   }
 
   gutter(line, latencyMs) {
