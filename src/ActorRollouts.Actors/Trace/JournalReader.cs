@@ -33,7 +33,7 @@ public sealed class JournalReader(ActorSystem system)
         SessionState.From((await SessionEventsAsync(sessionId)).Select(e => e.Event));
 
     public async Task<FleetState> FleetAsync(string fleetId) =>
-        FleetState.From((await EventsAsync(PersistenceId(fleetId))).Select(e => e.Event).OfType<IFleetEvent>());
+        FleetState.From((await FleetEventsAfterAsync(fleetId, 0)).Select(e => e.Event));
 
     /// <summary>The fleet's events after sequence number <paramref name="afterSeq"/>, for readers that keep a fleet's state
     /// and fold only what is new.</summary>

@@ -47,6 +47,7 @@ public sealed record FleetStats(
         var results = started.SelectMany(s => s.Messages).Select(m => m.ToolResult).OfType<ToolResult>().ToList();
         var diffs = results.SelectMany(r => r.Diffs ?? []).Select(d => DiffLines.Count(d.Diff)).ToList();
         var rewards = started.Where(s => s.Reward is not null).Select(s => s.Reward!.Value).ToList();
+        var tools = ToolTally.Of(results);
         return new FleetStats(
             sessions.Count,
             Count(sessions.Select(s => SessionOutcomes.Of(s.Status))),
@@ -55,8 +56,8 @@ public sealed record FleetStats(
             Distribution.Of(started.Select(s => (double)s.Usage.InputTokens).ToList()),
             Distribution.Of(started.Select(s => (double)s.Usage.OutputTokens).ToList()),
             Distribution.Of(started.Select(s => (double)s.CostUsd).ToList()),
-            Count(results.Select(r => r.Name)),
-            Count(results.Select(r => r.ErrorCode ?? "ok")),
+            tools.ByTool,
+            tools.ByResult,
             Distribution.Of(started.Select(s => (double)FilesEdited(s)).ToList()),
             diffs.Sum(d => d.Added),
             diffs.Sum(d => d.Removed),

@@ -9,10 +9,13 @@ namespace ActorRollouts.Core.Fleets;
 /// Equal when the counts are (the dictionaries alone would compare by reference).</summary>
 public sealed record ToolTally(ImmutableSortedDictionary<string, int> ByTool, ImmutableSortedDictionary<string, int> ByResult)
 {
-    public static ToolTally Of(SessionState state)
+    public static ToolTally Of(SessionState state) => Of(state.Messages.Select(m => m.ToolResult).OfType<ToolResult>());
+
+    /// <summary>Tool results counted by tool and by result: one session's, or a whole fleet's (<c>stats</c>).</summary>
+    public static ToolTally Of(IEnumerable<ToolResult> results)
     {
-        var results = state.Messages.Select(m => m.ToolResult).OfType<ToolResult>().ToList();
-        return new ToolTally(Count(results.Select(r => r.Name)), Count(results.Select(r => r.ErrorCode ?? "ok")));
+        var all = results.ToList();
+        return new ToolTally(Count(all.Select(r => r.Name)), Count(all.Select(r => r.ErrorCode ?? "ok")));
     }
 
     public bool Equals(ToolTally? other) =>
