@@ -69,7 +69,7 @@ public class JournalFaultTests : TestKit
         var spec = Fixtures.Spec("jf", "t", "go", server.BaseUrl);
         var failures = 0;
         // The first write of the second tool result fails once: the journal is briefly unreachable.
-        await Journal.OnWrite.FailIf(p => p.PersistenceId == spec.SessionId && p.Payload is ToolCallCompleted { Result.Name: "write_file" }
+        await Journal.OnWrite.FailIf(p => p.PersistenceId == spec.SessionId && p.Payload is ToolCallFinished { Result.Name: "write_file" }
                                            && Interlocked.Increment(ref failures) == 1);
 
         Sys.ActorOf(RolloutSupervisor.Props("jf", Fixtures.Fleet(Sys, _dataDir))).Tell(new RunFleet([spec], 1));
@@ -78,23 +78,28 @@ public class JournalFaultTests : TestKit
         var events = Replay(spec.SessionId);
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Seq));   // no gap, no duplicate
         Assert.Single(events, e => e.Event is SessionResumed);
-        var completed = events.Select(e => e.Event).OfType<ToolCallCompleted>().ToList();
+        var completed = Expanded(events).OfType<ToolCallCompleted>().ToList();
         Assert.Equal(completed.Select(c => c.Result.ToolCallId).Distinct().Count(), completed.Count);        // each call answered once
         Assert.Equal(ErrorCodes(completed), ["ok", "E_INTERRUPTED"]); // the write was in flight at the failure: never silently re-run
         Assert.IsType<SessionCompleted>(events[^1].Event);
     }
 
-    /// <summary>What the session journals for <see cref="ThreeTurns"/> when nothing fails, one name per sequence number.</summary>
+    /// <summary>What the session journals for <see cref="ThreeTurns"/> when nothing fails, one name per sequence number:
+    /// a model's answer and a tool call's end are one coarse row each.</summary>
     private static readonly string[] Uninterrupted =
     [
-        "SessionStarted", "MessageAppended", "MessageAppended",                                  // 1-3: start, system, user
-        "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "UsageUpdated",       // 4-7: turn 1
-        "ToolCallStarted", "ToolCallCompleted", "MessageAppended",                               // 8-10: list_files
-        "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "UsageUpdated",       // 11-14: turn 2
-        "ToolCallStarted", "ToolCallCompleted", "FileChanged", "MessageAppended",                // 15-18: write_file
-        "ModelRequestStarted", "ModelResponseReceived", "MessageAppended", "UsageUpdated",       // 19-22: turn 3
-        "SessionCompleted",                                                                      // 23
+        "SessionStarted", "MessageAppended", "MessageAppended",   // 1-3: start, system, user
+        "ModelRequestStarted", "ModelReplied",                    // 4-5: turn 1
+        "ToolCallStarted", "ToolCallFinished",                    // 6-7: list_files
+        "ModelRequestStarted", "ModelReplied",                    // 8-9: turn 2
+        "ToolCallStarted", "ToolCallFinished",                    // 10-11: write_file (its file change inside)
+        "ModelRequestStarted", "ModelReplied",                    // 12-13: turn 3
+        "SessionCompleted",                                       // 14
     ];
+
+    /// <summary>The fine events the rows stand for, as every reader of the journal sees them.</summary>
+    private static List<ISessionEvent> Expanded(IEnumerable<(long Seq, object Event)> rows) =>
+        rows.SelectMany(r => CoarseEvents.Expand((ISessionEvent)r.Event)).ToList();
 
     [Fact]
     public async Task NothingFails_JournalIsTheUninterruptedLayout()
@@ -106,8 +111,9 @@ public class JournalFaultTests : TestKit
 
         Assert.Equal(new FleetFinished("jn", 1, 1, 0), ExpectMsg<FleetFinished>(Patience));
         var events = Replay(spec.SessionId);
-        Assert.Equal(Enumerable.Range(1, 23).Select(i => (long)i), events.Select(e => e.Seq));
+        Assert.Equal(Enumerable.Range(1, 14).Select(i => (long)i), events.Select(e => e.Seq));
         Assert.Equal(Uninterrupted, events.Select(e => e.Event.GetType().Name));
+        Assert.Single(Expanded(events).OfType<FileChanged>(), c => c.Change.Path == "a.txt");
     }
 
     /// <summary>The Nth event the session writes fails, once, after N-1 were stored. N is the first event of a step's
@@ -119,13 +125,13 @@ public class JournalFaultTests : TestKit
     [InlineData(2)]    // inside the start batch: session-started stored without its messages
     [InlineData(4)]    // turn 1's request
     [InlineData(5)]    // turn 1's answer
-    [InlineData(8)]    // list_files started
-    [InlineData(9)]    // list_files result: an idempotent tool, re-run
-    [InlineData(12)]   // turn 2's answer
-    [InlineData(15)]   // write_file started
-    [InlineData(16)]   // write_file result: it ran, so the model is told E_INTERRUPTED rather than running it twice
-    [InlineData(19)]   // turn 3's request
-    [InlineData(23)]   // session-completed
+    [InlineData(6)]    // list_files started
+    [InlineData(7)]    // list_files result: an idempotent tool, re-run
+    [InlineData(9)]    // turn 2's answer
+    [InlineData(10)]   // write_file started
+    [InlineData(11)]   // write_file result: it ran, so the model is told E_INTERRUPTED rather than running it twice
+    [InlineData(12)]   // turn 3's request
+    [InlineData(14)]   // session-completed
     public async Task NthWriteFailsOnce_SessionIsRelaunchedAndCompletesKeepingEveryStoredEventOnce(int n)
     {
         await using var server = await Fixtures.Server(ThreeTurns);
@@ -142,25 +148,25 @@ public class JournalFaultTests : TestKit
         Assert.Equal(Uninterrupted.Take(n - 1), events.Take(n - 1).Select(e => e.Event.GetType().Name));     // what was stored is kept as it was
         Assert.Equal(n == 1 ? 0 : 1, events.Count(e => e.Event is SessionResumed));                         // a relaunch, once
         if (n > 1) Assert.Equal(n - 1, events.Select(e => e.Event).OfType<SessionResumed>().Single().FromSequenceNr); // resumed from what was stored
-        var journaled = events.Select(e => e.Event).ToList();
+        var journaled = Expanded(events);
         Assert.Equal([1, 2, 3], journaled.OfType<ModelResponseReceived>().Select(r => r.Turn));              // each answer journaled once
         Assert.Equal(3, journaled.OfType<MessageAppended>().Count(m => m.Message.Role == "assistant"));
         var completed = journaled.OfType<ToolCallCompleted>().ToList();
         Assert.Equal(["list_files", "write_file"], completed.Select(c => c.Result.Name));                     // each call answered once
-        Assert.Equal(n == 16 ? ["ok", "E_INTERRUPTED"] : ["ok", "ok"], ErrorCodes(completed));
+        Assert.Equal(n == 11 ? ["ok", "E_INTERRUPTED"] : ["ok", "ok"], ErrorCodes(completed));
         Assert.Equal("done", Assert.IsType<SessionCompleted>(journaled[^1]).StopReason);
         Assert.Single(journaled, e => e is SessionCompleted);
     }
 
     [Fact]
-    public async Task WritesKeepFailingAfterEightEventsWereStored_SessionIsFailedWithTheReasonAndItsJournalKeepsExactlyThoseEight()
+    public async Task WritesKeepFailingAfterSixRowsWereStored_SessionIsFailedWithTheReasonAndItsJournalKeepsExactlyThoseSix()
     {
         await using var server = await Fixtures.Server(ThreeTurns);
         var broken = Fixtures.Spec("jb", "broken", "go", server.BaseUrl);
         var fine = Fixtures.Spec("jb", "fine", "go", server.BaseUrl);
-        // Events 1-8 (through list_files started) are stored; from then on every write of this session fails,
+        // Rows 1-6 (through list_files started) are stored; from then on every write of this session fails,
         // including the session-resumed each relaunch tries to write first.
-        await Journal.OnWrite.FailIf(p => p.PersistenceId == broken.SessionId && p.SequenceNr >= 9);
+        await Journal.OnWrite.FailIf(p => p.PersistenceId == broken.SessionId && p.SequenceNr >= 7);
 
         Sys.ActorOf(RolloutSupervisor.Props("jb", Fixtures.Fleet(Sys, _dataDir))).Tell(new RunFleet([broken, fine], 2));
 
@@ -168,12 +174,12 @@ public class JournalFaultTests : TestKit
         var finished = Replay(FleetEvents.PersistenceId("jb")).Select(e => e.Event).OfType<FleetEvents.FleetSessionFinished>().ToList();
         var failed = finished.Single(f => f.SessionId == broken.SessionId);
         Assert.Equal(SessionOutcomes.Failed, failed.Status);
-        Assert.StartsWith("stopped 3 times, relaunched from the journal 2 times; last: journal write of SessionResumed #9 failed: ", failed.Error);
+        Assert.StartsWith("stopped 3 times, relaunched from the journal 2 times; last: journal write of SessionResumed #7 failed: ", failed.Error);
         Assert.Equal(SessionOutcomes.Completed, finished.Single(f => f.SessionId == fine.SessionId).Status);
 
         var events = Replay(broken.SessionId);
-        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), events.Select(e => e.Seq));               // 1..8: no gap, no duplicate, nothing lost
-        Assert.Equal(Uninterrupted.Take(8), events.Select(e => e.Event.GetType().Name));
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), events.Select(e => e.Seq));               // 1..6: no gap, no duplicate, nothing lost
+        Assert.Equal(Uninterrupted.Take(6), events.Select(e => e.Event.GetType().Name));
         var fineEvents = Replay(fine.SessionId);
         Assert.Equal(Uninterrupted, fineEvents.Select(e => e.Event.GetType().Name));
     }

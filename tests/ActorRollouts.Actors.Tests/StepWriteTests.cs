@@ -47,11 +47,11 @@ public class StepWriteTests : TestKit
         string[][] expected =
         [
             ["SessionStarted", "MessageAppended", "MessageAppended", "ModelRequestStarted"],
-            ["ModelResponseReceived", "MessageAppended", "UsageUpdated", "ToolCallStarted"],
-            ["ToolCallCompleted", "MessageAppended", "ModelRequestStarted"],
-            ["ModelResponseReceived", "MessageAppended", "UsageUpdated", "ToolCallStarted"],
-            ["ToolCallCompleted", "FileChanged", "MessageAppended", "ModelRequestStarted"],
-            ["ModelResponseReceived", "MessageAppended", "UsageUpdated", "SessionCompleted"],
+            ["ModelReplied", "ToolCallStarted"],          // the answer, its assistant message and usage: one row
+            ["ToolCallFinished", "ModelRequestStarted"],  // the result and its tool message: one row
+            ["ModelReplied", "ToolCallStarted"],
+            ["ToolCallFinished", "ModelRequestStarted"],  // with the file it changed
+            ["ModelReplied", "SessionCompleted"],
         ];
         Assert.Equal(expected.Select(w => string.Join(" ", w)), RecordingJournal.WritesOf(spec.SessionId).Select(w => string.Join(" ", w)));
     }

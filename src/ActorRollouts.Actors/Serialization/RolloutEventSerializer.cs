@@ -25,6 +25,8 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(UsageUpdated)] = "usage-updated.v1",
         [typeof(ToolCallStarted)] = "tool-call-started.v1",
         [typeof(ToolCallCompleted)] = "tool-call-completed.v1",
+        [typeof(Core.Sessions.ModelReplied)] = "model-replied.v1",
+        [typeof(Core.Sessions.ToolCallFinished)] = "tool-call-finished.v1",
         [typeof(FileChanged)] = "file-changed.v1",
         [typeof(ConfirmationRequested)] = "confirmation-requested.v1",
         [typeof(ConfirmationResolved)] = "confirmation-resolved.v1",

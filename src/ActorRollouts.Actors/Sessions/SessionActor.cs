@@ -276,12 +276,13 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         if (!_environment.IsNobody()) _environment.Tell(EnvironmentProtocol.CancelInFlight.Instance);
     }
 
-    /// <summary>Persists <paramref name="events"/> in one atomic write, applies each, then runs <paramref name="then"/>
-    /// once all are stored.</summary>
+    /// <summary>Persists <paramref name="events"/> in one atomic write (as coarse rows where they fit one), applies each,
+    /// then runs <paramref name="then"/> once all are stored.</summary>
     private void PersistThen(ImmutableList<ISessionEvent> events, Action then)
     {
-        var remaining = events.Count;
-        PersistAll(events, e =>
+        var rows = CoarseEvents.Coarsen(events);
+        var remaining = rows.Count;
+        PersistAll(rows, e =>
         {
             _state = _state.Apply(e);
             if (--remaining > 0) return;

@@ -22,11 +22,12 @@ public sealed class JournalReader(ActorSystem system)
     public Task<ImmutableList<(long Seq, ISessionEvent Event)>> SessionEventsAsync(string sessionId) => SessionEventsAfterAsync(sessionId, 0);
 
     /// <summary>The session's events after sequence number <paramref name="afterSeq"/> (0: all), for readers that follow a
-    /// session as it runs.</summary>
+    /// session as it runs. A coarse row comes back as the fine events it stands for, each with the row's sequence
+    /// number.</summary>
     public async Task<ImmutableList<(long Seq, ISessionEvent Event)>> SessionEventsAfterAsync(string sessionId, long afterSeq) =>
         (await EventsAsync(sessionId, afterSeq + 1))
         .Where(e => e.Event is ISessionEvent)
-        .Select(e => (e.SequenceNr, (ISessionEvent)e.Event))
+        .SelectMany(e => CoarseEvents.Expand((ISessionEvent)e.Event).Select(part => (e.SequenceNr, part)))
         .ToImmutableList();
 
     public async Task<SessionState> SessionAsync(string sessionId) =>

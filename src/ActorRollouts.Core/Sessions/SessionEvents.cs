@@ -86,6 +86,7 @@ public static class SessionEvents
         {
             SessionForked f => f.Changes,
             FileChanged c => [c.Change],
+            ToolCallFinished f => f.Changes,
             _ => (IEnumerable<FileChange>)[],
         });
 

@@ -81,7 +81,8 @@ public sealed record SessionState : IRolloutSnapshot
     /// <summary>A cancelled session is not graded: whoever cancelled it wants no more work done on it.</summary>
     public bool IsSettled => IsFinished && (Spec?.Grader is null || IsGraded || StopReason == StopReasons.Cancelled);
 
-    public SessionState Apply(ISessionEvent @event) => Fold(@event).Tick(@event);
+    public SessionState Apply(ISessionEvent @event) =>
+        @event is ICoarseEvent coarse ? coarse.Parts().Aggregate(this, (state, part) => state.Apply(part)) : Fold(@event).Tick(@event);
 
     /// <summary>Advances the running clock to the event; a resume restarts it without counting the interruption.</summary>
     private SessionState Tick(ISessionEvent @event) => Status == SessionStatus.NotStarted

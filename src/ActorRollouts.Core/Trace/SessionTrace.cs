@@ -23,6 +23,7 @@ public sealed class SessionTrace
 
     public IEnumerable<JsonObject> ToLines(long seq, ISessionEvent @event)
     {
+        if (@event is ICoarseEvent coarse) return coarse.Parts().SelectMany(part => ToLines(seq, part)).ToList();
         switch (@event)
         {
             case SessionForked fork:
