@@ -11,8 +11,8 @@ using static ActorRollouts.Core.Sessions.SessionEvents;
 
 namespace ActorRollouts.Bench;
 
-/// <summary>How long a finished session takes to recover from the SQLite journal, by length, with snapshots (every 500
-/// events) and without. Each figure is the median of several recoveries of the same session, after one warm-up.</summary>
+/// <summary>How long a finished session takes to recover from the SQLite journal, by length in events (trace lines; the
+/// journal holds one row per write, about two per step), with snapshots (every 200 rows, the default) and without. Each figure is the median of several recoveries of the same session, after one warm-up.</summary>
 public static class RecoveryBench
 {
     public sealed record Row(int Events, double NoSnapshotMs, double SnapshotMs);
@@ -33,7 +33,7 @@ public static class RecoveryBench
         foreach (var events in lengths)
         {
             var without = await MeasureAsync(events, snapshotEvery: int.MaxValue, repeat);
-            var with = await MeasureAsync(events, snapshotEvery: 500, repeat);
+            var with = await MeasureAsync(events, snapshotEvery: 200, repeat);
             rows.Add(new Row(events, without, with));
             Console.Error.WriteLine($"recovery: {events} events: {without:0.0} ms without snapshots, {with:0.0} ms with");
         }
@@ -107,7 +107,7 @@ public static class RecoveryBench
     }
 
     public static string Markdown(IEnumerable<Row> rows) =>
-        "| events | recovery, no snapshots (ms) | recovery, snapshot every 500 (ms) | ratio |\n|---:|---:|---:|---:|\n" +
+        "| events | recovery, no snapshots (ms) | recovery, snapshot every 200 rows (ms) | ratio |\n|---:|---:|---:|---:|\n" +
         string.Concat(rows.Select(r => $"| {r.Events:N0} | {r.NoSnapshotMs:0.0} | {r.SnapshotMs:0.0} | {r.NoSnapshotMs / r.SnapshotMs:0.0}× |\n"));
 
     public static string Json(IEnumerable<Row> rows) => JsonSerializer.Serialize(new

@@ -12,8 +12,8 @@ using static ActorRollouts.Core.Sessions.SessionEvents;
 
 namespace ActorRollouts.Bench;
 
-/// <summary>What one long session leaves in the database, by length: its events written as the engine writes them
-/// (through the journal, a chunk of <c>snapshot-every</c> events at a time), with a snapshot of its state after each
+/// <summary>What one long session leaves in the database, by length: its rows written as the engine writes them
+/// (through the journal, a chunk of <c>snapshot-every</c> rows at a time), with a snapshot of its state after each
 /// chunk as a live session saves one, keeping the newest two (<see cref="SnapshotRetention"/>, as the session actor
 /// does) or, for comparison, every one. Events are never deleted, so with retention the bytes grow linearly with the
 /// length; keeping every snapshot (each holds the whole transcript) grows them with its square.</summary>
@@ -21,7 +21,7 @@ public static class StorageBench
 {
     public sealed record Row(int Steps, int Events, long BytesKeptTwo, long BytesKeptAll);
 
-    private const int SnapshotEvery = 500;
+    private const int SnapshotEvery = 200; // rows, the session's default
     private const int EventsPerStep = 7; // a model call and a tool call: see SyntheticSession
 
     public static async Task<int> RunCommandAsync(bool quick, string resultsDir)

@@ -121,5 +121,31 @@ public class RolloutEventSerializerTests() : TestKit(TestSystems.Config())
         Assert.Contains("\"tool_call_id\":\"c1\"", json);
     }
 
-    private static string Json(object o) => JsonSerializer.Serialize(o, o.GetType(), RolloutJson.Options);
+    /// <summary>A batch's JSON is its events' (its own type only has them as the interface).</summary>
+    private static string Json(object o) =>
+        o is EventBatch batch ? string.Join("\n", batch.Events.Select(Json)) : JsonSerializer.Serialize(o, o.GetType(), RolloutJson.Options);
+
+    /// <summary>A step's write is one row, and a tool result's text is in it once although three of the step's events
+    /// hold it (the result, the tool message, and the trace's lines made from them).</summary>
+    [Fact]
+    public void StepRow_HoldsEveryEventOfTheWrite_AndAToolResultsTextOnce()
+    {
+        var text = string.Concat(Enumerable.Repeat("a line the read_file tool returned\n", 40));
+        var result = new Core.Model.ToolResult(true, "read_file", text, "call_9");
+        var at = DateTimeOffset.UnixEpoch;
+        ISessionEvent[] step =
+        [
+            new ToolCallCompleted(result, 3, at),
+            new MessageAppended(Core.Model.Message.ToolMessage(result), at),
+            new ModelRequestStarted(2, 1, "chat", "gpt-4o", at),
+        ];
+
+        var row = CoarseEvents.Row(step);
+        var bytes = Serializer.ToBinary(row);
+        var back = (ISessionEvent)Serializer.FromBinary(bytes, Serializer.Manifest(row));
+
+        Assert.Equal("event-batch.v1", Serializer.Manifest(row));
+        Assert.Equal(1, Occurrences(System.Text.Encoding.UTF8.GetString(bytes), JsonSerializer.Serialize(text)[1..^1]));
+        Assert.Equal(string.Join("\n", step.Select(Json)), string.Join("\n", CoarseEvents.Expand(back).Select(Json)));
+    }
 }

@@ -59,6 +59,12 @@ internal static class SampleEvents
             [new FileChange("a.txt", FileChangeKinds.Modified, 3, 4, "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-ü\n+üü\n", "ab12"),
              new FileChange("img.png", FileChangeKinds.Created, null, 2048, null, "cd34", Mode: 420, Content: new FileContent(Base64: "AAEC"))], At),
         new ToolCallFinished(ToolResult.Failure(Call, ErrorCodes.Cancelled, "stopped"), 0, [], At),
+        new EventBatch([
+            new SessionResumed(7, ["call_1"], At),
+            new ToolCallFinished(Result, 15, [new FileChange("a.txt", FileChangeKinds.Created, null, 3, null, "ab12", Mode: 420, Content: new FileContent(Text: "ü\n"))], At),
+            new MessageAppended(Message.ToolMessage(Result), At),   // compact inside a batch too
+            new ModelRequestStarted(3, 1, "chat", "gpt-4o", At),
+        ]),
         new ConfirmationRequested("call_1", "delete_file", """{"path":"a.txt"}""", At),
         new ConfirmationRequested("call_1", "delete_file", null, At),
         new ConfirmationResolved("call_1", false, "policy:deny", At),

@@ -30,7 +30,7 @@ public class LargeContentTests
         var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data, "--fleet-id", "big"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal(["model-replied.v1"], JournalRowsContaining(data, marker)); // the assistant message's row, and no other
+        Assert.Equal(["event-batch.v1"], JournalRowsContaining(data, marker)); // the row of the answer that holds them, and no other
         var blob = Assert.Single(Directory.EnumerateFiles(Path.Combine(data, "blobs"), "*", SearchOption.AllDirectories));
         Assert.Equal(content.ToString(), await File.ReadAllTextAsync(blob));
 

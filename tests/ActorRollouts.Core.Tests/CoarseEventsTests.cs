@@ -72,10 +72,21 @@ public class CoarseEventsTests
     }
 
     [Fact]
+    public void Row_OfAWrite_IsOneRowThatGivesBackItsEvents()
+    {
+        foreach (var batch in Batches())
+        {
+            var row = CoarseEvents.Row(batch);
+            Assert.Equal(Json(batch), Json(CoarseEvents.Expand(row)));
+            Assert.Equal(CoarseEvents.Coarsen(batch).Count > 1, row is EventBatch);
+        }
+    }
+
+    [Fact]
     public void Apply_ACoarseRow_FoldsTheSameStateAsItsEvents()
     {
         var events = Batches().SelectMany(b => b).ToList();
-        var rows = Batches().SelectMany(b => CoarseEvents.Coarsen(b)).ToList();
+        var rows = Batches().Select(CoarseEvents.Row).ToList();
 
         Assert.True(rows.Count < events.Count);
         Assert.Equal(Json(SessionState.From(events)), Json(SessionState.From(rows)));
@@ -85,7 +96,7 @@ public class CoarseEventsTests
     public void Trace_OfCoarseRows_IsTheSameLinesAsOfTheirEvents_UnderTheRowsSequenceNumbers()
     {
         var events = Batches().SelectMany(b => b).ToList();
-        var rows = Batches().SelectMany(b => CoarseEvents.Coarsen(b)).ToList();
+        var rows = Batches().Select(CoarseEvents.Row).ToList();
 
         var fine = SessionTrace.Lines(events.Select((e, i) => ((long)i + 1, e))).ToList();
         var coarse = SessionTrace.Lines(rows.Select((e, i) => ((long)i + 1, e))).ToList();

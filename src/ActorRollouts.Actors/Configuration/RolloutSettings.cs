@@ -66,7 +66,7 @@ public sealed record RolloutSettings(
             MaxSessionRestarts: c.GetInt("supervisor.max-session-restarts", 3),
             MaxSessionRelaunches: c.GetInt("supervisor.max-session-relaunches", 3),
             RelaunchBackoff: c.GetTimeSpan("supervisor.relaunch-backoff", TimeSpan.FromMilliseconds(500)),
-            SnapshotEvery: Math.Max(1, c.GetInt("session.snapshot-every", 500)),
+            SnapshotEvery: Math.Max(1, c.GetInt("session.snapshot-every", 200)),
             Prices: ReadPrices(c),
             Gate: new GateSettings(
                 c.GetInt("gate.max-concurrent-requests", 0),

@@ -27,6 +27,7 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(ToolCallCompleted)] = "tool-call-completed.v1",
         [typeof(Core.Sessions.ModelReplied)] = "model-replied.v1",
         [typeof(Core.Sessions.ToolCallFinished)] = "tool-call-finished.v1",
+        [typeof(Core.Sessions.EventBatch)] = "event-batch.v1",
         [typeof(FileChanged)] = "file-changed.v1",
         [typeof(ConfirmationRequested)] = "confirmation-requested.v1",
         [typeof(ConfirmationResolved)] = "confirmation-resolved.v1",
@@ -61,20 +62,34 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         : throw new SerializationException($"No manifest for {o.GetType().FullName}: add it to RolloutEventSerializer.Manifests.");
 
     public override byte[] ToBinary(object obj) =>
-        IsCompactable(obj) && obj is MessageAppended appended
+        obj is Core.Sessions.EventBatch batch ? EventBatchJson.Write(batch, Manifest, ToBinary)
+        : IsCompactable(obj) && obj is MessageAppended appended
             ? JsonSerializer.SerializeToUtf8Bytes(appended with { Message = appended.Message with { Content = null } }, RolloutJson.Options)
             : JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), RolloutJson.Options);
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
-        if (!TypesByManifest.TryGetValue(manifest, out var type))
-            throw new SerializationException($"Unknown event manifest '{manifest}': this journal was written by a newer ActorRollouts?");
-        var read = JsonSerializer.Deserialize(bytes, type, RolloutJson.Options)
-                   ?? throw new SerializationException($"Event '{manifest}' deserialized to null.");
-        return manifest == CompactToolMessage && read is MessageAppended { Message.ToolResult: { } result } compact
-            ? compact with { Message = compact.Message with { Content = result.Content } }
-            : read;
+        var type = TypeOf(manifest);
+        if (type == typeof(Core.Sessions.EventBatch)) return EventBatchJson.Read(bytes, FromElement);
+        return Completed(manifest, JsonSerializer.Deserialize(bytes, type, RolloutJson.Options));
     }
+
+    private static object FromElement(string manifest, JsonElement element) =>
+        Completed(manifest, element.Deserialize(TypeOf(manifest), RolloutJson.Options));
+
+    private static Type TypeOf(string manifest) =>
+        TypesByManifest.TryGetValue(manifest, out var type)
+            ? type
+            : throw new SerializationException($"Unknown event manifest '{manifest}': this journal was written by a newer ActorRollouts?");
+
+    /// <summary>The event as it was written: a compact tool message gets its text back from its result.</summary>
+    private static object Completed(string manifest, object? read) => read switch
+    {
+        null => throw new SerializationException($"Event '{manifest}' deserialized to null."),
+        MessageAppended { Message.ToolResult: { } result } compact when manifest == CompactToolMessage =>
+            compact with { Message = compact.Message with { Content = result.Content } },
+        _ => read,
+    };
 
     private static bool IsCompactable(object o) =>
         o is MessageAppended { Message: { Role: Core.Model.Roles.Tool, ToolResult: { } result, Content: { } content } } && content == result.Content;

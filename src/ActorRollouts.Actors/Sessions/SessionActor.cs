@@ -276,20 +276,15 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         if (!_environment.IsNobody()) _environment.Tell(EnvironmentProtocol.CancelInFlight.Instance);
     }
 
-    /// <summary>Persists <paramref name="events"/> in one atomic write (as coarse rows where they fit one), applies each,
-    /// then runs <paramref name="then"/> once all are stored.</summary>
-    private void PersistThen(ImmutableList<ISessionEvent> events, Action then)
-    {
-        var rows = CoarseEvents.Coarsen(events);
-        var remaining = rows.Count;
-        PersistAll(rows, e =>
+    /// <summary>Persists <paramref name="events"/> in one atomic write, as one journal row (<see cref="CoarseEvents.Row"/>),
+    /// applies them, then runs <paramref name="then"/>.</summary>
+    private void PersistThen(ImmutableList<ISessionEvent> events, Action then) =>
+        Persist(CoarseEvents.Row(events), row =>
         {
-            _state = _state.Apply(e);
-            if (--remaining > 0) return;
+            _state = _state.Apply(row);
             SnapshotIfDue();
             then();
         });
-    }
 
     private void OnSnapshotSaved(SaveSnapshotSuccess saved)
     {
@@ -298,7 +293,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
             DeleteSnapshots(new SnapshotSelectionCriteria(olderThanKept));
     }
 
-    /// <summary>Every <c>snapshot-every</c> events the state is saved, so recovery replays at most that many.</summary>
+    /// <summary>Every <c>snapshot-every</c> rows the state is saved, so recovery replays at most that many.</summary>
     private void SnapshotIfDue()
     {
         if (LastSequenceNr - _snapshotAt < _services.Settings.SnapshotEvery) return;
@@ -359,7 +354,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
     /// why first, so it can relaunch the session from what the journal does hold.</summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        Context.Parent.Tell(new SessionJournalFailed(_sessionId, $"journal write of {@event.GetType().Name} #{sequenceNr} failed: {cause.Message}"));
+        Context.Parent.Tell(new SessionJournalFailed(_sessionId, $"journal write of {CoarseEvents.Describe(@event)} #{sequenceNr} failed: {cause.Message}"));
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 

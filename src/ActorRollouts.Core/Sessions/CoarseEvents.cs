@@ -41,12 +41,35 @@ public sealed record ToolCallFinished(ToolResult Result, long DurationMs, Immuta
     ];
 }
 
+/// <summary>The events of one atomic write (a step's end and the next step's start, a session's start, a resume) as one
+/// journal row: what Akka writes atomically anyway, at the cost of one row instead of several. <see cref="Events"/> are
+/// themselves coarse where they can be (<see cref="ModelReplied"/>, <see cref="ToolCallFinished"/>), so a tool result's
+/// text is still stored once.</summary>
+public sealed record EventBatch(ImmutableList<ISessionEvent> Events) : ICoarseEvent
+{
+    public DateTimeOffset Timestamp => Events[^1].Timestamp;
+
+    public IEnumerable<ISessionEvent> Parts() => Events.SelectMany(CoarseEvents.Expand);
+}
+
 /// <summary>Turns a batch of fine events into the rows journaled for it, and rows back into fine events.</summary>
 public static class CoarseEvents
 {
+    /// <summary>What a row holds, for messages and tests: its type, or a batch's rows' types joined by <c>+</c>.</summary>
+    public static string Describe(object row) =>
+        row is EventBatch batch ? string.Join("+", batch.Events.Select(e => e.GetType().Name)) : row.GetType().Name;
+
     /// <summary>The fine events of one journaled row (itself, unless it is coarse).</summary>
     public static IEnumerable<ISessionEvent> Expand(ISessionEvent @event) =>
         @event is ICoarseEvent coarse ? coarse.Parts() : [@event];
+
+    /// <summary>The one row that journals <paramref name="events"/> (an atomic write): the event itself when there is one,
+    /// else an <see cref="EventBatch"/> of its <see cref="Coarsen">coarsened</see> events.</summary>
+    public static ISessionEvent Row(IReadOnlyList<ISessionEvent> events)
+    {
+        var rows = Coarsen(events);
+        return rows.Count == 1 ? rows[0] : new EventBatch(rows);
+    }
 
     /// <summary><paramref name="events"/> with every run that a coarse event stands for exactly replaced by it; anything
     /// else (a run with differing timestamps, a tool message that is not its result) stays as it is.</summary>
