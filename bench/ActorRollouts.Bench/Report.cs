@@ -14,7 +14,7 @@ public static class Report
     {
         var bare = results.FirstOrDefault(r => r.Mode == "bare-loop");
         var text = new StringBuilder($"### {workload}\n\n")
-            .Append("| mode | steps/s | × bare-loop | step p50 (ms) | step p99 (ms) | added p50 / p99 (ms) | CPU/step (ms) | peak RSS (MB) | journal events/s | journal bytes/step | recovery (s) |\n")
+            .Append("| mode | steps/s | × bare-loop | step p50 (ms) | step p99 (ms) | added p50 / p99 (ms) | CPU/step (ms) | peak RSS (MB) | journal rows/s | journal bytes/step | recovery (s) |\n")
             .Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         foreach (var r in results)
         {
