@@ -47,7 +47,7 @@ public sealed record ToolCallFinished(ToolResult Result, long DurationMs, Immuta
 /// text is still stored once.</summary>
 public sealed record EventBatch(ImmutableList<ISessionEvent> Events) : ICoarseEvent
 {
-    public DateTimeOffset Timestamp => Events[^1].Timestamp;
+    public DateTimeOffset Timestamp => Events.Count > 0 ? Events[^1].Timestamp : default;
 
     public IEnumerable<ISessionEvent> Parts() => Events.SelectMany(CoarseEvents.Expand);
 }
