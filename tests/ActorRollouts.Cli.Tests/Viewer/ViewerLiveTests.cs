@@ -54,9 +54,12 @@ public sealed class ViewerLiveTests(Chromium chromium) : IClassFixture<Chromium>
         Assert.Equal(["+one", "+two"], await session.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll(\".diff[data-path='a.txt'] .d-add\")].map(d => d.textContent.trim())"));
         await session.WaitForFunctionAsync("() => document.querySelector('#session-status').textContent === 'completed'");
 
-        // The front page counts it as completed while the fleet still runs.
+        // The front page counts it as completed while the fleet still runs. It is a background tab, where Chromium runs no
+        // animation frames, so the check polls on a timer: polling on frames saw the page only once, and when that was
+        // before its update arrived it next looked after the fleet had ended ("completed 2").
+        await fleets.BringToFrontAsync();
         await fleets.WaitForFunctionAsync("() => document.querySelector('tr[data-fleet=live]').textContent.includes('completed 1')",
-            new WaitForFunctionOptions { Timeout = 30_000 });
+            new WaitForFunctionOptions { Timeout = 30_000, PollingInterval = 100 });
         Assert.True(await fleets.EvaluateExpressionAsync<bool>("window.__loadedOnce === true"), "the fleets page reloaded");
         Assert.Equal("running", await fleets.EvaluateExpressionAsync<string>("document.querySelector('tr[data-fleet=live]').dataset.status"));
 
