@@ -82,11 +82,10 @@ public static class SessionEvents
 
     /// <summary>Every workspace change a session's journal holds, in order: a fork's inherited ones first.</summary>
     public static IEnumerable<FileChange> WorkspaceChanges(IEnumerable<ISessionEvent> events) =>
-        events.SelectMany(e => e switch
+        events.SelectMany(CoarseEvents.Expand).SelectMany(e => e switch
         {
             SessionForked f => f.Changes,
             FileChanged c => [c.Change],
-            ToolCallFinished f => f.Changes,
             _ => (IEnumerable<FileChange>)[],
         });
 
