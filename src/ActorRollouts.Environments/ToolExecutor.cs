@@ -68,9 +68,9 @@ public sealed class ToolExecutor : IToolExecutor
     {
         try
         {
-            var arguments = ParseArguments(call, tool.Spec);
-            CheckReadFirst(tool, arguments);
-            return await tool.ExecuteAsync(call, arguments, _context, cancellationToken);
+            using var document = ParseArguments(call, tool.Spec);
+            CheckReadFirst(tool, document.RootElement);
+            return await tool.ExecuteAsync(call, document.RootElement, _context, cancellationToken);
         }
         catch (ToolFailure failure)
         {
@@ -97,27 +97,35 @@ public sealed class ToolExecutor : IToolExecutor
     }
 
     /// <summary>Arguments must be a JSON object with only the parameters the tool declares (an empty string counts as
-    /// <c>{}</c>, as some models send for tools without parameters).</summary>
-    private static JsonElement ParseArguments(ToolCall call, ToolSpec spec)
+    /// <c>{}</c>, as some models send for tools without parameters). The document reads the call's own bytes, no copy:
+    /// the tool gets elements of it, so it lives until the tool is done.</summary>
+    private static JsonDocument ParseArguments(ToolCall call, ToolSpec spec)
     {
-        JsonElement args;
+        JsonDocument document;
         try
         {
-            // Disposed once cloned: the document's pooled buffer goes back (it is as large as the arguments).
-            using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(call.Arguments) ? "{}" : call.Arguments);
-            args = document.RootElement.Clone();
+            document = JsonDocument.Parse(call.Arguments.IsBlank ? "{}"u8.ToArray() : call.Arguments.Utf8);
         }
         catch (JsonException ex)
         {
             throw new ToolFailure(ErrorCodes.Validation, $"The arguments are not valid JSON ({ex.Message.Split(" Path:")[0]}). Send a JSON object.");
         }
-        if (args.ValueKind != JsonValueKind.Object)
-            throw new ToolFailure(ErrorCodes.Validation, $"The arguments must be a JSON object, got {args.ValueKind.ToString().ToLowerInvariant()}.");
-        var known = Schema.PropertyNames(spec.ParametersSchema);
-        foreach (var property in args.EnumerateObject())
-            if (!known.Contains(property.Name))
-                throw new ToolFailure(ErrorCodes.Validation,
-                    $"Unknown parameter '{property.Name}' for {spec.Name}. Parameters: {string.Join(", ", known.Order(StringComparer.Ordinal))}.");
-        return args;
+        var args = document.RootElement;
+        try
+        {
+            if (args.ValueKind != JsonValueKind.Object)
+                throw new ToolFailure(ErrorCodes.Validation, $"The arguments must be a JSON object, got {args.ValueKind.ToString().ToLowerInvariant()}.");
+            var known = Schema.PropertyNames(spec.ParametersSchema);
+            foreach (var property in args.EnumerateObject())
+                if (!known.Contains(property.Name))
+                    throw new ToolFailure(ErrorCodes.Validation,
+                        $"Unknown parameter '{property.Name}' for {spec.Name}. Parameters: {string.Join(", ", known.Order(StringComparer.Ordinal))}.");
+            return document;
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
     }
 }

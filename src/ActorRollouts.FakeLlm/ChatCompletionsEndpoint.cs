@@ -83,7 +83,7 @@ internal sealed class ChatCompletionsEndpoint(FakeScript script, RequestLog log)
                         ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = "" },
                     }),
                 }, null);
-                foreach (var piece in SplitInThree(call.Arguments))
+                foreach (var piece in SplitArguments(call.Arguments))
                     yield return Chunk(new JsonObject
                     {
                         ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = i, ["function"] = new JsonObject { ["arguments"] = piece } }),

@@ -120,7 +120,7 @@ internal sealed class ResponsesEndpoint(FakeScript script, RequestLog log) : Scr
                         break;
                     case "function_call":
                         var arguments = (string)done[index]["arguments"]!;
-                        foreach (var piece in SplitInThree(arguments))
+                        foreach (var piece in SplitArguments(arguments))
                             yield return Event("response.function_call_arguments.delta", new JsonObject { ["item_id"] = id, ["output_index"] = index, ["delta"] = piece });
                         yield return Event("response.function_call_arguments.done", new JsonObject { ["item_id"] = id, ["output_index"] = index, ["arguments"] = arguments });
                         break;

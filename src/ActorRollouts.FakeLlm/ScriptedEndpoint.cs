@@ -131,18 +131,27 @@ internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
             yield return string.Join(' ', words.Skip(i).Take(3)) + (i + 3 < words.Length ? " " : "");
     }
 
-    protected static IEnumerable<string> SplitInThree(string text)
+    /// <summary>Argument pieces as a client must assemble them: three for short arguments, and pieces of at most
+    /// <see cref="LongArgumentPiece"/> characters for long ones, as a real model streams long arguments a few tokens at a
+    /// time (a client that gets 20 MB of arguments gets them in many small deltas). Never between a surrogate pair.</summary>
+    protected static IEnumerable<string> SplitArguments(string text)
     {
         if (text.Length < 3)
         {
             yield return text;
             yield break;
         }
-        var third = text.Length / 3;
-        yield return text[..third];
-        yield return text[third..(2 * third)];
-        yield return text[(2 * third)..];
+        var piece = text.Length <= 3 * LongArgumentPiece ? text.Length / 3 : LongArgumentPiece;
+        for (int start = 0, count = 1; start < text.Length; count++)
+        {
+            var end = count == 3 && piece < LongArgumentPiece ? text.Length : Math.Min(text.Length, start + piece);
+            if (end < text.Length && end - start > 1 && char.IsLowSurrogate(text[end])) end--;
+            yield return text[start..end];
+            start = end;
+        }
     }
+
+    private const int LongArgumentPiece = 16 * 1024;
 
     /// <summary>A short tag that names a scripted turn, stable across runs (for ids and encrypted content).</summary>
     protected static string Tag(ScriptedTurn turn) =>

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using ActorRollouts.Core.Model;
+using System.Text.Json;
 using OpenAI.Chat;
 
 namespace ActorRollouts.Providers.OpenAI;
@@ -39,10 +41,43 @@ internal static class ChatConversions
     private static AssistantChatMessage ToAssistant(Message message)
     {
         if (!message.HasToolCalls) return new AssistantChatMessage(message.Content ?? "");
-        var calls = message.ToolCalls!.Select(c => ChatToolCall.CreateFunctionToolCall(c.Id, c.Name, BinaryData.FromString(c.Arguments)));
+        var calls = message.ToolCalls!.Select(ToChatToolCall);
         var assistant = new AssistantChatMessage(calls);
         if (!string.IsNullOrEmpty(message.Content)) assistant.Content.Add(ChatMessageContentPart.CreateTextPart(message.Content));
         return assistant;
+    }
+
+    /// <summary>Arguments above this size are handed to the SDK as the call's finished JSON (see <see cref="ToChatToolCall"/>).</summary>
+    internal const int LargeArguments = 64 * 1024;
+
+    /// <summary>The SDK writes a call's arguments through a UTF-16 string and a scratch buffer six times its length (for
+    /// 20 MB of arguments: a 40 MB string and a 240 MB buffer). Large arguments go in as the call's JSON written here
+    /// from their UTF-8 in bounded pieces, through the SDK's own JSON patch of the whole call.</summary>
+    private static ChatToolCall ToChatToolCall(ToolCall call)
+    {
+        var chatCall = ChatToolCall.CreateFunctionToolCall(call.Id, call.Name, new BinaryData(call.Arguments.Utf8));
+        if (call.Arguments.Length > LargeArguments) chatCall.Patch.Set("$"u8, FunctionCallJson(call));
+        return chatCall;
+    }
+
+    /// <summary><c>{"id":…,"type":"function","function":{"name":…,"arguments":"…"}}</c>, in a buffer sized for the
+    /// arguments with room for their escapes, and handed over without a copy.</summary>
+    private static BinaryData FunctionCallJson(ToolCall call)
+    {
+        var buffer = new ArrayBufferWriter<byte>(call.Arguments.Length + call.Arguments.Length / 8 + 256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", call.Id);
+            writer.WriteString("type", "function");
+            writer.WriteStartObject("function");
+            writer.WriteString("name", call.Name);
+            writer.WritePropertyName("arguments");
+            ToolArgumentsJsonConverter.WriteValue(writer, call.Arguments.Utf8.Span);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+        return new BinaryData(buffer.WrittenMemory);
     }
 
     public static string ToFinishReason(ChatFinishReason reason) => reason switch
@@ -60,6 +95,6 @@ internal static class ChatConversions
         : new Usage(usage.InputTokenCount, usage.OutputTokenCount,
             usage.OutputTokenDetails?.ReasoningTokenCount ?? 0, usage.InputTokenDetails?.CachedTokenCount ?? 0);
 
-    public static ImmutableList<ToolCall> ToolCalls(IEnumerable<(string Id, string Name, string Arguments)> calls) =>
+    public static ImmutableList<ToolCall> ToolCalls(IEnumerable<(string Id, string Name, ToolArguments Arguments)> calls) =>
         calls.Select(c => new ToolCall(c.Id, c.Name, c.Arguments)).ToImmutableList();
 }

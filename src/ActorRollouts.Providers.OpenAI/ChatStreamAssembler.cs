@@ -11,7 +11,7 @@ internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta)
 {
     private readonly StringBuilder _text = new();
     private readonly StringBuilder _refusal = new();
-    private readonly SortedDictionary<int, (string? Id, string? Name, StringBuilder Arguments)> _calls = [];
+    private readonly SortedDictionary<int, (string? Id, string? Name, ArgumentFragments Arguments)> _calls = [];
     private string? _id;
 
     public ChatFinishReason? FinishReason { get; private set; }
@@ -34,14 +34,13 @@ internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta)
         }
         foreach (var call in update.ToolCallUpdates)
         {
-            var entry = _calls.TryGetValue(call.Index, out var existing) ? existing : (null, null, new StringBuilder());
+            var entry = _calls.TryGetValue(call.Index, out var existing) ? existing : (null, null, new ArgumentFragments());
             entry.Id ??= call.ToolCallId;
             entry.Name ??= call.FunctionName;
-            var fragment = call.FunctionArgumentsUpdate?.ToString();
-            if (!string.IsNullOrEmpty(fragment))
+            if (call.FunctionArgumentsUpdate is { } fragment && !fragment.IsEmpty)
             {
-                entry.Arguments.Append(fragment);
-                onDelta?.Invoke(new ModelDelta(ModelDelta.ToolArgumentsKind, fragment, entry.Id));
+                entry.Arguments.Add(fragment.ToMemory());
+                onDelta?.Invoke(new ModelDelta(ModelDelta.ToolArgumentsKind, fragment.ToString(), entry.Id));
             }
             _calls[call.Index] = entry;
         }
@@ -55,8 +54,35 @@ internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta)
         if (FinishReason is not { } finish)
             throw new ModelCallException(ModelErrorKinds.StreamCut, "the response stream ended before the model finished", retryable: true);
         var content = _text.Length > 0 ? _text.ToString() : _refusal.Length > 0 ? _refusal.ToString() : null;
-        var calls = ChatConversions.ToolCalls(_calls.Values.Select(c => (c.Id ?? "", c.Name ?? "", c.Arguments.ToString())));
+        var calls = ChatConversions.ToolCalls(_calls.Values.Select(c => (c.Id ?? "", c.Name ?? "", c.Arguments.Join())));
         return new ModelResponse(_id, Message.Assistant(content, calls), ChatConversions.FromUsage(Usage),
             ChatConversions.ToFinishReason(finish), latencyMs);
+    }
+}
+
+/// <summary>A tool call's argument fragments as the stream delivered them (UTF-8), joined once at the end into an array
+/// of the exact size: no string, no doubling buffer, whatever the arguments' size.</summary>
+internal sealed class ArgumentFragments
+{
+    private readonly List<ReadOnlyMemory<byte>> _fragments = [];
+    private int _length;
+
+    public void Add(ReadOnlyMemory<byte> fragment)
+    {
+        _fragments.Add(fragment);
+        _length = checked(_length + fragment.Length);
+    }
+
+    public ToolArguments Join()
+    {
+        var joined = new byte[_length];
+        var at = 0;
+        foreach (var fragment in _fragments)
+        {
+            fragment.Span.CopyTo(joined.AsSpan(at));
+            at += fragment.Length;
+        }
+        _fragments.Clear();
+        return new ToolArguments(joined);
     }
 }

@@ -68,7 +68,7 @@ internal static class ResponsesConversions
                     // A turn that did not come from the Responses API: its text (never dropped) then its calls.
                     if (!string.IsNullOrEmpty(message.Content)) items.Add(ResponseItem.CreateAssistantMessageItem(message.Content, []));
                     foreach (var call in message.ToolCalls ?? [])
-                        items.Add(ResponseItem.CreateFunctionCallItem(call.Id, call.Name, BinaryData.FromString(call.Arguments)));
+                        items.Add(ResponseItem.CreateFunctionCallItem(call.Id, call.Name, new BinaryData(call.Arguments.Utf8)));
                     break;
             }
         }

@@ -43,7 +43,7 @@ internal static class SampleEvents
         new ModelRequestFailed(2, 3, ModelErrorKinds.Http, 429, 2000, true, "HTTP 429: slow down", At),
         new ModelResponseReceived(2, "chatcmpl-1", new Usage(100, 20, 5, 64), "tool_calls", 812, At),
         new UsageUpdated(new Usage(300, 60, 10, 128), 0.0012345m, At),
-        new ToolCallStarted("call_1", "write_file", Call.Arguments, At),   // as journaled before 2026-11-26
+        new ToolCallStarted("call_1", "write_file", Call.Arguments.ToString(), At),   // as journaled before 2026-11-26
         new ToolCallStarted("call_1", "write_file", null, At),
         new ToolCallCompleted(Result, 15, At),
         new FileChanged("call_1", new FileChange("a.txt", FileChangeKinds.Modified, 3, 4, "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-ü\n+üü\n", "ab12"), At),

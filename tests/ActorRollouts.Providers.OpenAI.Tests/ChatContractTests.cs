@@ -28,7 +28,7 @@ public class ChatContractTests
             r.Assistant.ToolCalls!);
         Assert.Equal(("tool_calls", "chatcmpl-ABfwAwrNePHUgBBezonVC6MX3zd63"), (r.FinishReason, r.ResponseId));
         Assert.Equal(new Usage(149, 60, 0, 0), r.Usage);
-        Assert.Equal(r.Assistant.ToolCalls![0].Arguments + r.Assistant.ToolCalls[1].Arguments,
+        Assert.Equal(r.Assistant.ToolCalls![0].Arguments.ToString() + r.Assistant.ToolCalls[1].Arguments,
             string.Concat(deltas.Where(d => d.Kind == ModelDelta.ToolArgumentsKind).Select(d => d.Text)));
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Immutable;
 using System.Runtime.Serialization;
 using System.Text.Json;
@@ -11,25 +10,20 @@ namespace ActorRollouts.Actors.Serialization;
 /// as it would be as a row of its own (same manifest, same JSON), so one reader serves both.</summary>
 internal static class EventBatchJson
 {
-    public static byte[] Write(EventBatch batch, Func<object, string> manifestOf, Func<object, byte[]> bytesOf)
+    public static void Write(Utf8JsonWriter writer, EventBatch batch, Func<object, string> manifestOf, Action<Utf8JsonWriter, object> writeEvent)
     {
-        var buffer = new ArrayBufferWriter<byte>(256 * batch.Events.Count);
-        using (var writer = new Utf8JsonWriter(buffer))
+        writer.WriteStartObject();
+        writer.WriteStartArray("events");
+        foreach (var e in batch.Events)
         {
             writer.WriteStartObject();
-            writer.WriteStartArray("events");
-            foreach (var e in batch.Events)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("manifest", manifestOf(e));
-                writer.WritePropertyName("event");
-                writer.WriteRawValue(bytesOf(e), skipInputValidation: true);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
+            writer.WriteString("manifest", manifestOf(e));
+            writer.WritePropertyName("event");
+            writeEvent(writer, e);
             writer.WriteEndObject();
         }
-        return buffer.WrittenSpan.ToArray();
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 
     public static EventBatch Read(byte[] bytes, Func<string, JsonElement, object> read)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using System.Runtime.Serialization;
 using System.Text.Json;
@@ -61,11 +62,24 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         : Manifests.TryGetValue(o.GetType(), out var manifest) ? manifest
         : throw new SerializationException($"No manifest for {o.GetType().FullName}: add it to RolloutEventSerializer.Manifests.");
 
-    public override byte[] ToBinary(object obj) =>
-        obj is Core.Sessions.EventBatch batch ? EventBatchJson.Write(batch, Manifest, ToBinary)
-        : IsCompactable(obj) && obj is MessageAppended appended
-            ? JsonSerializer.SerializeToUtf8Bytes(appended with { Message = appended.Message with { Content = null } }, RolloutJson.Options)
-            : JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), RolloutJson.Options);
+    /// <summary>Written through pooled blocks and copied out once at its exact size: a row can hold a 20 MB tool call,
+    /// and a growing array would allocate it several times over.</summary>
+    public override byte[] ToBinary(object obj)
+    {
+        using var stream = PooledJson.Streams.GetStream(nameof(RolloutEventSerializer));
+        using (var writer = new Utf8JsonWriter((IBufferWriter<byte>)stream, PooledJson.WriterOptions))
+        {
+            if (obj is Core.Sessions.EventBatch batch) EventBatchJson.Write(writer, batch, Manifest, WriteEvent);
+            else WriteEvent(writer, obj);
+        }
+        return stream.ToArray();
+    }
+
+    private static void WriteEvent(Utf8JsonWriter writer, object obj)
+    {
+        var stored = IsCompactable(obj) && obj is MessageAppended appended ? appended with { Message = appended.Message with { Content = null } } : obj;
+        JsonSerializer.Serialize(writer, stored, stored.GetType(), RolloutJson.Options);
+    }
 
     public override object FromBinary(byte[] bytes, string manifest)
     {

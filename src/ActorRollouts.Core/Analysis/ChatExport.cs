@@ -27,7 +27,7 @@ public static class ChatExport
         if (m.ToolCalls is { Count: > 0 } calls)
             message["tool_calls"] = new JsonArray(calls.Select(c => (JsonNode)new JsonObject
             {
-                ["id"] = c.Id, ["type"] = "function", ["function"] = new JsonObject { ["name"] = c.Name, ["arguments"] = c.Arguments },
+                ["id"] = c.Id, ["type"] = "function", ["function"] = new JsonObject { ["name"] = c.Name, ["arguments"] = c.Arguments.ToString() },
             }).ToArray());
         if (m.ToolCallId is not null) message["tool_call_id"] = m.ToolCallId;
         return message;

@@ -42,5 +42,5 @@ public sealed record Message(
 }
 
 /// <summary>A call the model asked for. <paramref name="Arguments"/> is the raw JSON text the model produced,
-/// kept verbatim (it may be broken JSON: the environment answers that with E_VALIDATION).</summary>
-public sealed record ToolCall(string Id, string Name, string Arguments);
+/// kept verbatim as UTF-8 (it may be broken JSON: the environment answers that with E_VALIDATION).</summary>
+public sealed record ToolCall(string Id, string Name, ToolArguments Arguments);

@@ -44,7 +44,7 @@ public sealed class SessionTrace
 
     private void Remember(Message message)
     {
-        foreach (var call in message.ToolCalls ?? []) _openCalls[call.Id] = call.Arguments;
+        foreach (var call in message.ToolCalls ?? []) _openCalls[call.Id] = call.Arguments.ToString();
         if (message.ToolCallId is { } answered) _openCalls.Remove(answered);
     }
 

@@ -11,6 +11,10 @@ internal static class Args
             ? v.GetString()!
             : throw Invalid(args, name, allowEmpty ? "a string" : "a non-empty string");
 
+    /// <summary>A required string parameter as its JSON value, for text too large to make a string of.</summary>
+    public static JsonElement RequiredStringValue(JsonElement args, string name) =>
+        args.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v : throw Invalid(args, name, "a string");
+
     public static string? OptionalString(JsonElement args, string name) =>
         !args.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null
         : v.ValueKind == JsonValueKind.String ? v.GetString()

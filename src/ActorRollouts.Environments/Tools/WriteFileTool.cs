@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using ActorRollouts.Core.Model;
 
@@ -21,18 +20,22 @@ internal sealed class WriteFileTool : ITool
     public async Task<ToolResult> ExecuteAsync(ToolCall call, JsonElement args, ToolContext context, CancellationToken cancellationToken)
     {
         var path = Args.RequiredString(args, "path", allowEmpty: false);
-        var content = Args.RequiredString(args, "content");
+        var content = Args.RequiredStringValue(args, "content");
         var full = context.Workspace.Resolve(path);
         if (Directory.Exists(full)) throw new ToolFailure(ErrorCodes.Validation, $"'{path}' is a directory.");
         Workspace.RequireNotSpecial(full, path);
 
         var existed = File.Exists(full);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        await File.WriteAllTextAsync(full, content, cancellationToken);
+        // Written from the arguments' own bytes, unescaped as they go: no string of the content.
+        var bytes = await Task.Run(() =>
+        {
+            using var file = new FileStream(full, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024);
+            return JsonStringContent.CopyTo(content, file);
+        }, cancellationToken);
 
         var relative = context.Workspace.Relative(full);
         context.MarkRead(relative); // the model knows what it just wrote
-        var bytes = Encoding.UTF8.GetByteCount(content);
         return ToolResult.Success(call, !existed ? $"Created {relative} ({bytes} bytes)." : $"Wrote {relative} ({bytes} bytes).",
             data: ToolData.Of(("bytes", bytes), ("created", !existed)));
     }
