@@ -148,4 +148,33 @@ public class RolloutEventSerializerTests() : TestKit(TestSystems.Config())
         Assert.Equal(1, Occurrences(System.Text.Encoding.UTF8.GetString(bytes), JsonSerializer.Serialize(text)[1..^1]));
         Assert.Equal(string.Join("\n", step.Select(Json)), string.Join("\n", CoarseEvents.Expand(back).Select(Json)));
     }
+
+    /// <summary>A model reply with arguments larger than the serializer's pooled blocks (a model writing a whole file):
+    /// one row, exactly the bytes each event would have on its own, and the same arguments back.</summary>
+    [Fact]
+    public void StepRow_WithLargeArguments_IsEachEventsOwnJson_AndReadsBackExactly()
+    {
+        var content = string.Concat(Enumerable.Range(0, 30_000).Select(i => $"line {i}: \"é\" \\ 😀\t\n"));
+        var call = new Core.Model.ToolCall("call_1", "write_file", JsonSerializer.Serialize(new { path = "big.txt", content }));
+        var at = DateTimeOffset.UnixEpoch;
+        ISessionEvent[] step =
+        [
+            new ModelResponseReceived(1, "chatcmpl-1", new Core.Model.Usage(10, 20, 0, 0), "tool_calls", 5, at),
+            new MessageAppended(Core.Model.Message.Assistant(null, [call]), at),
+            new UsageUpdated(new Core.Model.Usage(10, 20, 0, 0), 0m, at),
+            new ToolCallStarted("call_1", "write_file", null, at),
+        ];
+
+        var row = CoarseEvents.Row(step);
+        var bytes = Serializer.ToBinary(row);
+        var back = CoarseEvents.Expand((ISessionEvent)Serializer.FromBinary(bytes, Serializer.Manifest(row))).ToList();
+
+        Assert.True(bytes.Length > 1_000_000, $"{bytes.Length} bytes");
+        using var document = JsonDocument.Parse(bytes);
+        var stored = document.RootElement.GetProperty("events").EnumerateArray()
+            .Select(e => System.Text.Encoding.UTF8.GetString(Serializer.ToBinary(Serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(e.GetProperty("event").GetRawText()), e.GetProperty("manifest").GetString()!))));
+        Assert.Equal(document.RootElement.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("event").GetRawText()), stored);
+        Assert.Equal(call, ((MessageAppended)back[1]).Message.ToolCalls![0]);
+        Assert.Equal(string.Join("\n", step.Select(Json)), string.Join("\n", back.Select(Json)));
+    }
 }

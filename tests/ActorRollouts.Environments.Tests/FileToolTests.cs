@@ -54,6 +54,36 @@ public class FileToolTests
         Assert.True(result.Data!["created"].GetBoolean());
     }
 
+    /// <summary>write_file unescapes the arguments' JSON itself, straight into the file: every escape form a model may
+    /// use comes out as the text it stands for, and raw UTF-8 passes through unchanged.</summary>
+    [Theory]
+    [InlineData("""{"path":"e.txt","content":"q\"b\\s\/n\nt\tr\rb\bf\f"}""", "q\"b\\s/n\nt\tr\rb\bf\f")]
+    [InlineData("""{"path":"e.txt","content":"\u00e9\u4e2d\ud83d\ude00 é中😀 \u0001"}""", "é中😀 é中😀 \u0001")]
+    [InlineData("""{"path":"e.txt","content":"lone \ud800 and \udc00 and \ud800\u0041"}""", "lone \uFFFD and \uFFFD and \uFFFDA")]
+    [InlineData("""{"path":"e.txt","content":""}""", "")]
+    public async Task WriteFile_EveryEscape_IsWrittenAsTheTextItStandsFor(string arguments, string expected)
+    {
+        using var ws = new TempWorkspace();
+
+        var result = await ws.RunRaw("write_file", arguments);
+
+        Assert.True(result.Ok, result.Content);
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(expected), File.ReadAllBytes(ws.PathOf("e.txt")));
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(expected), result.Data!["bytes"].GetInt64());
+    }
+
+    [Fact]
+    public async Task WriteFile_LargeContent_IsWrittenByteForByte()
+    {
+        using var ws = new TempWorkspace();
+        var content = string.Concat(Enumerable.Range(0, 40_000).Select(i => $"line {i}: \"é\" \\ 😀\t\n"));
+
+        var result = await ws.Run("write_file", new { path = "big.txt", content });
+
+        Assert.True(result.Ok, result.Content);
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(content), File.ReadAllBytes(ws.PathOf("big.txt")));
+    }
+
     [Fact]
     public async Task EditFile_UniqueMatch_ReplacesItAndReturnsDiff()
     {

@@ -87,6 +87,29 @@ public class FakeLlmServerTests
     }
 
     [Fact]
+    public async Task Stream_LongArguments_ComeInSmallPieces_NeverSplittingACharacter()
+    {
+        var content = string.Concat(Enumerable.Range(0, 9_000).Select(i => $"{i} 😀 é\n"));
+        var script = new JsonObject
+        {
+            ["scenarios"] = new JsonArray(new JsonObject { ["turns"] = new JsonArray(new JsonObject
+            {
+                ["tool_calls"] = new JsonArray(new JsonObject { ["name"] = "write_file", ["arguments"] = new JsonObject { ["path"] = "a", ["content"] = content } }),
+            }) }),
+        };
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(script.ToJsonString()));
+
+        var (chunks, _) = Events(await (await Post(server, Body("write", stream: true))).Content.ReadAsStringAsync());
+
+        var pieces = chunks.SelectMany(c => c["choices"]!.AsArray()).SelectMany(c => c!["delta"]!["tool_calls"]?.AsArray() ?? [])
+            .Select(d => (string)d!["function"]!["arguments"]!).Skip(1).ToList();
+        Assert.Equal(content, (string?)JsonNode.Parse(string.Concat(pieces))!["content"]);
+        Assert.True(pieces.Count > 5, $"{pieces.Count} pieces");
+        Assert.All(pieces, p => Assert.InRange(p.Length, 1, 16 * 1024));
+        Assert.All(pieces, p => Assert.False(char.IsHighSurrogate(p[^1]) || char.IsLowSurrogate(p[0]), "a piece ends inside a character"));
+    }
+
+    [Fact]
     public async Task NonStreaming_ToolCallTurn_IsAChatCompletionObject()
     {
         await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script));
