@@ -8,20 +8,22 @@ namespace ActorRollouts.Providers.OpenAI;
 public sealed class ChatCompletionsClient : IModelClient
 {
     private readonly OpenAiClients _clients;
+    private readonly int _largeArguments;
 
     public ChatCompletionsClient(ProviderSettings settings) : this(new OpenAiClients(settings)) { }
 
-    internal ChatCompletionsClient(OpenAiClients clients) => _clients = clients;
+    /// <param name="largeArguments">Above this many bytes of one call's arguments, <see cref="ChatRequest"/> writes the
+    /// assistant turn itself (tests move it to hold both ways of writing one turn equal).</param>
+    internal ChatCompletionsClient(OpenAiClients clients, int largeArguments = ChatConversions.LargeArguments) =>
+        (_clients, _largeArguments) = (clients, largeArguments);
 
     public async Task<ModelResponse> CompleteAsync(ModelRequest request, Action<ModelDelta>? onDelta, CancellationToken cancellationToken)
     {
         var chat = _clients.For(request.Endpoint).GetChatClient(request.Endpoint.Model);
-        var assembler = new ChatStreamAssembler(onDelta);
+        using var assembler = new ChatStreamAssembler(onDelta);
         return await ModelCallErrors.AttemptAsync(request.Endpoint, "chat/completions", async () =>
         {
-            var updates = chat.CompleteChatStreamingAsync(ChatConversions.ToChatMessages(request.Messages),
-                ChatConversions.ToOptions(request), cancellationToken);
-            await foreach (var update in updates) assembler.Add(update);
+            await foreach (var update in ChatRequest.StreamAsync(chat, request, _largeArguments, cancellationToken)) assembler.Add(update);
         }, assembler.Complete, cancellationToken);
     }
 }

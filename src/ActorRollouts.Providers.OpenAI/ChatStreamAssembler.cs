@@ -1,5 +1,7 @@
 using System.Text;
+using ActorRollouts.Core.Json;
 using ActorRollouts.Core.Model;
+using Microsoft.IO;
 using OpenAI.Chat;
 
 namespace ActorRollouts.Providers.OpenAI;
@@ -7,7 +9,7 @@ namespace ActorRollouts.Providers.OpenAI;
 /// <summary>Assembles a streamed chat completion: text fragments concatenated, tool calls keyed by their
 /// <c>index</c> (id and name arrive only in a call's first delta, argument fragments split anywhere), the finish reason,
 /// and usage from the final chunk. Reports each fragment as a delta as it arrives.</summary>
-internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta)
+internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta) : IDisposable
 {
     private readonly StringBuilder _text = new();
     private readonly StringBuilder _refusal = new();
@@ -39,13 +41,18 @@ internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta)
             entry.Name ??= call.FunctionName;
             if (call.FunctionArgumentsUpdate is { } fragment && !fragment.IsEmpty)
             {
-                entry.Arguments.Add(fragment.ToMemory());
+                entry.Arguments.Add(fragment.ToMemory().Span);
                 onDelta?.Invoke(new ModelDelta(ModelDelta.ToolArgumentsKind, fragment.ToString(), entry.Id));
             }
             _calls[call.Index] = entry;
         }
         if (update.FinishReason is { } finish) FinishReason = finish;
         if (update.Usage is { } usage) Usage = usage;
+    }
+
+    public void Dispose()
+    {
+        foreach (var call in _calls.Values) call.Arguments.Dispose();
     }
 
     /// <summary>The assembled response. A stream without a finish reason was cut mid-way: never return a part of it.</summary>
@@ -60,29 +67,16 @@ internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta)
     }
 }
 
-/// <summary>A tool call's argument fragments as the stream delivered them (UTF-8), joined once at the end into an array
-/// of the exact size: no string, no doubling buffer, whatever the arguments' size.</summary>
-internal sealed class ArgumentFragments
+/// <summary>A tool call's argument fragments (UTF-8) as the stream delivers them, copied into pooled blocks so each
+/// fragment dies young, and joined once at the end into an array of the exact size: no string, no doubling buffer.</summary>
+internal sealed class ArgumentFragments : IDisposable
 {
-    private readonly List<ReadOnlyMemory<byte>> _fragments = [];
-    private int _length;
+    private RecyclableMemoryStream? _blocks;
 
-    public void Add(ReadOnlyMemory<byte> fragment)
-    {
-        _fragments.Add(fragment);
-        _length = checked(_length + fragment.Length);
-    }
+    public void Add(ReadOnlySpan<byte> fragment) =>
+        (_blocks ??= PooledBuffers.Streams.GetStream(nameof(ArgumentFragments))).Write(fragment);
 
-    public ToolArguments Join()
-    {
-        var joined = new byte[_length];
-        var at = 0;
-        foreach (var fragment in _fragments)
-        {
-            fragment.Span.CopyTo(joined.AsSpan(at));
-            at += fragment.Length;
-        }
-        _fragments.Clear();
-        return new ToolArguments(joined);
-    }
+    public ToolArguments Join() => _blocks is null ? ToolArguments.Empty : new ToolArguments(_blocks.ToArray());
+
+    public void Dispose() => _blocks?.Dispose();
 }

@@ -182,6 +182,22 @@ public abstract class JournalConformance : TestKit
             Assert.Equal(Enumerable.Range(1, 10).Select(s => (long)s), Seqs(Replay(pid).Replayed));
     }
 
+    /// <summary>An event of several megabytes (a model that wrote a large file) beside small ones, in one atomic write
+    /// and alone: each replays whole and in order, and the same content twice is two events.</summary>
+    [Fact]
+    public void LargeEvents_ReplayWhole_BesideSmallOnes()
+    {
+        var large = new FleetSessionLaunched(string.Concat(Enumerable.Range(0, 150_000).Select(i => $"line {i} é \"\n")), At);
+        Assert.All(Write([Message("big", 1), Message("big", 2, large), Message("big", 3)], [Message("big", 4, large)]),
+            a => Assert.IsType<WriteMessageSuccess>(a));
+
+        var (replayed, highest) = Replay("big");
+
+        Assert.Equal([1L, 2, 3, 4], Seqs(replayed));
+        Assert.Equal(4, highest);
+        Assert.Equal([Event("big", 1), large, Event("big", 3), large], replayed.Select(p => p.Payload));
+    }
+
     private sealed record NotSerialisable : IRolloutEvent
     {
         public DateTimeOffset Timestamp => At;

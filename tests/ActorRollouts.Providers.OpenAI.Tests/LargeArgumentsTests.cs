@@ -1,6 +1,8 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ActorRollouts.Core.Model;
 
 namespace ActorRollouts.Providers.OpenAI.Tests;
@@ -77,5 +79,73 @@ public class LargeArgumentsTests
             yield return text[start..end];
             start = end;
         }
+    }
+
+    private static ChatCompletionsClient Client(int largeArguments) =>
+        new(new OpenAiClients(new ProviderSettings(TimeSpan.FromSeconds(20))), largeArguments);
+
+    /// <summary>The same request sent the SDK's typed way and ours, twice: with our own writing of assistant turns for large
+    /// arguments (every call counted large) and without. The bodies are the same JSON, and so are the answers read back.
+    /// Every role, content beside calls, tools, sampling and extra body fields.</summary>
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(int.MaxValue)]
+    public async Task RequestBody_IsWhatTheSdksTypedCallSends_ForTheSameRequest(int largeArguments)
+    {
+        await using var server = await ReplayServer.StartAsync(new Replay(Fixtures.Text("openai-python/chat_stream__test_parse_multiple_pydantic_tools_PARALLEL__f82268f2fefd.sse")));
+        var read = new ToolCall("call_1", "read_file", """{"path":"a.txt"}""");
+        var write = new ToolCall("call_2", "write_file", """{"path":"b.txt","content":"é \" \n"}""");
+        var schema = JsonDocument.Parse("""{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]}""").RootElement;
+        var request = Fixtures.Request(server.BaseUrl, messages:
+        [
+            Message.System("be brief"), Message.User("go"), Message.Assistant("reading and writing", [read, write]),
+            Message.ToolMessage(ToolResult.Success(read, "a")), Message.ToolMessage(ToolResult.Failure(write, ErrorCodes.Validation, "no")),
+            Message.Assistant(null, [read]), Message.ToolMessage(ToolResult.Success(read, "a")), Message.Assistant("done"), Message.User("again"),
+        ]) with
+        {
+            Tools = [new ToolSpec("read_file", "reads", schema), new ToolSpec("write_file", "writes", schema)],
+        };
+        request = request with
+        {
+            Endpoint = request.Endpoint with
+            {
+                Temperature = 0.3, MaxOutputTokens = 123,
+                ExtraBody = new Dictionary<string, JsonElement>
+                {
+                    ["top_k"] = JsonDocument.Parse("5").RootElement,
+                    ["chat_template_kwargs"] = JsonDocument.Parse("""{"enable_thinking":false}""").RootElement,
+                }.ToImmutableSortedDictionary(),
+            },
+        };
+
+        var typed = await TypedSdkCall.CompleteAsync(request);
+        var ours = await Client(largeArguments).CompleteAsync(request, null, CancellationToken.None);
+
+        var bodies = server.Received.Select(r => JsonNode.Parse(r.Body)).ToList();
+        Assert.Equal(2, bodies.Count);
+        Assert.True(JsonNode.DeepEquals(bodies[0], bodies[1]), $"typed:\n{bodies[0]!.ToJsonString()}\nours:\n{bodies[1]!.ToJsonString()}");
+        Assert.Equal(JsonSerializer.Serialize(typed with { LatencyMs = 0 }, Core.Json.RolloutJson.Options),
+            JsonSerializer.Serialize(ours with { LatencyMs = 0 }, Core.Json.RolloutJson.Options));
+    }
+
+    /// <summary>An error or a cut stream is the same <see cref="ModelCallException"/> as through the SDK's typed call.</summary>
+    [Theory]
+    [InlineData(500, null)]
+    [InlineData(401, null)]
+    [InlineData(429, null)]
+    [InlineData(200, 300)]
+    public async Task Failures_AreWhatTheSdksTypedCallMakesOfThem(int status, int? cutAfterBytes)
+    {
+        var body = status == 200
+            ? Fixtures.Text("openai-python/chat_stream__test_parse_multiple_pydantic_tools_PARALLEL__f82268f2fefd.sse")
+            : JsonSerializer.Serialize(new { error = new { message = $"failed with {status}", type = "server_error", param = (string?)null, code = (string?)null } });
+        await using var server = await ReplayServer.StartAsync(new Replay(body, status, status == 200 ? "text/event-stream" : "application/json", CutAfterBytes: cutAfterBytes));
+        var call = new ToolCall("call_1", "read_file", """{"path":"a.txt"}""");
+        var request = Fixtures.Request(server.BaseUrl, messages: [Message.User("go"), Message.Assistant(null, [call]), Message.ToolMessage(ToolResult.Success(call, "a"))]);
+
+        var typed = await Assert.ThrowsAsync<ModelCallException>(() => TypedSdkCall.CompleteAsync(request));
+        var ours = await Assert.ThrowsAsync<ModelCallException>(() => Client(-1).CompleteAsync(request, null, CancellationToken.None));
+
+        Assert.Equal((typed.Kind, typed.HttpStatus, typed.Retryable, typed.Message, typed.RetryAfter), (ours.Kind, ours.HttpStatus, ours.Retryable, ours.Message, ours.RetryAfter));
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using ActorRollouts.Core.Json;
 using ActorRollouts.Core.Trajectories;
@@ -18,10 +19,16 @@ public sealed class TrajectoryWriter : ReceiveActor
         Receive<Trajectory>(Write);
     }
 
-    /// <summary>Serialised straight into the file: a trajectory holding a 20 MB tool call never becomes a 40 MB string.</summary>
+    /// <summary>Serialised into pooled blocks, then into the file: a trajectory holding a 20 MB tool call is never a
+    /// 40 MB string, nor one array grown by doubling.</summary>
     private void Write(Trajectory trajectory)
     {
-        JsonSerializer.Serialize(_file, trajectory, RolloutJson.Options);
+        using (var line = PooledBuffers.Streams.GetStream(nameof(TrajectoryWriter)))
+        {
+            using (var writer = new Utf8JsonWriter((IBufferWriter<byte>)line, PooledBuffers.WriterOptions))
+                JsonSerializer.Serialize(writer, trajectory, RolloutJson.Options);
+            line.WriteTo(_file);
+        }
         _file.WriteByte((byte)'\n');
         _file.Flush();
     }

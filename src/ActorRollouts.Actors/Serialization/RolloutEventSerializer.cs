@@ -55,24 +55,35 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
     private static readonly FrozenDictionary<string, Type> TypesByManifest =
         Manifests.Append(KeyValuePair.Create(typeof(MessageAppended), CompactToolMessage)).ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
 
-    public override int Identifier => 7411;
+    public const int Id = 7411;
+
+    public override int Identifier => Id;
+
+    /// <summary>Where rows stored apart (<see cref="Storage.StoredApart"/>) find their payload: this system's SQLite journal.</summary>
+    private readonly string _sqliteJournal = system.Settings.Config.GetString("akka.persistence.journal.actor-rollouts-sqlite.connection-string", "");
 
     public override string Manifest(object o) =>
         IsCompactable(o) ? CompactToolMessage
         : Manifests.TryGetValue(o.GetType(), out var manifest) ? manifest
         : throw new SerializationException($"No manifest for {o.GetType().FullName}: add it to RolloutEventSerializer.Manifests.");
 
-    /// <summary>Written through pooled blocks and copied out once at its exact size: a row can hold a 20 MB tool call,
-    /// and a growing array would allocate it several times over.</summary>
     public override byte[] ToBinary(object obj)
     {
-        using var stream = PooledJson.Streams.GetStream(nameof(RolloutEventSerializer));
-        using (var writer = new Utf8JsonWriter((IBufferWriter<byte>)stream, PooledJson.WriterOptions))
+        using var bytes = ToPooledBytes(obj);
+        return bytes.ToArray();
+    }
+
+    /// <summary>The payload in pooled blocks: a row can hold a 20 MB tool call, which a growing array would allocate
+    /// several times over. Our journal stores these blocks as they are (<see cref="Storage.SqliteJournal"/>).</summary>
+    public PooledBytes ToPooledBytes(object obj)
+    {
+        var stream = PooledBuffers.Streams.GetStream(nameof(RolloutEventSerializer));
+        using (var writer = new Utf8JsonWriter((IBufferWriter<byte>)stream, PooledBuffers.WriterOptions))
         {
             if (obj is Core.Sessions.EventBatch batch) EventBatchJson.Write(writer, batch, Manifest, WriteEvent);
             else WriteEvent(writer, obj);
         }
-        return stream.ToArray();
+        return new PooledBytes(stream);
     }
 
     private static void WriteEvent(Utf8JsonWriter writer, object obj)
@@ -83,6 +94,11 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
+        if (manifest == Storage.StoredApart.Manifest)
+        {
+            var (payload, ownManifest) = Storage.StoredApart.Load(bytes, _sqliteJournal);
+            return FromBinary(payload, ownManifest);
+        }
         var type = TypeOf(manifest);
         if (type == typeof(Core.Sessions.EventBatch)) return EventBatchJson.Read(bytes, FromElement);
         return Completed(manifest, JsonSerializer.Deserialize(bytes, type, RolloutJson.Options));

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ActorRollouts.Actors.Configuration;
+using ActorRollouts.Actors.Serialization;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
@@ -29,7 +30,7 @@ public sealed class SqliteJournal : AsyncWriteJournal
     protected override async Task<IImmutableList<Exception?>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
     {
         var writes = messages.ToList();
-        var rows = new List<JournalRow>();
+        var rows = new List<JournalWrite>();
         var rejections = new Exception?[writes.Count];
         for (var i = 0; i < writes.Count; i++)
         {
@@ -43,7 +44,14 @@ public sealed class SqliteJournal : AsyncWriteJournal
                 rejections[i] = ex;
             }
         }
-        if (rows.Count > 0) await _store.WriteAsync(rows);
+        try
+        {
+            if (rows.Count > 0) await _store.WriteAsync(rows);
+        }
+        finally
+        {
+            foreach (var row in rows) row.Message.Dispose();
+        }
         return rejections.All(r => r is null) ? null! : rejections.ToImmutableList();
     }
 
@@ -64,12 +72,13 @@ public sealed class SqliteJournal : AsyncWriteJournal
         base.PostStop();
     }
 
-    private JournalRow ToRow(IPersistentRepresentation message)
+    private JournalWrite ToRow(IPersistentRepresentation message)
     {
         if (message.Payload is Tagged)
             throw new NotSupportedException("actor-rollouts' SQLite journal does not store tags; use Akka.Persistence.Sql for tagged events.");
         var serializer = _serialization.FindSerializerFor(message.Payload);
-        return new JournalRow(message.PersistenceId, message.SequenceNr, DateTime.UtcNow.Ticks, serializer.ToBinary(message.Payload),
+        var payload = serializer is RolloutEventSerializer ours ? ours.ToPooledBytes(message.Payload) : new PooledBytes(serializer.ToBinary(message.Payload));
+        return new JournalWrite(message.PersistenceId, message.SequenceNr, DateTime.UtcNow.Ticks, payload,
             Akka.Serialization.Serialization.ManifestFor(serializer, message.Payload), serializer.Identifier, message.WriterGuid);
     }
 

@@ -1,0 +1,36 @@
+using System.Security.Cryptography;
+using Microsoft.IO;
+
+namespace ActorRollouts.Actors.Serialization;
+
+/// <summary>A serialised payload: an array, or pooled blocks (a large row is never copied into one array on its way to
+/// the journal). Dispose it once stored, to give the blocks back.</summary>
+public sealed class PooledBytes : IDisposable
+{
+    private readonly byte[]? _array;
+    private readonly RecyclableMemoryStream? _stream;
+
+    public PooledBytes(byte[] array) => _array = array;
+
+    internal PooledBytes(RecyclableMemoryStream stream) => _stream = stream;
+
+    public long Length => _array?.Length ?? _stream!.Length;
+
+    public byte[] ToArray() => _array ?? _stream!.ToArray();
+
+    public void CopyTo(Stream destination)
+    {
+        if (_array is not null) destination.Write(_array);
+        else _stream!.WriteTo(destination);
+    }
+
+    public string Sha256()
+    {
+        if (_array is not null) return Convert.ToHexStringLower(SHA256.HashData(_array));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var segment in _stream!.GetReadOnlySequence()) hash.AppendData(segment.Span);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    public void Dispose() => _stream?.Dispose();
+}

@@ -1,0 +1,106 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Json;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace ActorRollouts.Providers.OpenAI;
+
+/// <summary>A streamed Chat Completions call through the SDK's protocol method: the request body written here into
+/// pooled blocks, every message as the SDK's own types write it, the answer read as the SDK's stream updates. The typed
+/// method builds the body in one contiguous buffer and writes each tool call's arguments through a UTF-16 string and a
+/// scratch buffer six times their length: for a model that wrote a 20 MB file, about 300 MB for its next request. Here
+/// an assistant turn with large arguments is written from their UTF-8, in bounded pieces. A test holds this body equal
+/// to the typed method's for the same request.</summary>
+internal static class ChatRequest
+{
+    public static async IAsyncEnumerable<StreamingChatCompletionUpdate> StreamAsync(ChatClient chat, ModelRequest request,
+        int largeArguments, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var body = PooledBuffers.Streams.GetStream(nameof(ChatRequest));
+        using (var writer = new Utf8JsonWriter((System.Buffers.IBufferWriter<byte>)body)) WriteBody(writer, request, largeArguments);
+        body.Position = 0;
+        using var content = BinaryContent.Create(body);
+        var result = await chat.CompleteChatAsync(content, new RequestOptions { BufferResponse = false, CancellationToken = cancellationToken });
+        using var response = result.GetRawResponse();
+        var events = SseParser.Create(response.ContentStream!, static (_, data) => data.ToArray());
+        await foreach (var item in events.EnumerateAsync(cancellationToken))
+        {
+            if (item.Data.AsSpan().SequenceEqual("[DONE]"u8)) yield break;
+            yield return ModelReaderWriter.Read<StreamingChatCompletionUpdate>(new BinaryData(item.Data), ModelReaderWriterOptions.Json, OpenAIContext.Default)!;
+        }
+    }
+
+    /// <summary>What <see cref="ChatClient.CompleteChatStreamingAsync(IEnumerable{ChatMessage}, ChatCompletionOptions, CancellationToken)"/>
+    /// sends for <see cref="ChatConversions.ToOptions"/>: every message as the SDK writes it, except assistant turns
+    /// with arguments above <paramref name="largeArguments"/> bytes, written here with those arguments in bounded pieces.</summary>
+    internal static void WriteBody(Utf8JsonWriter writer, ModelRequest request, int largeArguments)
+    {
+        var endpoint = request.Endpoint;
+        var extra = endpoint.ExtraBody ?? System.Collections.Immutable.ImmutableSortedDictionary<string, JsonElement>.Empty;
+        writer.WriteStartObject();
+        writer.WriteStartArray("messages");
+        foreach (var message in request.Messages)
+        {
+            if (message.ToolCalls?.Any(c => c.Arguments.Length > largeArguments) == true) WriteAssistant(writer, message);
+            else ((IJsonModel<ChatMessage>)ChatConversions.ToChatMessage(message)).Write(writer, ModelReaderWriterOptions.Json);
+        }
+        writer.WriteEndArray();
+        writer.WriteString("model", endpoint.Model);
+        if (endpoint.MaxOutputTokens is { } max && !extra.ContainsKey("max_completion_tokens")) writer.WriteNumber("max_completion_tokens", max);
+        if (endpoint.Temperature is { } temperature && !extra.ContainsKey("temperature")) writer.WriteNumber("temperature", (float)temperature);
+        writer.WriteBoolean("stream", true);
+        writer.WriteStartObject("stream_options");
+        writer.WriteBoolean("include_usage", true);
+        writer.WriteEndObject();
+        if (request.Tools.Count > 0)
+        {
+            writer.WriteStartArray("tools");
+            foreach (var tool in request.Tools)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("type", "function");
+                writer.WriteStartObject("function");
+                writer.WriteString("name", tool.Name);
+                writer.WriteString("description", tool.Description);
+                writer.WritePropertyName("parameters");
+                tool.ParametersSchema.WriteTo(writer);
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+        }
+        foreach (var (key, value) in extra)
+        {
+            writer.WritePropertyName(key);
+            value.WriteTo(writer);
+        }
+        writer.WriteEndObject();
+    }
+
+    private static void WriteAssistant(Utf8JsonWriter writer, Message message)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("role", Roles.Assistant);
+        if (!string.IsNullOrEmpty(message.Content)) writer.WriteString("content", message.Content);
+        writer.WriteStartArray("tool_calls");
+        foreach (var call in message.ToolCalls!)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", call.Id);
+            writer.WriteString("type", "function");
+            writer.WriteStartObject("function");
+            writer.WriteString("name", call.Name);
+            writer.WritePropertyName("arguments");
+            ToolArgumentsJsonConverter.WriteValue(writer, call.Arguments.Utf8.Span);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+}
