@@ -18,14 +18,21 @@ namespace ActorRollouts.Providers.OpenAI;
 /// to the typed method's for the same request.</summary>
 internal static class ChatRequest
 {
+    /// <summary>As the SDK writes its requests: non-ASCII text and markup characters as they are.</summary>
+    private static readonly JsonWriterOptions SdkWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static async IAsyncEnumerable<StreamingChatCompletionUpdate> StreamAsync(ChatClient chat, ModelRequest request,
         int largeArguments, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var body = PooledBuffers.Streams.GetStream(nameof(ChatRequest));
-        using (var writer = new Utf8JsonWriter((System.Buffers.IBufferWriter<byte>)body)) WriteBody(writer, request, largeArguments);
-        body.Position = 0;
-        using var content = BinaryContent.Create(body);
-        var result = await chat.CompleteChatAsync(content, new RequestOptions { BufferResponse = false, CancellationToken = cancellationToken });
+        ClientResult result;
+        // The body's blocks are held while it is sent, not while the answer streams.
+        await using (var body = PooledBuffers.Streams.GetStream(nameof(ChatRequest)))
+        {
+            using (var writer = new Utf8JsonWriter((System.Buffers.IBufferWriter<byte>)body, SdkWriterOptions)) WriteBody(writer, request, largeArguments);
+            body.Position = 0;
+            using var content = BinaryContent.Create(body);
+            result = await chat.CompleteChatAsync(content, new RequestOptions { BufferResponse = false, CancellationToken = cancellationToken });
+        }
         using var response = result.GetRawResponse();
         var events = SseParser.Create(response.ContentStream!, static (_, data) => data.ToArray());
         await foreach (var item in events.EnumerateAsync(cancellationToken))
@@ -42,7 +49,9 @@ internal static class ChatRequest
     {
         var endpoint = request.Endpoint;
         var extra = endpoint.ExtraBody ?? System.Collections.Immutable.ImmutableSortedDictionary<string, JsonElement>.Empty;
+        // The SDK's order: the options it has set, messages among them; an extra body field replaces a field of the same name.
         writer.WriteStartObject();
+        if (endpoint.Temperature is { } temperature && !extra.ContainsKey("temperature")) writer.WriteNumber("temperature", (float)temperature);
         writer.WriteStartArray("messages");
         foreach (var message in request.Messages)
         {
@@ -52,7 +61,6 @@ internal static class ChatRequest
         writer.WriteEndArray();
         writer.WriteString("model", endpoint.Model);
         if (endpoint.MaxOutputTokens is { } max && !extra.ContainsKey("max_completion_tokens")) writer.WriteNumber("max_completion_tokens", max);
-        if (endpoint.Temperature is { } temperature && !extra.ContainsKey("temperature")) writer.WriteNumber("temperature", (float)temperature);
         writer.WriteBoolean("stream", true);
         writer.WriteStartObject("stream_options");
         writer.WriteBoolean("include_usage", true);
@@ -65,10 +73,10 @@ internal static class ChatRequest
                 writer.WriteStartObject();
                 writer.WriteString("type", "function");
                 writer.WriteStartObject("function");
-                writer.WriteString("name", tool.Name);
                 writer.WriteString("description", tool.Description);
+                writer.WriteString("name", tool.Name);
                 writer.WritePropertyName("parameters");
-                tool.ParametersSchema.WriteTo(writer);
+                writer.WriteRawValue(tool.ParametersSchema.GetRawText(), skipInputValidation: true); // as declared, whitespace too
                 writer.WriteEndObject();
                 writer.WriteEndObject();
             }
@@ -77,7 +85,7 @@ internal static class ChatRequest
         foreach (var (key, value) in extra)
         {
             writer.WritePropertyName(key);
-            value.WriteTo(writer);
+            writer.WriteRawValue(value.GetRawText(), skipInputValidation: true);
         }
         writer.WriteEndObject();
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using ActorRollouts.Core.Json;
 using ActorRollouts.Core.Model;
@@ -67,16 +68,33 @@ internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta) : IDispos
     }
 }
 
-/// <summary>A tool call's argument fragments (UTF-8) as the stream delivers them, copied into pooled blocks so each
-/// fragment dies young, and joined once at the end into an array of the exact size: no string, no doubling buffer.</summary>
+/// <summary>A tool call's argument fragments (UTF-8) as the stream delivers them, joined once at the end into an array of
+/// the exact size: no string. Ordinary arguments grow a small array; large ones (a model writing a whole file) move to
+/// pooled blocks, so no array is grown by doubling and each fragment dies young.</summary>
 internal sealed class ArgumentFragments : IDisposable
 {
-    private RecyclableMemoryStream? _blocks;
+    private const int SmallLimit = 64 * 1024;
 
-    public void Add(ReadOnlySpan<byte> fragment) =>
-        (_blocks ??= PooledBuffers.Streams.GetStream(nameof(ArgumentFragments))).Write(fragment);
+    private ArrayBufferWriter<byte>? _small;
+    private RecyclableMemoryStream? _large;
 
-    public ToolArguments Join() => _blocks is null ? ToolArguments.Empty : new ToolArguments(_blocks.ToArray());
+    public void Add(ReadOnlySpan<byte> fragment)
+    {
+        if (_large is null && (_small?.WrittenCount ?? 0) + fragment.Length <= SmallLimit)
+        {
+            (_small ??= new ArrayBufferWriter<byte>(256)).Write(fragment);
+            return;
+        }
+        if (_large is null)
+        {
+            _large = PooledBuffers.Streams.GetStream(nameof(ArgumentFragments));
+            _large.Write(_small is null ? [] : _small.WrittenSpan);
+            _small = null;
+        }
+        _large.Write(fragment);
+    }
 
-    public void Dispose() => _blocks?.Dispose();
+    public ToolArguments Join() => new(_large?.ToArray() ?? _small?.WrittenSpan.ToArray() ?? []);
+
+    public void Dispose() => _large?.Dispose();
 }

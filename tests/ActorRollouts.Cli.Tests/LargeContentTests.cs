@@ -5,8 +5,9 @@ using Microsoft.Data.Sqlite;
 
 namespace ActorRollouts.Cli.Tests;
 
-/// <summary>Large tool call arguments are journaled once (in the assistant message that carries them), and the file they
-/// write is stored once more as its content-addressed blob; the trace still shows the arguments on <c>tool_call_started</c>.
+/// <summary>Large tool call arguments are journaled once (in the assistant message that carries them; a row that large is
+/// stored apart, in <c>journal_content</c>, its row holding the reference), and the file they write is stored once more
+/// as its content-addressed blob; the trace still shows the arguments on <c>tool_call_started</c>.
 /// (Over 1 MB a file gets no diff; smaller ones also keep their diff, which the journal holds three times today.)</summary>
 public class LargeContentTests
 {
@@ -30,7 +31,9 @@ public class LargeContentTests
         var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data, "--fleet-id", "big"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal(["event-batch.v1"], JournalRowsContaining(data, marker)); // the row of the answer that holds them, and no other
+        Assert.Empty(JournalRowsContaining(data, marker, "journal", "message"));
+        Assert.Single(JournalRowsContaining(data, marker, "journal_content", "bytes")); // the answer's row, and no other
+        Assert.Equal(["stored-apart.v1"], JournalManifestsAbove(data, 0).Where(m => m.StartsWith("stored", StringComparison.Ordinal)));
         var blob = Assert.Single(Directory.EnumerateFiles(Path.Combine(data, "blobs"), "*", SearchOption.AllDirectories));
         Assert.Equal(content.ToString(), await File.ReadAllTextAsync(blob));
 
@@ -45,17 +48,23 @@ public class LargeContentTests
         Assert.Equal(content.ToString(), await File.ReadAllTextAsync(Path.Combine(rebuilt, "big.txt")));
     }
 
-    /// <summary>The manifests of the journal rows whose payload holds <paramref name="text"/>.</summary>
-    private static List<string> JournalRowsContaining(string dataDir, string text)
+    /// <summary>The rows of <paramref name="table"/> whose <paramref name="column"/> holds <paramref name="text"/>.</summary>
+    private static List<string> JournalRowsContaining(string dataDir, string text, string table, string column) =>
+        Query(dataDir, $"SELECT rowid FROM {table} WHERE instr({column}, CAST($text AS BLOB)) > 0 ORDER BY rowid", ("$text", text));
+
+    private static List<string> JournalManifestsAbove(string dataDir, long bytes) =>
+        Query(dataDir, "SELECT manifest FROM journal WHERE length(message) > $bytes ORDER BY ordering", ("$bytes", bytes));
+
+    private static List<string> Query(string dataDir, string sql, (string Name, object Value) parameter)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "journal.db")};Mode=ReadOnly");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT manifest FROM journal WHERE instr(message, CAST($text AS BLOB)) > 0 ORDER BY ordering";
-        command.Parameters.AddWithValue("$text", text);
-        var manifests = new List<string>();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue(parameter.Name, parameter.Value);
+        var values = new List<string>();
         using var reader = command.ExecuteReader();
-        while (reader.Read()) manifests.Add(reader.GetString(0));
-        return manifests;
+        while (reader.Read()) values.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
+        return values;
     }
 }

@@ -95,7 +95,11 @@ public class LargeArgumentsTests
         await using var server = await ReplayServer.StartAsync(new Replay(Fixtures.Text("openai-python/chat_stream__test_parse_multiple_pydantic_tools_PARALLEL__f82268f2fefd.sse")));
         var read = new ToolCall("call_1", "read_file", """{"path":"a.txt"}""");
         var write = new ToolCall("call_2", "write_file", """{"path":"b.txt","content":"é \" \n"}""");
-        var schema = JsonDocument.Parse("""{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]}""").RootElement;
+        var schema = JsonDocument.Parse("""
+            {"type":"object","properties":{
+              "path":{"type":"string","description":"Relative <path> & 'name'"}},
+             "required":["path"]}
+            """).RootElement; // as our tools declare theirs: with whitespace, and characters an encoder may escape
         var request = Fixtures.Request(server.BaseUrl, messages:
         [
             Message.System("be brief"), Message.User("go"), Message.Assistant("reading and writing", [read, write]),
@@ -103,7 +107,7 @@ public class LargeArgumentsTests
             Message.Assistant(null, [read]), Message.ToolMessage(ToolResult.Success(read, "a")), Message.Assistant("done"), Message.User("again"),
         ]) with
         {
-            Tools = [new ToolSpec("read_file", "reads", schema), new ToolSpec("write_file", "writes", schema)],
+            Tools = [new ToolSpec("read_file", "Reads a file <with> 'quotes' & more", schema), new ToolSpec("write_file", "writes é", schema)],
         };
         request = request with
         {
@@ -121,9 +125,9 @@ public class LargeArgumentsTests
         var typed = await TypedSdkCall.CompleteAsync(request);
         var ours = await Client(largeArguments).CompleteAsync(request, null, CancellationToken.None);
 
-        var bodies = server.Received.Select(r => JsonNode.Parse(r.Body)).ToList();
+        var bodies = server.Received.Select(r => r.Body).ToList();
         Assert.Equal(2, bodies.Count);
-        Assert.True(JsonNode.DeepEquals(bodies[0], bodies[1]), $"typed:\n{bodies[0]!.ToJsonString()}\nours:\n{bodies[1]!.ToJsonString()}");
+        Assert.Equal(bodies[0], bodies[1]);
         Assert.Equal(JsonSerializer.Serialize(typed with { LatencyMs = 0 }, Core.Json.RolloutJson.Options),
             JsonSerializer.Serialize(ours with { LatencyMs = 0 }, Core.Json.RolloutJson.Options));
     }

@@ -7,6 +7,9 @@ namespace ActorRollouts.Actors.Serialization;
 /// the journal). Dispose it once stored, to give the blocks back.</summary>
 public sealed class PooledBytes : IDisposable
 {
+    /// <summary>Payloads above this size stay in their blocks (and are stored apart by our SQLite journal).</summary>
+    public const int KeepPooledAbove = 1 << 20;
+
     private readonly byte[]? _array;
     private readonly RecyclableMemoryStream? _stream;
 

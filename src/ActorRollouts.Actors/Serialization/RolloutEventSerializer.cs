@@ -73,8 +73,10 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         return bytes.ToArray();
     }
 
-    /// <summary>The payload in pooled blocks: a row can hold a 20 MB tool call, which a growing array would allocate
-    /// several times over. Our journal stores these blocks as they are (<see cref="Storage.SqliteJournal"/>).</summary>
+    /// <summary>The payload as our journal stores it. Written into pooled blocks: a row can hold a 20 MB tool call, which a
+    /// growing array would allocate several times over. A large payload stays in its blocks until stored (see
+    /// <see cref="Storage.SqliteJournal"/>); an ordinary one is copied out at once, so thousands of rows waiting for
+    /// their commit hold only their own bytes.</summary>
     public PooledBytes ToPooledBytes(object obj)
     {
         var stream = PooledBuffers.Streams.GetStream(nameof(RolloutEventSerializer));
@@ -83,7 +85,8 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
             if (obj is Core.Sessions.EventBatch batch) EventBatchJson.Write(writer, batch, Manifest, WriteEvent);
             else WriteEvent(writer, obj);
         }
-        return new PooledBytes(stream);
+        if (stream.Length > PooledBytes.KeepPooledAbove) return new PooledBytes(stream);
+        using (stream) return new PooledBytes(stream.ToArray());
     }
 
     private static void WriteEvent(Utf8JsonWriter writer, object obj)

@@ -22,8 +22,6 @@ public sealed class SqliteJournalStore : IDisposable
 
     private const int MaxRequestsPerTransaction = 2_000;
 
-    /// <summary>Payloads of our serializer above this size are stored apart (<see cref="StoredApart"/>).</summary>
-    private const int LargeRow = 1 << 20;
 
     private readonly string _connectionString;
     private readonly string _pragmas;
@@ -132,7 +130,7 @@ public sealed class SqliteJournalStore : IDisposable
                 case Write write:
                     foreach (var row in write.Rows)
                     {
-                        var (payload, rowManifest) = row.Message.Length > LargeRow && row.SerializerId == RolloutEventSerializer.Id
+                        var (payload, rowManifest) = row.Message.Length > PooledBytes.KeepPooledAbove && row.SerializerId == RolloutEventSerializer.Id
                             ? (StoreApart(connection, insertContent, contentSha, contentLength, row), StoredApart.Manifest)
                             : (row.Message.ToArray(), row.Manifest);
                         (created.Value, persistenceId.Value, sequenceNr.Value, message.Value) = (row.Created, row.PersistenceId, row.SequenceNr, payload);

@@ -11,7 +11,8 @@ public static class PooledBuffers
 {
     public static readonly RecyclableMemoryStreamManager Streams = new(new RecyclableMemoryStreamManager.Options
     {
-        BlockSize = 128 * 1024,
+        // Small enough to stay off the large object heap; a value is written in pieces that fit one block escaped.
+        BlockSize = 32 * 1024,
         // Kept between uses: enough for the largest content a session usually holds; beyond it, blocks go to the GC.
         MaximumSmallPoolFreeBytes = 32L * 1024 * 1024,
         MaximumLargePoolFreeBytes = 32L * 1024 * 1024,

@@ -47,7 +47,8 @@ public sealed class ToolArguments : IEquatable<ToolArguments>
 /// value's length at once (the worst case of escaping), which for a 20 MB value is 120 MB.</summary>
 public sealed class ToolArgumentsJsonConverter : JsonConverter<ToolArguments>
 {
-    private const int Segment = 16 * 1024;
+    /// <summary>Escaped, a piece is at most six times this: within one block of <see cref="Json.PooledBuffers"/>.</summary>
+    private const int Segment = 4 * 1024;
 
     public override ToolArguments Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
