@@ -28,7 +28,9 @@ internal static class ChatRequest
         // The body's blocks are held while it is sent, not while the answer streams.
         await using (var body = PooledBuffers.Streams.GetStream(nameof(ChatRequest)))
         {
-            using (var writer = new Utf8JsonWriter((System.Buffers.IBufferWriter<byte>)body, SdkWriterOptions)) WriteBody(writer, request, largeArguments);
+            using (var writer = new Utf8JsonWriter((System.Buffers.IBufferWriter<byte>)body, SdkWriterOptions))
+            using (DirectStringValues.Into(body, writer))
+                WriteBody(writer, request, largeArguments);
             body.Position = 0;
             using var content = BinaryContent.Create(body);
             result = await chat.CompleteChatAsync(content, new RequestOptions { BufferResponse = false, CancellationToken = cancellationToken });

@@ -26,6 +26,7 @@ public sealed class TrajectoryWriter : ReceiveActor
         using (var line = PooledBuffers.Streams.GetStream(nameof(TrajectoryWriter)))
         {
             using (var writer = new Utf8JsonWriter((IBufferWriter<byte>)line, PooledBuffers.WriterOptions))
+            using (DirectStringValues.Into(line, writer))
                 JsonSerializer.Serialize(writer, trajectory, RolloutJson.Options);
             line.WriteTo(_file);
         }

@@ -81,6 +81,7 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
     {
         var stream = PooledBuffers.Streams.GetStream(nameof(RolloutEventSerializer));
         using (var writer = new Utf8JsonWriter((IBufferWriter<byte>)stream, PooledBuffers.WriterOptions))
+        using (DirectStringValues.Into(stream, writer))
         {
             if (obj is Core.Sessions.EventBatch batch) EventBatchJson.Write(writer, batch, Manifest, WriteEvent);
             else WriteEvent(writer, obj);

@@ -63,7 +63,8 @@ public sealed class ToolArgumentsJsonConverter : JsonConverter<ToolArguments>
 
     public override void Write(Utf8JsonWriter writer, ToolArguments value, JsonSerializerOptions options) => WriteValue(writer, value.Utf8.Span);
 
-    /// <summary>Writes UTF-8 text as one JSON string value, in bounded pieces.</summary>
+    /// <summary>Writes UTF-8 text as one JSON string value: straight into our pooled writers' streams when large (see
+    /// <see cref="Json.DirectStringValues"/>), else in bounded pieces.</summary>
     public static void WriteValue(Utf8JsonWriter writer, ReadOnlySpan<byte> utf8)
     {
         if (utf8.Length <= Segment)
@@ -71,6 +72,7 @@ public sealed class ToolArgumentsJsonConverter : JsonConverter<ToolArguments>
             writer.WriteStringValue(utf8);
             return;
         }
+        if (Json.DirectStringValues.TryWrite(writer, utf8)) return;
         for (var offset = 0; offset < utf8.Length; offset += Segment)
         {
             var piece = utf8.Slice(offset, Math.Min(Segment, utf8.Length - offset));
