@@ -54,16 +54,27 @@ public static class RealRepoBench
         }
     }
 
-    /// <summary>The 20 MB write against the 20-byte one, alone: the figure to check when working on large content.</summary>
-    public static async Task<int> WriteOnlyAsync(CancellationToken cancel)
+    /// <summary>The 20 MB write against the 20-byte one, alone (each in a fresh process, three times in turn, on a machine
+    /// not yet busy with the full run's template copies): the figure to check when working on large content.</summary>
+    public static async Task<int> WriteOnlyAsync(string resultsDir, CancellationToken cancel)
     {
         var work = Path.Combine(Path.GetTempPath(), "ar-bench-real-repo", Guid.NewGuid().ToString("n")[..8]);
         Directory.CreateDirectory(work);
         try
         {
-            var (big, small) = (await WriteAsync(20 << 20, work, cancel), await WriteAsync(20, work, cancel));
-            foreach (var w in new[] { big, small })
-                Console.WriteLine($"write_file of {w.ContentBytes:N0} bytes: peak RSS {w.PeakRssMb:0} MB, CPU {w.CpuSeconds:0.00} s, journal {w.JournalBytes / 1e6:0.0} MB, blobs {w.BlobsBytes / 1e6:0.0} MB");
+            var runs = new List<WriteFigures[]>();
+            for (var i = 0; i < 3; i++)
+            {
+                runs.Add([await WriteAsync(20 << 20, Path.Combine(work, $"r{i}"), cancel), await WriteAsync(20, Path.Combine(work, $"r{i}"), cancel)]);
+                foreach (var w in runs[^1])
+                    Console.WriteLine($"write_file of {w.ContentBytes:N0} bytes: peak RSS {w.PeakRssMb:0} MB, CPU {w.CpuSeconds:0.00} s, journal {w.JournalBytes / 1e6:0.0} MB, blobs {w.BlobsBytes / 1e6:0.0} MB");
+            }
+            var results = new WriteOnlyResults(runs, Median(runs.Select(r => r[0].PeakRssMb - r[1].PeakRssMb).ToList()),
+                Median(runs.Select(r => r[0].CpuSeconds - r[1].CpuSeconds).ToList()));
+            Console.WriteLine($"median of 3: +{results.MedianExtraRssMb:0} MB peak RSS, +{results.MedianExtraCpuSeconds:0.00} s CPU for the 20 MB write");
+            var file = BenchFiles.NewResultsFile(resultsDir, "real-repo-write", quick: false);
+            await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), cancel);
+            Console.WriteLine($"results: {file}");
             return 0;
         }
         finally
@@ -71,6 +82,8 @@ public static class RealRepoBench
             Directory.Delete(work, recursive: true);
         }
     }
+
+    public sealed record WriteOnlyResults(List<WriteFigures[]> Runs, double MedianExtraRssMb, double MedianExtraCpuSeconds);
 
     private static async Task<Results> RunAsync(bool quick, string work, CancellationToken cancel)
     {
