@@ -22,7 +22,6 @@ public sealed class SqliteJournalStore : IDisposable
 
     private const int MaxRequestsPerTransaction = 2_000;
 
-
     private readonly string _connectionString;
     private readonly string _pragmas;
     private readonly BlockingCollection<Request> _queue = new();
