@@ -7,7 +7,7 @@ namespace ActorRollouts.Core.Json;
 
 /// <summary>Lets a large string value (a 20 MB tool call's arguments) be escaped straight into the pooled stream a writer
 /// writes to, instead of through the writer. The writer's own escaping costs about 250 ns per character it escapes
-/// (code has one every few dozen bytes): some 0.2 s for 20 MB, paid for the journal, the next request and the
+/// (code has one every few dozen bytes): 0.1–0.2 s for 20 MB, paid for the journal, the next request and the
 /// trajectory line alike. Here printable ASCII is copied as it is and quotes and backslashes take two bytes; everything
 /// else goes through the very encoder the writer uses, so the bytes are the writer's own (a test holds them so). Only
 /// for writers with the relaxed encoder (ours, and the SDK's requests); with any other the writer writes the value.
