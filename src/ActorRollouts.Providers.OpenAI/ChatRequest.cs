@@ -25,16 +25,8 @@ internal static class ChatRequest
         int largeArguments, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ClientResult result;
-        // The body's blocks are held while it is sent, not while the answer streams.
-        await using (var body = PooledBuffers.Streams.GetStream(nameof(ChatRequest)))
-        {
-            using (var writer = new Utf8JsonWriter((System.Buffers.IBufferWriter<byte>)body, SdkWriterOptions))
-            using (DirectStringValues.Into(body, writer))
-                WriteBody(writer, request, largeArguments);
-            body.Position = 0;
-            using var content = BinaryContent.Create(body);
+        using (var content = Body(request, largeArguments)) // sent by the time the answer's headers are back
             result = await chat.CompleteChatAsync(content, new RequestOptions { BufferResponse = false, CancellationToken = cancellationToken });
-        }
         using var response = result.GetRawResponse();
         var events = SseParser.Create(response.ContentStream!, static (_, data) => data.ToArray());
         await foreach (var item in events.EnumerateAsync(cancellationToken))
@@ -43,6 +35,25 @@ internal static class ChatRequest
             yield return ModelReaderWriter.Read<StreamingChatCompletionUpdate>(new BinaryData(item.Data), ModelReaderWriterOptions.Json, OpenAIContext.Default)!;
         }
     }
+
+    /// <summary>The body, written into pooled blocks. An ordinary one is copied out at its size and its blocks go back at
+    /// once (thousands of requests wait for their answers at a time); a large one is sent from its blocks, given back
+    /// when the content is disposed.</summary>
+    private static BinaryContent Body(ModelRequest request, int largeArguments)
+    {
+        var body = PooledBuffers.Streams.GetStream(nameof(ChatRequest));
+        using (var writer = new Utf8JsonWriter((System.Buffers.IBufferWriter<byte>)body, SdkWriterOptions))
+        using (DirectStringValues.Into(body, writer))
+            WriteBody(writer, request, largeArguments);
+        if (body.Length > LargeBody)
+        {
+            body.Position = 0;
+            return BinaryContent.Create(body);
+        }
+        using (body) return BinaryContent.Create(new BinaryData(body.ToArray()));
+    }
+
+    private const int LargeBody = 1 << 20;
 
     /// <summary>What <see cref="ChatClient.CompleteChatStreamingAsync(IEnumerable{ChatMessage}, ChatCompletionOptions, CancellationToken)"/>
     /// sends for <see cref="ChatConversions.ToOptions"/>: every message as the SDK writes it, except assistant turns
