@@ -105,6 +105,7 @@ public class SessionActorTests : TestKit
         var spec = Fixtures.Spec("f4", "deltas", "copy", server.BaseUrl, Fixtures.Template(_dataDir, ("a.txt", "alpha\n")));
         var watcher = CreateTestProbe();
         Sys.EventStream.Subscribe(watcher, typeof(SessionDelta));
+        using var watch = DeltaWatch.For(Sys).Watch(spec.SessionId);
         var parent = Sys.ActorOf(StepParent.Props(SessionActor.Props(spec.SessionId, Fixtures.Services(Sys, _dataDir)), TestActor));
 
         parent.Tell(new StartSession(spec));
@@ -119,5 +120,23 @@ public class SessionActorTests : TestKit
         var journal = (await new JournalReader(Sys).SessionEventsAsync(spec.SessionId)).Select(e => e.Event).ToList();
         Assert.Equal("Reading.", journal.OfType<MessageAppended>().First(m => m.Message.Role == Roles.Assistant).Message.Content);
         Assert.True(deltas.Count > journal.Count(e => e is MessageAppended), "deltas are finer than messages and none of them is journaled");
+    }
+
+    [Fact]
+    public async Task Session_NobodyWatching_NoDeltaIsPublished()
+    {
+        await using var server = await Fixtures.Server(ReadWriteDone);
+        var spec = Fixtures.Spec("f4", "unwatched", "copy", server.BaseUrl, Fixtures.Template(_dataDir, ("a.txt", "alpha\n")));
+        var listener = CreateTestProbe();
+        Sys.EventStream.Subscribe(listener, typeof(SessionDelta));
+        DeltaWatch.For(Sys).Watch("f4:someone-else:0").Dispose(); // a watch that ended counts for nothing
+        var parent = Sys.ActorOf(StepParent.Props(SessionActor.Props(spec.SessionId, Fixtures.Services(Sys, _dataDir)), TestActor));
+
+        parent.Tell(new StartSession(spec));
+
+        ExpectMsg<SessionEnded>(Patience);
+        // Deltas would have been published before the response was journaled, so before the session ended.
+        Assert.False(listener.HasMessages, "a delta was published for a session nobody watches");
+        Assert.False(DeltaWatch.For(Sys).IsWatched("f4:someone-else:0"));
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 namespace ActorRollouts.Cli.Tests;
 
 /// <summary>Large tool call arguments are journaled once (in the assistant message that carries them; a row that large is
-/// stored apart, in <c>journal_content</c>, its row holding the reference), and the file they write is stored once more
+/// stored apart, in pieces in <c>journal_chunks</c>, its row holding the reference), and the file they write is stored once more
 /// as its content-addressed blob; the trace still shows the arguments on <c>tool_call_started</c>.
 /// (Over 1 MB a file gets no diff; smaller ones also keep their diff, which the journal holds three times today.)</summary>
 public class LargeContentTests
@@ -32,8 +32,8 @@ public class LargeContentTests
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Empty(JournalRowsContaining(data, marker, "journal", "message"));
-        Assert.Single(JournalRowsContaining(data, marker, "journal_content", "bytes")); // the answer's row, and no other
-        Assert.Equal(["stored-apart.v1"], JournalManifestsAbove(data, 0).Where(m => m.StartsWith("stored", StringComparison.Ordinal)));
+        Assert.Single(JournalRowsContaining(data, marker, "journal_chunks", "bytes")); // a piece of the answer's row, and no other
+        Assert.Equal(["stored-apart.v2"], JournalManifestsAbove(data, 0).Where(m => m.StartsWith("stored", StringComparison.Ordinal)));
         var blob = Assert.Single(Directory.EnumerateFiles(Path.Combine(data, "blobs"), "*", SearchOption.AllDirectories));
         Assert.Equal(content.ToString(), await File.ReadAllTextAsync(blob));
 

@@ -103,14 +103,20 @@ public sealed class ProviderActor : ReceiveActor, IWithTimers
         _inFlight?.Dispose();
         var timeout = new CancellationTokenSource(_settings.RequestTimeout);
         _inFlight = timeout;
-        // The delta callback runs on the HTTP stream's thread: capture what it needs, never touch Context there.
-        var eventStream = Context.System.EventStream;
-        var sessionId = _sessionId;
-        var turn = request.Turn;
-        _client.CompleteAsync(request, delta => eventStream.Publish(new SessionNotifications.SessionDelta(sessionId, turn, delta)), timeout.Token)
+        _client.CompleteAsync(request, DeltaPublisher(request.Turn), timeout.Token)
             .PipeTo(Self,
                 success: response => new AttemptSucceeded(request, attempt, response),
                 failure: error => new AttemptErrored(request, attempt, error, timeout.IsCancellationRequested));
+    }
+
+    /// <summary>Publishes the request's streamed deltas if someone watches this session; otherwise none are built.</summary>
+    private Action<ModelDelta>? DeltaPublisher(int turn)
+    {
+        if (!DeltaWatch.For(Context.System).IsWatched(_sessionId)) return null;
+        // The callback runs on the HTTP stream's thread: capture what it needs, never touch Context there.
+        var eventStream = Context.System.EventStream;
+        var sessionId = _sessionId;
+        return delta => eventStream.Publish(new SessionNotifications.SessionDelta(sessionId, turn, delta));
     }
 
     private void OnAttemptErrored(AttemptErrored failed)

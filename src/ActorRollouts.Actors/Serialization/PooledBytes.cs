@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.Buffers;
 using Microsoft.IO;
 
 namespace ActorRollouts.Actors.Serialization;
@@ -27,13 +27,8 @@ public sealed class PooledBytes : IDisposable
         else _stream!.WriteTo(destination);
     }
 
-    public string Sha256()
-    {
-        if (_array is not null) return Convert.ToHexStringLower(SHA256.HashData(_array));
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var segment in _stream!.GetReadOnlySequence()) hash.AppendData(segment.Span);
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
+    /// <summary>The bytes where they are, as one span or as the stream's blocks.</summary>
+    public ReadOnlySequence<byte> Sequence => _array is not null ? new(_array) : _stream!.GetReadOnlySequence();
 
     public void Dispose() => _stream?.Dispose();
 }

@@ -98,9 +98,9 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
-        if (manifest == Storage.StoredApart.Manifest)
+        if (Storage.StoredApart.Holds(manifest))
         {
-            var (payload, ownManifest) = Storage.StoredApart.Load(bytes, _sqliteJournal);
+            var (payload, ownManifest) = Storage.StoredApart.Load(bytes, manifest, _sqliteJournal);
             return FromBinary(payload, ownManifest);
         }
         var type = TypeOf(manifest);

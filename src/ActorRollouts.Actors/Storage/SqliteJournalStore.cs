@@ -117,8 +117,7 @@ public sealed class SqliteJournalStore : IDisposable
             insert.Parameters.Add("$sequence_number", SqliteType.Integer), insert.Parameters.Add("$message", SqliteType.Blob),
             insert.Parameters.Add("$manifest", SqliteType.Text), insert.Parameters.Add("$identifier", SqliteType.Integer),
             insert.Parameters.Add("$writer_uuid", SqliteType.Text));
-        using var insertContent = Command(connection, StoredApart.Insert);
-        var (contentSha, contentLength) = (insertContent.Parameters.Add("$sha256", SqliteType.Text), insertContent.Parameters.Add("$length", SqliteType.Integer));
+        using var storeApart = new StoredApart.Writer(connection);
         using var delete = Command(connection, JournalSchema.Delete);
         var (deletePid, deleteTo) = (delete.Parameters.Add("$persistence_id", SqliteType.Text), delete.Parameters.Add("$to", SqliteType.Integer));
 
@@ -130,7 +129,7 @@ public sealed class SqliteJournalStore : IDisposable
                     foreach (var row in write.Rows)
                     {
                         var (payload, rowManifest) = row.Message.Length > PooledBytes.KeepPooledAbove && row.SerializerId == RolloutEventSerializer.Id
-                            ? (StoreApart(connection, insertContent, contentSha, contentLength, row), StoredApart.Manifest)
+                            ? (storeApart.Store(row, insert.Transaction!), StoredApart.Manifest)
                             : (row.Message.ToArray(), row.Manifest);
                         (created.Value, persistenceId.Value, sequenceNr.Value, message.Value) = (row.Created, row.PersistenceId, row.SequenceNr, payload);
                         (manifest.Value, identifier.Value, writerUuid.Value) = (rowManifest, row.SerializerId, (object?)row.WriterUuid ?? DBNull.Value);
@@ -150,37 +149,21 @@ public sealed class SqliteJournalStore : IDisposable
             batch.Clear();
             batch.Add(first);
             while (batch.Count < MaxRequestsPerTransaction && _queue.TryTake(out var next)) batch.Add(next);
-            if (batch.Count > 1 && TryInTransaction(connection, insert, insertContent, delete, batch, Apply, failAlone: false)) continue;
+            if (batch.Count > 1 && TryInTransaction(connection, insert, delete, batch, Apply, failAlone: false)) continue;
             // One write, or a batch that failed as a whole: each in its own transaction, so only a bad one fails.
             foreach (var request in batch)
-                TryInTransaction(connection, insert, insertContent, delete, [request], Apply, failAlone: true);
+                TryInTransaction(connection, insert, delete, [request], Apply, failAlone: true);
         }
     }
 
-    /// <summary>Stores <paramref name="row"/>'s payload in <c>journal_content</c> under its hash (once, whatever the number
-    /// of rows that hold it), in the row's transaction, and returns the reference its row holds instead. Written in
-    /// place, block by block, over a zero-filled value of its length: bound as one parameter, SQLite would copy the
-    /// whole payload, and build the whole record, in memory.</summary>
-    private static byte[] StoreApart(SqliteConnection connection, SqliteCommand insert, SqliteParameter sha, SqliteParameter length, JournalWrite row)
-    {
-        var sha256 = row.Message.Sha256();
-        (sha.Value, length.Value) = (sha256, row.Message.Length);
-        if (insert.ExecuteScalar() is long rowId) // null: that content is stored already
-        {
-            using var blob = new SqliteBlob(connection, StoredApart.Table, StoredApart.Column, rowId);
-            row.Message.CopyTo(blob);
-        }
-        return StoredApart.Reference(sha256, row.Manifest, row.Message.Length);
-    }
-
-    private static bool TryInTransaction(SqliteConnection connection, SqliteCommand insert, SqliteCommand insertContent, SqliteCommand delete,
+    private static bool TryInTransaction(SqliteConnection connection, SqliteCommand insert, SqliteCommand delete,
         IReadOnlyList<Request> requests, Action<Request> apply, bool failAlone)
     {
         try
         {
             using (var transaction = connection.BeginTransaction())
             {
-                (insert.Transaction, insertContent.Transaction, delete.Transaction) = (transaction, transaction, transaction);
+                (insert.Transaction, delete.Transaction) = (transaction, transaction);
                 foreach (var request in requests) apply(request);
                 transaction.Commit();
             }

@@ -73,6 +73,7 @@ public static class FleetRun
             if (sessions.All(s => s.SessionId != watched))
                 throw new UsageException($"--watch: no session '{watched}' in this fleet (ids look like {sessions[0].SessionId}).");
             system.ActorOf(WatchPrinter.Props(watched, Console.Error), "watch");
+            DeltaWatch.For(system).Watch(watched); // before any session starts, so its first request streams to the printer too
         }
 
         Announce(run, current, baseUrl);
