@@ -29,21 +29,6 @@ internal static class ChatConversions
     /// <summary>Arguments above this size (in UTF-8 bytes) are written by <see cref="ChatRequest"/> itself.</summary>
     internal const int LargeArguments = 64 * 1024;
 
-    public static string ToFinishReason(ChatFinishReason reason) => reason switch
-    {
-        ChatFinishReason.Stop => "stop",
-        ChatFinishReason.Length => "length",
-        ChatFinishReason.ToolCalls => "tool_calls",
-        ChatFinishReason.ContentFilter => "content_filter",
-        ChatFinishReason.FunctionCall => "function_call",
-        _ => reason.ToString().ToLowerInvariant(),
-    };
-
-    public static Usage FromUsage(ChatTokenUsage? usage) => usage is null
-        ? Usage.Zero
-        : new Usage(usage.InputTokenCount, usage.OutputTokenCount,
-            usage.OutputTokenDetails?.ReasoningTokenCount ?? 0, usage.InputTokenDetails?.CachedTokenCount ?? 0);
-
     public static ImmutableList<ToolCall> ToolCalls(IEnumerable<(string Id, string Name, ToolArguments Arguments)> calls) =>
         calls.Select(c => new ToolCall(c.Id, c.Name, c.Arguments)).ToImmutableList();
 }

@@ -21,7 +21,8 @@ internal static class ChatRequest
     /// <summary>As the SDK writes its requests: non-ASCII text and markup characters as they are.</summary>
     private static readonly JsonWriterOptions SdkWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static async IAsyncEnumerable<StreamingChatCompletionUpdate> StreamAsync(ChatClient chat, ModelRequest request,
+    /// <summary>The answer's chunks, each the JSON of one server-sent event, up to <c>[DONE]</c>.</summary>
+    public static async IAsyncEnumerable<byte[]> StreamAsync(ChatClient chat, ModelRequest request,
         int largeArguments, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ClientResult result;
@@ -32,7 +33,7 @@ internal static class ChatRequest
         await foreach (var item in events.EnumerateAsync(cancellationToken))
         {
             if (item.Data.AsSpan().SequenceEqual("[DONE]"u8)) yield break;
-            yield return ModelReaderWriter.Read<StreamingChatCompletionUpdate>(new BinaryData(item.Data), ModelReaderWriterOptions.Json, OpenAIContext.Default)!;
+            yield return item.Data;
         }
     }
 

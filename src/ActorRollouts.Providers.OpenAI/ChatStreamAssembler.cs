@@ -3,53 +3,58 @@ using System.Text;
 using ActorRollouts.Core.Json;
 using ActorRollouts.Core.Model;
 using Microsoft.IO;
-using OpenAI.Chat;
 
 namespace ActorRollouts.Providers.OpenAI;
 
-/// <summary>Assembles a streamed chat completion: text fragments concatenated, tool calls keyed by their
-/// <c>index</c> (id and name arrive only in a call's first delta, argument fragments split anywhere), the finish reason,
-/// and usage from the final chunk. Reports each fragment as a delta as it arrives.</summary>
+/// <summary>Assembles a streamed chat completion from its chunks (read by <see cref="ChatChunkReader"/>): text fragments
+/// concatenated, tool calls keyed by their <c>index</c> (id and name arrive only in a call's first delta, argument
+/// fragments split anywhere), the finish reason, and usage from the final chunk. Reports each fragment as a delta as it
+/// arrives, if anyone listens.</summary>
 internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta) : IDisposable
 {
     private readonly StringBuilder _text = new();
     private readonly StringBuilder _refusal = new();
     private readonly SortedDictionary<int, (string? Id, string? Name, ArgumentFragments Arguments)> _calls = [];
     private string? _id;
+    private string? _finishReason;
+    private Usage? _usage;
 
-    public ChatFinishReason? FinishReason { get; private set; }
-    public ChatTokenUsage? Usage { get; private set; }
+    /// <summary>One chunk's JSON.</summary>
+    public void Add(ReadOnlySpan<byte> chunk) => ChatChunkReader.Read(chunk, this);
 
-    public void Add(StreamingChatCompletionUpdate update)
+    internal void OnId(string id) => _id ??= id;
+
+    internal void OnText(string text)
     {
-        _id ??= update.CompletionId;
-        foreach (var part in update.ContentUpdate)
-        {
-            if (string.IsNullOrEmpty(part.Text)) continue;
-            _text.Append(part.Text);
-            onDelta?.Invoke(new ModelDelta(ModelDelta.TextKind, part.Text));
-        }
-        if (!string.IsNullOrEmpty(update.RefusalUpdate))
-        {
-            // A refusal becomes the message's content (see Complete): watchers see it arrive like text.
-            _refusal.Append(update.RefusalUpdate);
-            onDelta?.Invoke(new ModelDelta(ModelDelta.TextKind, update.RefusalUpdate));
-        }
-        foreach (var call in update.ToolCallUpdates)
-        {
-            var entry = _calls.TryGetValue(call.Index, out var existing) ? existing : (null, null, new ArgumentFragments());
-            entry.Id ??= call.ToolCallId;
-            entry.Name ??= call.FunctionName;
-            if (call.FunctionArgumentsUpdate is { } fragment && !fragment.IsEmpty)
-            {
-                entry.Arguments.Add(fragment.ToMemory().Span);
-                onDelta?.Invoke(new ModelDelta(ModelDelta.ToolArgumentsKind, fragment.ToString(), entry.Id));
-            }
-            _calls[call.Index] = entry;
-        }
-        if (update.FinishReason is { } finish) FinishReason = finish;
-        if (update.Usage is { } usage) Usage = usage;
+        if (text.Length == 0) return;
+        _text.Append(text);
+        onDelta?.Invoke(new ModelDelta(ModelDelta.TextKind, text));
     }
+
+    /// <summary>A refusal becomes the message's content (see <see cref="Complete"/>): watchers see it arrive like text.</summary>
+    internal void OnRefusal(string refusal)
+    {
+        if (refusal.Length == 0) return;
+        _refusal.Append(refusal);
+        onDelta?.Invoke(new ModelDelta(ModelDelta.TextKind, refusal));
+    }
+
+    internal void OnToolCall(int index, string? id, string? name, ReadOnlySpan<byte> arguments)
+    {
+        var entry = _calls.TryGetValue(index, out var existing) ? existing : (null, null, new ArgumentFragments());
+        entry.Id ??= id;
+        entry.Name ??= name;
+        if (!arguments.IsEmpty)
+        {
+            entry.Arguments.Add(arguments);
+            onDelta?.Invoke(new ModelDelta(ModelDelta.ToolArgumentsKind, Encoding.UTF8.GetString(arguments), entry.Id));
+        }
+        _calls[index] = entry;
+    }
+
+    internal void OnFinish(string reason) => _finishReason = reason;
+
+    internal void OnUsage(Usage usage) => _usage = usage;
 
     public void Dispose()
     {
@@ -59,12 +64,11 @@ internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta) : IDispos
     /// <summary>The assembled response. A stream without a finish reason was cut mid-way: never return a part of it.</summary>
     public ModelResponse Complete(long latencyMs)
     {
-        if (FinishReason is not { } finish)
+        if (_finishReason is not { } finish)
             throw new ModelCallException(ModelErrorKinds.StreamCut, "the response stream ended before the model finished", retryable: true);
         var content = _text.Length > 0 ? _text.ToString() : _refusal.Length > 0 ? _refusal.ToString() : null;
         var calls = ChatConversions.ToolCalls(_calls.Values.Select(c => (c.Id ?? "", c.Name ?? "", c.Arguments.Join())));
-        return new ModelResponse(_id, Message.Assistant(content, calls), ChatConversions.FromUsage(Usage),
-            ChatConversions.ToFinishReason(finish), latencyMs);
+        return new ModelResponse(_id, Message.Assistant(content, calls), _usage ?? Usage.Zero, finish, latencyMs);
     }
 }
 

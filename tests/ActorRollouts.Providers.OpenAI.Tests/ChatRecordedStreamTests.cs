@@ -86,4 +86,18 @@ public class ChatRecordedStreamTests
         Assert.Equal(expected.Calls, r.Assistant.ToolCalls ?? []);
         Assert.Equal((expected.ResponseId, expected.Finish, expected.Usage), (r.ResponseId, r.FinishReason, r.Usage));
     }
+
+    /// <summary>Our chunk reader against the SDK's own model of a chunk, on the same recorded stream: the same response.</summary>
+    [Theory]
+    [MemberData(nameof(Streams))]
+    public async Task Chat_RecordedStream_OurChunkReadingEqualsTheSdks(ChatStreamCase recording)
+    {
+        await using var server = await ReplayServer.StartAsync(new Replay(RecordedStreams.Chat(recording.Fixture)));
+
+        var ours = await Fixtures.Client().CompleteAsync(Fixtures.Request(server.BaseUrl), null, CancellationToken.None);
+        var sdks = await TypedSdkCall.CompleteAsync(Fixtures.Request(server.BaseUrl));
+
+        Assert.Equal((sdks.ResponseId, sdks.Assistant.Content, sdks.FinishReason, sdks.Usage), (ours.ResponseId, ours.Assistant.Content, ours.FinishReason, ours.Usage));
+        Assert.Equal(sdks.Assistant.ToolCalls ?? [], ours.Assistant.ToolCalls ?? []);
+    }
 }
