@@ -21,12 +21,6 @@ public sealed class PooledBytes : IDisposable
 
     public byte[] ToArray() => _array ?? _stream!.ToArray();
 
-    public void CopyTo(Stream destination)
-    {
-        if (_array is not null) destination.Write(_array);
-        else _stream!.WriteTo(destination);
-    }
-
     /// <summary>The bytes where they are, as one span or as the stream's blocks.</summary>
     public ReadOnlySequence<byte> Sequence => _array is not null ? new(_array) : _stream!.GetReadOnlySequence();
 
