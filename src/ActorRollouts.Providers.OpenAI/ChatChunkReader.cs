@@ -22,24 +22,17 @@ internal static class ChatChunkReader
         {
             if (reader.ValueTextEquals("id"u8))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.String) into.OnId(reader.GetString()!);
+                if (NextString(ref reader) is { } id) into.OnId(id);
             }
             else if (reader.ValueTextEquals("choices"u8))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.StartArray) ReadChoices(ref reader, into);
+                if (Next(ref reader, JsonTokenType.StartArray)) ReadChoices(ref reader, into);
             }
             else if (reader.ValueTextEquals("usage"u8))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.StartObject) into.OnUsage(ReadUsage(ref reader));
+                if (Next(ref reader, JsonTokenType.StartObject)) into.OnUsage(ReadUsage(ref reader));
             }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
+            else SkipValue(ref reader);
         }
     }
 
@@ -61,19 +54,13 @@ internal static class ChatChunkReader
         {
             if (reader.ValueTextEquals("delta"u8))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.StartObject) ReadDelta(ref reader, into);
+                if (Next(ref reader, JsonTokenType.StartObject)) ReadDelta(ref reader, into);
             }
             else if (reader.ValueTextEquals("finish_reason"u8))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.String) into.OnFinish(reader.GetString()!);
+                if (NextString(ref reader) is { } reason) into.OnFinish(reason);
             }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
+            else SkipValue(ref reader);
         }
     }
 
@@ -83,33 +70,22 @@ internal static class ChatChunkReader
         {
             if (reader.ValueTextEquals("content"u8))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.String) into.OnText(reader.GetString()!);
+                if (NextString(ref reader) is { } text) into.OnText(text);
             }
             else if (reader.ValueTextEquals("refusal"u8))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.String) into.OnRefusal(reader.GetString()!);
+                if (NextString(ref reader) is { } refusal) into.OnRefusal(refusal);
             }
             else if (reader.ValueTextEquals("tool_calls"u8))
             {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.StartArray)
-                {
-                    reader.Skip();
-                    continue;
-                }
+                if (!Next(ref reader, JsonTokenType.StartArray)) continue;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
                     if (reader.TokenType == JsonTokenType.StartObject) ReadToolCall(ref reader, into);
                     else reader.Skip();
                 }
             }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
+            else SkipValue(ref reader);
         }
     }
 
@@ -124,35 +100,17 @@ internal static class ChatChunkReader
         {
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("index"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.Number) index = reader.GetInt32();
-                }
-                else if (reader.ValueTextEquals("id"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.String) id = reader.GetString();
-                }
+                if (reader.ValueTextEquals("index"u8)) index = Next(ref reader, JsonTokenType.Number) ? reader.GetInt32() : 0;
+                else if (reader.ValueTextEquals("id"u8)) id = NextString(ref reader);
                 else if (reader.ValueTextEquals("function"u8))
                 {
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.StartObject)
-                    {
-                        reader.Skip();
-                        continue;
-                    }
+                    if (!Next(ref reader, JsonTokenType.StartObject)) continue;
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
-                        if (reader.ValueTextEquals("name"u8))
-                        {
-                            reader.Read();
-                            if (reader.TokenType == JsonTokenType.String) name = reader.GetString();
-                        }
+                        if (reader.ValueTextEquals("name"u8)) name = NextString(ref reader);
                         else if (reader.ValueTextEquals("arguments"u8))
                         {
-                            reader.Read();
-                            if (reader.TokenType != JsonTokenType.String) continue;
+                            if (!Next(ref reader, JsonTokenType.String)) continue;
                             if (!reader.ValueIsEscaped) arguments = reader.ValueSpan;
                             else
                             {
@@ -160,18 +118,10 @@ internal static class ChatChunkReader
                                 arguments = rented.AsSpan(0, reader.CopyString(rented));
                             }
                         }
-                        else
-                        {
-                            reader.Read();
-                            reader.Skip();
-                        }
+                        else SkipValue(ref reader);
                     }
                 }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
+                else SkipValue(ref reader);
             }
             into.OnToolCall(index, id, name, arguments);
         }
@@ -186,44 +136,46 @@ internal static class ChatChunkReader
         var usage = Usage.Zero;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("prompt_tokens"u8)) usage = usage with { InputTokens = Count(ref reader) };
-            else if (reader.ValueTextEquals("completion_tokens"u8)) usage = usage with { OutputTokens = Count(ref reader) };
+            if (reader.ValueTextEquals("prompt_tokens"u8)) usage = usage with { InputTokens = NextCount(ref reader) };
+            else if (reader.ValueTextEquals("completion_tokens"u8)) usage = usage with { OutputTokens = NextCount(ref reader) };
             else if (reader.ValueTextEquals("prompt_tokens_details"u8)) usage = usage with { CachedTokens = Detail(ref reader, "cached_tokens"u8) };
             else if (reader.ValueTextEquals("completion_tokens_details"u8)) usage = usage with { ReasoningTokens = Detail(ref reader, "reasoning_tokens"u8) };
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
+            else SkipValue(ref reader);
         }
         return usage;
-    }
-
-    private static long Count(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        return reader.TokenType == JsonTokenType.Number ? reader.GetInt64() : 0;
     }
 
     /// <summary>One count of a details object (<c>prompt_tokens_details</c>, <c>completion_tokens_details</c>).</summary>
     private static long Detail(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
     {
-        reader.Read();
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return 0;
-        }
+        if (!Next(ref reader, JsonTokenType.StartObject)) return 0;
         long count = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals(name)) count = Count(ref reader);
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
+            if (reader.ValueTextEquals(name)) count = NextCount(ref reader);
+            else SkipValue(ref reader);
         }
         return count;
+    }
+
+    // Each moves from a property name onto its value. A value of another kind than asked for (null, or an object where a
+    // string belongs) is skipped whole, so the walk stays at its own depth.
+
+    private static bool Next(ref Utf8JsonReader reader, JsonTokenType kind)
+    {
+        reader.Read();
+        if (reader.TokenType == kind) return true;
+        reader.Skip();
+        return false;
+    }
+
+    private static string? NextString(ref Utf8JsonReader reader) => Next(ref reader, JsonTokenType.String) ? reader.GetString() : null;
+
+    private static long NextCount(ref Utf8JsonReader reader) => Next(ref reader, JsonTokenType.Number) ? reader.GetInt64() : 0;
+
+    private static void SkipValue(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        reader.Skip();
     }
 }
