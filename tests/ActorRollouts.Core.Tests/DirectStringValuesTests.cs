@@ -37,6 +37,23 @@ public class DirectStringValuesTests
         }
     }
 
+    /// <summary>The vector scan finds the first byte to escape wherever it sits (in a full vector or the tail), for every
+    /// byte value, and nothing in printable ASCII.</summary>
+    [Fact]
+    public void IndexOfSpecial_FindsTheFirstByteToEscape_AtEveryPosition_ForEveryByte()
+    {
+        static bool Special(byte b) => b is < 0x20 or > 0x7E or (byte)'"' or (byte)'\\';
+        var printable = Enumerable.Range(0x20, 0x5F).Select(b => (byte)b).Where(b => !Special(b)).ToArray();
+        Assert.Equal(-1, DirectStringValues.IndexOfSpecial([.. printable, .. printable, .. printable]));
+        for (var value = 0; value < 256; value++)
+            foreach (var (length, at) in new[] { (1, 0), (15, 14), (16, 0), (16, 15), (40, 17), (40, 33), (40, 39) })
+            {
+                var text = Enumerable.Range(0, length).Select(i => printable[i % printable.Length]).ToArray();
+                text[at] = (byte)value;
+                Assert.Equal(Special((byte)value) ? at : -1, DirectStringValues.IndexOfSpecial(text));
+            }
+    }
+
     private static (string Json, int DirectlyWritten) Document(ToolCall call, JavaScriptEncoder encoder, bool direct)
     {
         using var stream = PooledBuffers.Streams.GetStream();

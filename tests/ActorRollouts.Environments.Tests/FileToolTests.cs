@@ -76,12 +76,14 @@ public class FileToolTests
     public async Task WriteFile_LargeContent_IsWrittenByteForByte()
     {
         using var ws = new TempWorkspace();
-        var content = string.Concat(Enumerable.Range(0, 40_000).Select(i => $"line {i}: \"é\" \\ 😀\t\n"));
+        // A run with no escape longer than the 64 KB block the unescaping fills, then an escape every few bytes.
+        var content = new string('x', 150_000) + string.Concat(Enumerable.Range(0, 40_000).Select(i => $"line {i}: \"é\" \\ 😀\t\n"));
 
         var result = await ws.Run("write_file", new { path = "big.txt", content });
 
         Assert.True(result.Ok, result.Content);
         Assert.Equal(System.Text.Encoding.UTF8.GetBytes(content), File.ReadAllBytes(ws.PathOf("big.txt")));
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(content), result.Data!["bytes"].GetInt64());
     }
 
     [Fact]
