@@ -4,7 +4,7 @@ using ActorRollouts.Bench;
 //   (no command) [--quick] [--modes a,b] [--results DIR]   the fleet benchmark: every mode on the issue-6 workloads
 //   recovery [--quick] [--results DIR]                       recovery time by session length, with and without snapshots
 //   real-repo [--quick] [--results DIR]                      workspaces on Debian's Python standard library (issue 10)
-//   real-repo --write-only [--results DIR]                   only its 20 MB write_file against a 20-byte one, five times
+//   real-repo --write-only [--results DIR]                   only its 20 MB write_file against a 20-byte one (and one kept as long), five times
 //   storage [--quick] [--results DIR]                        one long session's bytes, 1,000 vs 10,000 steps (issue 11)
 //   cluster [--quick] [--results DIR]                        the same fleet on 1, 2 and 3 nodes sharing PostgreSQL (issue 12)
 //   commit                                                   what a SQLite commit costs with synchronous FULL vs NORMAL

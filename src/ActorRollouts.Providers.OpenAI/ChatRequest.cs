@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ActorRollouts.Core.Model;
 using ActorRollouts.Core.Json;
@@ -90,7 +91,7 @@ internal static class ChatRequest
                 writer.WriteString("description", tool.Description);
                 writer.WriteString("name", tool.Name);
                 writer.WritePropertyName("parameters");
-                writer.WriteRawValue(tool.ParametersSchema.GetRawText(), skipInputValidation: true); // as declared, whitespace too
+                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(tool.ParametersSchema), skipInputValidation: true); // as declared, whitespace too; its own bytes, no string per request
                 writer.WriteEndObject();
                 writer.WriteEndObject();
             }
@@ -99,7 +100,7 @@ internal static class ChatRequest
         foreach (var (key, value) in extra)
         {
             writer.WritePropertyName(key);
-            writer.WriteRawValue(value.GetRawText(), skipInputValidation: true);
+            writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
         }
         writer.WriteEndObject();
     }

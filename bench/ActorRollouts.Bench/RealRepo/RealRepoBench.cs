@@ -28,7 +28,7 @@ public static class RealRepoBench
         string Name, int Sessions, int Concurrency, int Completed, long ModelCalls, double WallSeconds, double StepsPerSecond, double PeakRssMb,
         double CpuSeconds, long WorkspacesBytes, long TemplatesBytes, long BlobsBytes, long JournalBytes);
 
-    public sealed record WriteFigures(long ContentBytes, double PeakRssMb, double CpuSeconds, long JournalBytes, long BlobsBytes);
+    public sealed record WriteFigures(long ContentBytes, double PeakRssMb, double CpuSeconds, long JournalBytes, long BlobsBytes, double WallSeconds = 0, int AnswerAfterMs = 0);
 
     public static async Task<int> RunCommandAsync(bool quick, string resultsDir, CancellationToken cancel)
     {
@@ -55,7 +55,10 @@ public static class RealRepoBench
     }
 
     /// <summary>The 20 MB write against the 20-byte one, alone (each in a fresh process, five times in turn, on a machine
-    /// not yet busy with the full run's template copies): the figure to check when working on large content.</summary>
+    /// not yet busy with the full run's template copies): the figure to check when working on large content. Each round
+    /// also runs the 20-byte write once more with the model answering as much later as the 20 MB run took longer: a
+    /// process that lives longer compiles more of its startup code again in the background (a 20-byte run kept 1.5 s
+    /// longer costs 0.5–0.7 s more CPU, nearly all in the JIT), and that third run tells this cost from the content's.</summary>
     public static async Task<int> WriteOnlyAsync(string resultsDir, CancellationToken cancel)
     {
         var work = Path.Combine(Path.GetTempPath(), "ar-bench-real-repo", Guid.NewGuid().ToString("n")[..8]);
@@ -63,16 +66,23 @@ public static class RealRepoBench
         try
         {
             var runs = new List<WriteFigures[]>();
-            // Five pairs: a run's CPU varies by ±0.3 s on this machine, a sixth of the figure.
+            // Five rounds: a run's CPU varies by ±0.3 s on this machine, a sixth of the figure.
             for (var i = 0; i < 5; i++)
             {
-                runs.Add([await WriteAsync(20 << 20, Path.Combine(work, $"r{i}"), cancel), await WriteAsync(20, Path.Combine(work, $"r{i}"), cancel)]);
+                var folder = Path.Combine(work, $"r{i}");
+                var big = await WriteAsync(20 << 20, folder, cancel);
+                var small = await WriteAsync(20, folder, cancel);
+                var waiting = await WriteAsync(20, folder, cancel, answerAfterMs: (int)Math.Max(0, (big.WallSeconds - small.WallSeconds) * 1000));
+                runs.Add([big, small, waiting]);
                 foreach (var w in runs[^1])
-                    Console.WriteLine($"write_file of {w.ContentBytes:N0} bytes: peak RSS {w.PeakRssMb:0} MB, CPU {w.CpuSeconds:0.00} s, journal {w.JournalBytes / 1e6:0.0} MB, blobs {w.BlobsBytes / 1e6:0.0} MB");
+                    Console.WriteLine($"write_file of {w.ContentBytes:N0} bytes{(w.AnswerAfterMs > 0 ? $", model answering {w.AnswerAfterMs} ms later" : "")}: peak RSS {w.PeakRssMb:0} MB, CPU {w.CpuSeconds:0.00} s, wall {w.WallSeconds:0.00} s, journal {w.JournalBytes / 1e6:0.0} MB, blobs {w.BlobsBytes / 1e6:0.0} MB");
             }
             var extraCpu = runs.Select(r => r[0].CpuSeconds - r[1].CpuSeconds).Order().ToList();
-            var results = new WriteOnlyResults(runs, Median(runs.Select(r => r[0].PeakRssMb - r[1].PeakRssMb).ToList()), Median(extraCpu));
-            Console.WriteLine($"median of {runs.Count}: +{results.MedianExtraRssMb:0} MB peak RSS, +{results.MedianExtraCpuSeconds:0.00} s CPU for the 20 MB write (each pair: {string.Join(", ", extraCpu.Select(c => $"{c:+0.00;-0.00}"))} s)");
+            var extraCpuVsWaiting = runs.Select(r => r[0].CpuSeconds - r[2].CpuSeconds).Order().ToList();
+            var results = new WriteOnlyResults(runs, Median(runs.Select(r => r[0].PeakRssMb - r[1].PeakRssMb).ToList()), Median(extraCpu), Median(extraCpuVsWaiting));
+            string Each(List<double> cpu) => string.Join(", ", cpu.Select(c => $"{c:+0.00;-0.00}"));
+            Console.WriteLine($"median of {runs.Count}: +{results.MedianExtraRssMb:0} MB peak RSS, +{results.MedianExtraCpuSeconds:0.00} s CPU for the 20 MB write (each round: {Each(extraCpu)} s)");
+            Console.WriteLine($"  against the 20-byte run kept as long: +{results.MedianExtraCpuVsEquallyLongSeconds:0.00} s (each round: {Each(extraCpuVsWaiting)} s)");
             var file = BenchFiles.NewResultsFile(resultsDir, "real-repo-write", quick: false);
             await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), cancel);
             Console.WriteLine($"results: {file}");
@@ -84,7 +94,9 @@ public static class RealRepoBench
         }
     }
 
-    public sealed record WriteOnlyResults(List<WriteFigures[]> Runs, double MedianExtraRssMb, double MedianExtraCpuSeconds);
+    /// <summary>Each run is [20 MB, 20 bytes, 20 bytes with the model answering later]; the medians are the 20 MB run's
+    /// extra peak RSS and CPU against the quick 20-byte run, and its extra CPU against the one kept as long.</summary>
+    public sealed record WriteOnlyResults(List<WriteFigures[]> Runs, double MedianExtraRssMb, double MedianExtraCpuSeconds, double MedianExtraCpuVsEquallyLongSeconds);
 
     private static async Task<Results> RunAsync(bool quick, string work, CancellationToken cancel)
     {
@@ -251,9 +263,9 @@ public static class RealRepoBench
     }
 
     /// <summary>One session that writes <paramref name="bytes"/> of text with write_file, through the CLI.</summary>
-    private static async Task<WriteFigures> WriteAsync(int bytes, string work, CancellationToken cancel)
+    private static async Task<WriteFigures> WriteAsync(int bytes, string work, CancellationToken cancel, int answerAfterMs = 0)
     {
-        var dir = Path.Combine(work, $"write-{bytes}");
+        var dir = Path.Combine(work, $"write-{bytes}-{answerAfterMs}");
         var data = Path.Combine(dir, "data");
         Directory.CreateDirectory(dir);
         var content = new StringBuilder(bytes);
@@ -262,7 +274,7 @@ public static class RealRepoBench
         var script = Path.Combine(dir, "script.json");
         await File.WriteAllTextAsync(script, JsonSerializer.Serialize(new
         {
-            scenarios = new[] { new { turns = new object[] { new { tool_calls = new[] { new { name = "write_file", arguments = (object)new { path = "big.txt", content = content.ToString() } } } }, new { content = "Written." } } } },
+            scenarios = new[] { new { turns = new object[] { new { tool_calls = new[] { new { name = "write_file", arguments = (object)new { path = "big.txt", content = content.ToString() } } } }, new { content = "Written.", delay_ms = answerAfterMs } } } },
         }), cancel);
         var tasks = Path.Combine(dir, "tasks.jsonl");
         await File.WriteAllTextAsync(tasks, """{"id":"w","prompt":"write it","tools":["write_file"]}""" + "\n", cancel);
@@ -270,7 +282,7 @@ public static class RealRepoBench
         await using var model = await FakeLlmProcess.StartAsync(script, cancel);
         var run = await ChildMeter.RunAsync("dotnet", [Cli, "run", tasks, "--base-url", model.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", "w"], cancel);
         if (run.ExitCode != 0) throw new InvalidOperationException($"write {bytes}: the run failed: {run.Stderr}");
-        return new WriteFigures(bytes, run.PeakRssMb, run.CpuSeconds, JournalBytes(data), ChildMeter.DiskBytes(Path.Combine(data, "blobs")));
+        return new WriteFigures(bytes, run.PeakRssMb, run.CpuSeconds, JournalBytes(data), ChildMeter.DiskBytes(Path.Combine(data, "blobs")), run.WallSeconds, answerAfterMs);
     }
 
     private static long JournalBytes(string data) =>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ActorRollouts.Core.Model;
 
 namespace ActorRollouts.Core.Gates;
@@ -11,7 +12,7 @@ public static class TokenEstimate
     public static long For(ModelRequest request)
     {
         long chars = request.Messages.Sum(m => (m.Content?.Length ?? 0) + (m.ToolCalls?.Sum(c => c.Name.Length + c.Arguments.Length) ?? 0));
-        chars += request.Tools.Sum(t => t.Name.Length + t.Description.Length + t.ParametersSchema.GetRawText().Length);
+        chars += request.Tools.Sum(t => t.Name.Length + t.Description.Length + JsonMarshal.GetRawUtf8Value(t.ParametersSchema).Length);
         return chars / 4 + AnswerAllowance;
     }
 }
