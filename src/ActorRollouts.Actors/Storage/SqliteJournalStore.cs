@@ -8,7 +8,8 @@ namespace ActorRollouts.Actors.Storage;
 /// one write lock): every write waiting when the thread comes round is committed in one transaction (group commit), with
 /// one prepared INSERT reused for every row. If that transaction fails, each write of the batch is tried again in its
 /// own, so one bad write fails alone. Reads (replay, highest sequence number) use pooled connections of their own; in WAL
-/// mode they see a consistent snapshot and never wait for the writer.</summary>
+/// mode they see a consistent snapshot and never wait for the writer. The log is checkpointed by a thread of its own
+/// (<see cref="WalCheckpointer"/>), never inside the writer's commits.</summary>
 public sealed class SqliteJournalStore : IDisposable
 {
     private abstract record Request
@@ -26,6 +27,7 @@ public sealed class SqliteJournalStore : IDisposable
     private readonly string _pragmas;
     private readonly BlockingCollection<Request> _queue = new();
     private readonly Thread _writer;
+    private readonly WalCheckpointer _checkpointer;
 
     public SqliteJournalStore(string connectionString, string pragmas)
     {
@@ -36,6 +38,7 @@ public sealed class SqliteJournalStore : IDisposable
             Execute(connection, JournalSchema.Create);
             Execute(connection, StoredApart.Create);
         }
+        _checkpointer = new WalCheckpointer(Open);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "sqlite-journal-writer" };
         _writer.Start();
     }
@@ -77,6 +80,7 @@ public sealed class SqliteJournalStore : IDisposable
     {
         _queue.CompleteAdding();
         _writer.Join(TimeSpan.FromSeconds(30));
+        _checkpointer.Dispose();
         _queue.Dispose();
     }
 
@@ -111,6 +115,7 @@ public sealed class SqliteJournalStore : IDisposable
     private void WriteAll()
     {
         using var connection = Open();
+        Execute(connection, WalCheckpointer.WriterPragma);
         using var insert = Command(connection, JournalSchema.Insert);
         var (created, persistenceId, sequenceNr, message, manifest, identifier, writerUuid) = (
             insert.Parameters.Add("$created", SqliteType.Integer), insert.Parameters.Add("$persistence_id", SqliteType.Text),
@@ -149,11 +154,13 @@ public sealed class SqliteJournalStore : IDisposable
             batch.Clear();
             batch.Add(first);
             while (batch.Count < MaxRequestsPerTransaction && _queue.TryTake(out var next)) batch.Add(next);
-            if (batch.Count > 1 && TryInTransaction(connection, insert, delete, batch, Apply, failAlone: false)) continue;
             // One write, or a batch that failed as a whole: each in its own transaction, so only a bad one fails.
-            foreach (var request in batch)
-                TryInTransaction(connection, insert, delete, [request], Apply, failAlone: true);
+            if (batch.Count == 1 || !TryInTransaction(connection, insert, delete, batch, Apply, failAlone: false))
+                foreach (var request in batch)
+                    TryInTransaction(connection, insert, delete, [request], Apply, failAlone: true);
+            _checkpointer.Committed();
         }
+        Execute(connection, WalCheckpointer.DefaultPragma);
     }
 
     private static bool TryInTransaction(SqliteConnection connection, SqliteCommand insert, SqliteCommand delete,
