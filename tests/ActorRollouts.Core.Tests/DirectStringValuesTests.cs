@@ -16,6 +16,7 @@ public class DirectStringValuesTests
         Repeat("\t\r\b\f\u0001\u001f\u007f</script>&'+`"),
         Repeat("é中文😀 \u2028\u2029\ufeff\u00ad ok"),
         new string('中', 5000) + "😀" + new string('é', 3000), // runs of non-ASCII longer than one piece, cut anywhere
+        new string('a', 150_000) + "\"end\n" + new string('b', 70_000), // printable runs longer than the 64 KB buffer
         Repeat("{\"path\":\"b.txt\",\"content\":\"x\\n\\\"y\\\"\"}"),
     ];
 

@@ -76,13 +76,15 @@ public sealed class DirectStringValues : IDisposable
                     _stream.Write(buffer, 0, used);
                     used = 0;
                 }
-                var special = IndexOfSpecial(text);
-                var run = special < 0 ? text : text[..special];
-                var take = Math.Min(run.Length, Size - used); // the reserve stays free for an escape
-                run[..take].CopyTo(buffer.AsSpan(used));
-                used += take;
-                text = text[take..];
-                if (take < run.Length || text.IsEmpty) continue;
+                // Searched no further than the buffer takes: scanning to the end of a long run every round would make
+                // a 20 MB value without escapes (minified code, base64) cost quadratic time.
+                var window = text[..Math.Min(text.Length, Size - used)];
+                var special = IndexOfSpecial(window);
+                var run = special < 0 ? window : window[..special];
+                run.CopyTo(buffer.AsSpan(used)); // the reserve stays free for an escape
+                used += run.Length;
+                text = text[run.Length..];
+                if (special < 0) continue;
                 if (text[0] is (byte)'"' or (byte)'\\')
                 {
                     buffer[used++] = (byte)'\\';
@@ -90,12 +92,13 @@ public sealed class DirectStringValues : IDisposable
                     text = text[1..];
                     continue;
                 }
-                // Control or non-ASCII bytes, one piece: a run of them never ends inside a UTF-8 sequence (it ends at
-                // printable ASCII); a piece cut inside one is left for the next round (the encoder consumes less).
-                var end = text.IndexOfAnyInRange((byte)0x20, (byte)0x7E);
-                var others = end < 0 ? text : text[..end];
-                var piece = others[..Math.Min(others.Length, 4096)];
-                _encoder.EncodeUtf8(piece, buffer.AsSpan(used, Reserve), out var consumed, out var written, isFinalBlock: piece.Length == others.Length);
+                // Control or non-ASCII bytes, one piece of at most 4 KB: a run of them never ends inside a UTF-8 sequence
+                // (it ends at printable ASCII); a piece cut inside one is left for the next round (the encoder consumes less).
+                var pieceWindow = text[..Math.Min(text.Length, 4096)];
+                var end = pieceWindow.IndexOfAnyInRange((byte)0x20, (byte)0x7E);
+                var piece = end < 0 ? pieceWindow : pieceWindow[..end];
+                var runEnds = end >= 0 || piece.Length == text.Length;
+                _encoder.EncodeUtf8(piece, buffer.AsSpan(used, Reserve), out var consumed, out var written, isFinalBlock: runEnds);
                 used += written;
                 text = text[consumed..];
             }

@@ -37,14 +37,15 @@ internal static class JsonStringContent
                     output.Write(block, 0, used);
                     (written, used) = (written + used, 0);
                 }
-                var escape = text.IndexOf((byte)'\\');
-                var run = escape < 0 ? text : text[..escape];
-                var take = Math.Min(run.Length, Size - used);
-                run[..take].CopyTo(block.AsSpan(used));
-                used += take;
-                text = text[take..];
-                if (take < run.Length || text.IsEmpty) continue;
-                used += Unescape(ref text).EncodeToUtf8(block.AsSpan(used)); // the 4 spare bytes hold any one character
+                // Searched no further than the block takes: scanning to the end of a long run every round would make
+                // 20 MB without escapes cost quadratic time.
+                var window = text[..Math.Min(text.Length, Size - used)];
+                var escape = window.IndexOf((byte)'\\');
+                var run = escape < 0 ? window : window[..escape];
+                run.CopyTo(block.AsSpan(used));
+                used += run.Length;
+                text = text[run.Length..];
+                if (escape >= 0) used += Unescape(ref text).EncodeToUtf8(block.AsSpan(used)); // the 4 spare bytes hold any one character
             }
             output.Write(block, 0, used);
             return written + used;
