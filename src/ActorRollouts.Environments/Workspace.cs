@@ -5,7 +5,8 @@ namespace ActorRollouts.Environments;
 
 /// <summary>A session's working tree: copy-on-write over the fleet's captured template (see <see cref="OverlayMount"/>).
 /// The session's folder holds only what it changed (<c>upper/</c>) and overlayfs's scratch space; the template is shared
-/// read-only by every session. Every path a tool touches goes through <see cref="Resolve"/>, which keeps it inside
+/// read-only by every session. Without a template there is nothing to share: the tree is <c>upper/</c> itself, with no
+/// mount and no process holding one (over an empty lower layer overlayfs would write exactly that folder). Every path a tool touches goes through <see cref="Resolve"/>, which keeps it inside
 /// <see cref="Root"/>: relative, or absolute under <c>/workspace</c> (where commands see the tree), <c>..</c> normalised,
 /// every symlink on the way followed inside the tree; a link whose target leaves it is refused.</summary>
 public sealed class Workspace : IDisposable
@@ -14,9 +15,9 @@ public sealed class Workspace : IDisposable
     public const string SandboxPath = "/workspace";
 
     private readonly Lock _lock = new();
-    private OverlayMount _mount;
+    private OverlayMount? _mount;
 
-    private Workspace(string folder, string lower, OverlayMount mount)
+    private Workspace(string folder, string lower, OverlayMount? mount)
     {
         Folder = folder;
         Lower = lower;
@@ -33,16 +34,16 @@ public sealed class Workspace : IDisposable
     public string Upper => UpperOf(Folder);
 
     /// <summary>The merged tree as this process sees it; tools read and write here.</summary>
-    public string Root => Mount.Root;
+    public string Root => Mount?.Root ?? Upper;
 
-    /// <summary>The live mount (mounted again if its holder was killed).</summary>
-    public OverlayMount Mount
+    /// <summary>The live mount (mounted again if its holder was killed); null for a workspace without a template.</summary>
+    public OverlayMount? Mount
     {
         get
         {
             lock (_lock)
             {
-                if (!_mount.IsAlive)
+                if (_mount is { IsAlive: false })
                 {
                     _mount.Dispose();
                     _mount = Start(Folder, Lower);
@@ -64,7 +65,8 @@ public sealed class Workspace : IDisposable
         MoveLegacyCopy(full);
         foreach (var sub in (string[])["upper", "work", "merged"]) Directory.CreateDirectory(Path.Combine(full, sub));
         var real = RealPath(full);
-        var lowerDir = lower is null ? Directory.CreateDirectory(Path.Combine(real, "empty")).FullName : RealPath(Path.GetFullPath(lower));
+        if (lower is null) return new Workspace(real, Directory.CreateDirectory(Path.Combine(real, "empty")).FullName, mount: null);
+        var lowerDir = RealPath(Path.GetFullPath(lower));
         return new Workspace(real, lowerDir, Start(real, lowerDir));
     }
 
@@ -163,7 +165,7 @@ public sealed class Workspace : IDisposable
 
     public void Dispose()
     {
-        lock (_lock) _mount.Dispose();
+        lock (_lock) _mount?.Dispose();
     }
 }
 

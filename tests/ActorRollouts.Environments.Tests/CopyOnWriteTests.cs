@@ -61,6 +61,35 @@ public class CopyOnWriteTests
         Assert.Contains("pkg/mod.py:2:", found.Content);
     }
 
+    /// <summary>Without a template nothing is shared, so nothing is mounted: the tree is the session's own folder, no
+    /// process holds a namespace for it, and tools and bash still see one tree, as the same user (root) that a command
+    /// in a copy-on-write workspace sees.</summary>
+    [Fact]
+    public async Task WithoutATemplate_NothingIsMounted_AndBashSeesTheSameTreeAndUser()
+    {
+        using var plain = new TempWorkspace(TempWorkspace.Plain);
+        using var overlaid = Realistic();
+
+        Assert.Null(plain.Workspace.Mount);
+        Assert.Equal(plain.Workspace.Upper, plain.Workspace.Root);
+        Assert.NotNull(overlaid.Workspace.Mount);
+        var written = await plain.Run("write_file", new { path = "made-by-tool.txt", content = "tool\n" });
+        var bash = await plain.Run("bash", new { command = "cat made-by-tool.txt && echo bash > made-by-bash.txt && pwd && id -u" });
+        var read = await plain.Run("read_file", new { path = "made-by-bash.txt" });
+        var overlaidUser = await overlaid.Run("bash", new { command = "id -u" });
+
+        Assert.True(written.Ok && bash.Ok, bash.Content);
+        Assert.Contains("tool", bash.Content);
+        Assert.Contains("bash", read.Content);
+        Assert.Equal(["made-by-bash.txt", "made-by-tool.txt"], Directory.GetFiles(plain.Workspace.Upper).Select(Path.GetFileName).Order());
+        var lines = Stdout(bash).Split('\n');
+        Assert.Equal(["tool", "/workspace"], lines[..2]);
+        Assert.Equal(Stdout(overlaidUser), lines[2]);
+    }
+
+    private static string Stdout(ToolResult result) =>
+        result.Content[(result.Content.IndexOf("--- stdout ---\n", StringComparison.Ordinal) + "--- stdout ---\n".Length)..].Trim();
+
     [Fact]
     public async Task Touch_IsNoChange_ButAChangedModeIs()
     {

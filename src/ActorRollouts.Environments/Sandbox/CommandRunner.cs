@@ -15,12 +15,12 @@ public sealed record CommandResult(
 public sealed record CommandRequest(string Workspace, string Command, TimeSpan Timeout, SandboxMode Mode, int OutputCap, CommandLimits Limits,
     int? Namespace = null)
 {
-    /// <summary>A command in a session's workspace: inside its overlay's namespace, at its mount point.</summary>
-    public static CommandRequest In(Workspace workspace, string command, TimeSpan timeout, EnvironmentOptions options)
-    {
-        var mount = workspace.Mount;
-        return new CommandRequest(mount.MountPoint, command, timeout, options.Sandbox, options.OutputCapBytes, options.CommandLimits, mount.Pid);
-    }
+    /// <summary>A command in a session's workspace: inside its overlay's namespace, at its mount point; in its folder when
+    /// it has no template (and so no mount).</summary>
+    public static CommandRequest In(Workspace workspace, string command, TimeSpan timeout, EnvironmentOptions options) =>
+        workspace.Mount is { } mount
+            ? new CommandRequest(mount.MountPoint, command, timeout, options.Sandbox, options.OutputCapBytes, options.CommandLimits, mount.Pid)
+            : new CommandRequest(workspace.Root, command, timeout, options.Sandbox, options.OutputCapBytes, options.CommandLimits);
 }
 
 /// <summary>Runs a shell command in a workspace. With bubblewrap the command sees the workspace at <c>/workspace</c>
@@ -125,7 +125,7 @@ public static class CommandRunner
         }
         if (request.Mode == SandboxMode.Bwrap)
         {
-            foreach (var arg in BwrapArguments(request.Workspace, request.Command)) start.ArgumentList.Add(arg);
+            foreach (var arg in BwrapArguments(request.Workspace, request.Command, asRoot: request.Namespace is null)) start.ArgumentList.Add(arg);
         }
         else
         {
@@ -136,9 +136,13 @@ public static class CommandRunner
         return start;
     }
 
-    private static string[] BwrapArguments(string workspace, string command) =>
+    /// <summary>Inside a workspace's namespace the command's user is root (the namespace maps us to it); without one,
+    /// <paramref name="asRoot"/> maps us to root in bubblewrap's own user namespace, so a command sees the same user in
+    /// either kind of workspace.</summary>
+    private static string[] BwrapArguments(string workspace, string command, bool asRoot) =>
     [
         "bwrap",
+        .. asRoot ? (string[])["--unshare-user", "--uid", "0", "--gid", "0"] : [],
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin",
         "--ro-bind", "/etc", "/etc",
