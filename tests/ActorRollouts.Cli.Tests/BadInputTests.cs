@@ -35,6 +35,27 @@ public class BadInputTests
         Assert.Empty(server.Requests);
     }
 
+    /// <summary>Sessions without a template mount nothing, so the same folder that refuses an overlay serves them.</summary>
+    [Fact]
+    public async Task Run_WithoutTemplates_MountsNothing_SoRunsWhereNoWorkspaceCanBeMounted()
+    {
+        var dir = Path.Combine(Cli.NewTempDir(), "a,b");
+        Directory.CreateDirectory(dir);
+        var tasks = Path.Combine(dir, "tasks.jsonl");
+        await File.WriteAllTextAsync(tasks, """{"id":"plain","prompt":"write it","tools":["write_file","bash"]}""" + "\n");
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse("""
+            {"scenarios":[{"turns":[
+              {"tool_calls":[{"name":"write_file","arguments":{"path":"a.txt","content":"hi\n"}}]},
+              {"tool_calls":[{"name":"bash","arguments":{"command":"cat a.txt > b.txt"}}]},
+              {"content":"done"}]}]}
+            """));
+
+        var run = await Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--data-dir", Path.Combine(dir, "data"), "--fleet-id", "p"]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("hi\n", await File.ReadAllTextAsync(Path.Combine(dir, "data", "workspaces", "p", "plain-0", "upper", "b.txt")));
+    }
+
     [Fact]
     public async Task Run_MissingWorkspaceFolder_IsAClearErrorBeforeAnyModelCall()
     {

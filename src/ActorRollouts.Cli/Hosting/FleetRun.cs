@@ -60,7 +60,7 @@ public static class FleetRun
         var withSettings = run.Existing with { Settings = fleetSettings };
         var current = sessions.Select(withSettings.SpecFor).ToImmutableList();
         CheckSandbox(settings.Environment.Options.Sandbox, sessions, settings.Environment.Options.CommandCeiling);
-        CheckWorkspaces(run.Paths.WorkspacesDir);
+        if (sessions.Any(s => s.TemplateHash is not null || s.WorkspaceTemplate is not null)) CheckWorkspaces(run.Paths.WorkspacesDir);
         Func<Endpoint, Endpoint>? rebase = fakeLlm is null ? null : e => e with { BaseUrl = baseUrl };
         var services = new FleetServices(
             new SessionServices(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
@@ -154,11 +154,9 @@ public static class FleetRun
             : sessions.Select(s => (rebase?.Invoke(s.Endpoint) ?? s.Endpoint).BaseUrl).Distinct().Select((url, i) => (url, i))
                 .ToDictionary(e => e.url, e => system.ActorOf(EndpointGate.Props(limits, TimeProvider.System), $"gate-{e.i}"));
 
-    /// <summary>Commands — the <c>bash</c> tool and the graders alike — only run where the sandbox can hold them: a missing
-    /// bubblewrap or prlimit stops the run before it starts (a grader that cannot start would record no reward for every
-    /// session). Without cgroups, commands run with rlimits only, and the run says so.</summary>
-    /// <summary>Workspaces are overlay mounts in a user namespace of their own: a kernel or distribution that does not allow
-    /// that stops the run here, once, with the reason, instead of failing every session.</summary>
+    /// <summary>Workspaces over a template are overlay mounts in a user namespace of their own: a kernel or distribution
+    /// that does not allow that stops the run here, once, with the reason, instead of failing every session. (Sessions
+    /// without a template mount nothing.)</summary>
     internal static void CheckWorkspaces(string workspacesDir)
     {
         Directory.CreateDirectory(workspacesDir);
@@ -167,6 +165,9 @@ public static class FleetRun
                                      $"kernel.unprivileged_userns_clone=1), and this machine could not make one: {why}");
     }
 
+    /// <summary>Commands — the <c>bash</c> tool and the graders alike — only run where the sandbox can hold them: a missing
+    /// bubblewrap or prlimit stops the run before it starts (a grader that cannot start would record no reward for every
+    /// session). Without cgroups, commands run with rlimits only, and the run says so.</summary>
     private static void CheckSandbox(SandboxMode mode, IEnumerable<SessionSpec> sessions, Environments.Sandbox.CommandCeiling ceiling)
     {
         var users = sessions.Where(s => s.Tools.Contains("bash") || s.Grader is not null).ToList();
