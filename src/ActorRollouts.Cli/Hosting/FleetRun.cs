@@ -60,7 +60,7 @@ public static class FleetRun
         var withSettings = run.Existing with { Settings = fleetSettings };
         var current = sessions.Select(withSettings.SpecFor).ToImmutableList();
         CheckSandbox(settings.Environment.Options.Sandbox, sessions, settings.Environment.Options.CommandCeiling);
-        if (sessions.Any(s => s.TemplateHash is not null || s.WorkspaceTemplate is not null)) CheckWorkspaces(run.Paths.WorkspacesDir);
+        if (sessions.Any(s => s.TemplateFolder(run.Paths.TemplatesDir) is not null)) CheckWorkspaces(run.Paths.WorkspacesDir);
         Func<Endpoint, Endpoint>? rebase = fakeLlm is null ? null : e => e with { BaseUrl = baseUrl };
         var services = new FleetServices(
             new SessionServices(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
