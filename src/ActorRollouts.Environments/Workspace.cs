@@ -6,7 +6,7 @@ namespace ActorRollouts.Environments;
 /// <summary>A session's working tree: copy-on-write over the fleet's captured template (see <see cref="OverlayMount"/>).
 /// The session's folder holds only what it changed (<c>upper/</c>) and overlayfs's scratch space; the template is shared
 /// read-only by every session. Without a template there is nothing to share: the tree is <c>upper/</c> itself, with no
-/// mount and no process holding one (over an empty lower layer overlayfs would write exactly that folder). Every path a tool touches goes through <see cref="Resolve"/>, which keeps it inside
+/// mount (over an empty lower layer overlayfs would write exactly that folder). Every path a tool touches goes through <see cref="Resolve"/>, which keeps it inside
 /// <see cref="Root"/>: relative, or absolute under <c>/workspace</c> (where commands see the tree), <c>..</c> normalised,
 /// every symlink on the way followed inside the tree; a link whose target leaves it is refused.</summary>
 public sealed class Workspace : IDisposable
@@ -36,7 +36,8 @@ public sealed class Workspace : IDisposable
     /// <summary>The merged tree as this process sees it; tools read and write here.</summary>
     public string Root => Mount?.Root ?? Upper;
 
-    /// <summary>The live mount (mounted again if its holder was killed); null for a workspace without a template.</summary>
+    /// <summary>The live mount (mounted again if its namespace's helper was killed); null for a workspace without a
+    /// template.</summary>
     public OverlayMount? Mount
     {
         get
@@ -57,7 +58,11 @@ public sealed class Workspace : IDisposable
 
     /// <summary>Opens the workspace in <paramref name="folder"/> over <paramref name="lower"/> (a captured template; null
     /// for none), creating the folder on first use; an existing one (a resumed session) keeps its changes.</summary>
-    public static Workspace Open(string folder, string? lower)
+    public static Workspace Open(string folder, string? lower) => Open(folder, lower, mounts: null);
+
+    /// <summary>As <see cref="Open(string, string?)"/>, mounted first in <paramref name="mounts"/> instead of this process's
+    /// shared namespace (tests kill it without touching anyone else's workspaces).</summary>
+    internal static Workspace Open(string folder, string? lower, MountNamespace? mounts)
     {
         var full = Path.GetFullPath(folder);
         if (lower is not null && !Directory.Exists(lower))
@@ -67,11 +72,11 @@ public sealed class Workspace : IDisposable
         var real = RealPath(full);
         if (lower is null) return new Workspace(real, Directory.CreateDirectory(Path.Combine(real, "empty")).FullName, mount: null);
         var lowerDir = RealPath(Path.GetFullPath(lower));
-        return new Workspace(real, lowerDir, Start(real, lowerDir));
+        return new Workspace(real, lowerDir, Start(real, lowerDir, mounts));
     }
 
-    private static OverlayMount Start(string folder, string lower) =>
-        OverlayMount.Start(lower, UpperOf(folder), Path.Combine(folder, "work"), Path.Combine(folder, "merged"));
+    private static OverlayMount Start(string folder, string lower, MountNamespace? mounts = null) =>
+        OverlayMount.Start(lower, UpperOf(folder), Path.Combine(folder, "work"), Path.Combine(folder, "merged"), mounts);
 
     /// <summary>A workspace made before copy-on-write is a full copy of its template: it becomes the upper layer over an
     /// empty one, so a resumed old session keeps every file.</summary>
