@@ -57,26 +57,42 @@ public sealed class Workspace : IDisposable
     public static string UpperOf(string folder) => Path.Combine(folder, "upper");
 
     /// <summary>Opens the workspace in <paramref name="folder"/> over <paramref name="lower"/> (a captured template; null
-    /// for none), creating the folder on first use; an existing one (a resumed session) keeps its changes.</summary>
-    public static Workspace Open(string folder, string? lower) => Open(folder, lower, mounts: null);
+    /// for none), creating the folder on first use; an existing one (a resumed session) keeps its changes. Blocks while
+    /// it mounts: <see cref="OpenAsync(string, string?)"/> does not.</summary>
+    public static Workspace Open(string folder, string? lower)
+    {
+        var (real, lowerDir) = Prepare(folder, lower);
+        return lowerDir is null ? Unmounted(real) : new Workspace(real, lowerDir, Start(real, lowerDir));
+    }
 
-    /// <summary>As <see cref="Open(string, string?)"/>, mounted first in <paramref name="mounts"/> instead of this process's
-    /// shared namespace (tests kill it without touching anyone else's workspaces).</summary>
-    internal static Workspace Open(string folder, string? lower, MountNamespace? mounts)
+    /// <summary>As <see cref="Open"/>: the folder work happens on the calling thread, the mount is awaited.</summary>
+    public static Task<Workspace> OpenAsync(string folder, string? lower) => OpenAsync(folder, lower, mounts: null);
+
+    /// <summary>As <see cref="OpenAsync(string, string?)"/>, mounted first in <paramref name="mounts"/> instead of this
+    /// process's shared namespace (tests kill it without touching anyone else's workspaces).</summary>
+    internal static async Task<Workspace> OpenAsync(string folder, string? lower, MountNamespace? mounts)
+    {
+        var (real, lowerDir) = Prepare(folder, lower);
+        return lowerDir is null ? Unmounted(real)
+            : new Workspace(real, lowerDir, await OverlayMount.StartAsync(lowerDir, UpperOf(real), Path.Combine(real, "work"), Path.Combine(real, "merged"), mounts));
+    }
+
+    /// <summary>Creates the folders (moving a legacy copy aside first); the real paths of the folder and the template.</summary>
+    private static (string Folder, string? Lower) Prepare(string folder, string? lower)
     {
         var full = Path.GetFullPath(folder);
         if (lower is not null && !Directory.Exists(lower))
             throw new DirectoryNotFoundException($"The workspace template '{lower}' does not exist.");
         MoveLegacyCopy(full);
         foreach (var sub in (string[])["upper", "work", "merged"]) Directory.CreateDirectory(Path.Combine(full, sub));
-        var real = RealPath(full);
-        if (lower is null) return new Workspace(real, Directory.CreateDirectory(Path.Combine(real, "empty")).FullName, mount: null);
-        var lowerDir = RealPath(Path.GetFullPath(lower));
-        return new Workspace(real, lowerDir, Start(real, lowerDir, mounts));
+        return (RealPath(full), lower is null ? null : RealPath(Path.GetFullPath(lower)));
     }
 
-    private static OverlayMount Start(string folder, string lower, MountNamespace? mounts = null) =>
-        OverlayMount.Start(lower, UpperOf(folder), Path.Combine(folder, "work"), Path.Combine(folder, "merged"), mounts);
+    private static Workspace Unmounted(string folder) =>
+        new(folder, Directory.CreateDirectory(Path.Combine(folder, "empty")).FullName, mount: null);
+
+    private static OverlayMount Start(string folder, string lower) =>
+        OverlayMount.Start(lower, UpperOf(folder), Path.Combine(folder, "work"), Path.Combine(folder, "merged"));
 
     /// <summary>A workspace made before copy-on-write is a full copy of its template: it becomes the upper layer over an
     /// empty one, so a resumed old session keeps every file.</summary>

@@ -29,16 +29,16 @@ public class MountNamespaceTests : IDisposable
     }
 
     [Fact]
-    public void ADisposedWorkspace_IsUnmounted_ItsChangesStay()
+    public async Task ADisposedWorkspace_IsUnmounted_ItsChangesStay()
     {
         using var ns = MountNamespace.Start();
         var lower = Template();
-        var gone = Workspace.Open(Path.Combine(_base, "gone"), lower, ns);
+        var gone = await Workspace.OpenAsync(Path.Combine(_base, "gone"), lower, ns);
         File.WriteAllText(Path.Combine(gone.Root, "kept.txt"), "kept\n");
         var mountPoint = gone.Mount!.MountPoint;
 
         gone.Dispose();
-        using var after = Workspace.Open(Path.Combine(_base, "after"), lower, ns); // answered only after the unmount ran
+        using var after = await Workspace.OpenAsync(Path.Combine(_base, "after"), lower, ns); // answered only after the unmount ran
 
         var mounts = File.ReadAllText($"/proc/{ns.Pid}/mountinfo");
         Assert.DoesNotContain($" {mountPoint} ", mounts);
@@ -61,6 +61,33 @@ public class MountNamespaceTests : IDisposable
         Assert.True(File.Exists(Path.Combine(next.Root, "file.txt")));
     }
 
+    /// <summary>Mounts go to the helper back to back and each answer reaches its own caller: half of 200 concurrent
+    /// mounts fail (their upper folder is missing), and exactly those throw, each naming its own mount point.</summary>
+    [Fact]
+    public async Task ConcurrentMounts_EachGetItsOwnAnswer()
+    {
+        using var ns = MountNamespace.Start();
+        var lower = Template();
+        var attempts = Enumerable.Range(0, 200).Select(i => Task.Run(async () =>
+        {
+            var upper = i % 2 == 0 ? Folder($"u{i}") : Path.Combine(_base, $"missing{i}");
+            var mountPoint = Folder($"m{i}");
+            try
+            {
+                using var mount = await OverlayMount.StartAsync(lower, upper, Folder($"w{i}"), mountPoint, ns);
+                return (i, Error: (string?)null, Seen: File.Exists(Path.Combine(mount.Root, "file.txt")));
+            }
+            catch (IOException ex)
+            {
+                return (i, Error: ex.Message.Contains($"'{mountPoint}'") ? "its own" : ex.Message, Seen: false);
+            }
+        })).ToList();
+
+        var results = await Task.WhenAll(attempts);
+
+        Assert.All(results, r => Assert.Equal(r.i % 2 == 0 ? (null, true) : ("its own", false), (r.Error, r.Seen)));
+    }
+
     [Fact]
     public void TheNamespace_EndsWithTheHelpersInput()
     {
@@ -75,10 +102,10 @@ public class MountNamespaceTests : IDisposable
     }
 
     [Fact]
-    public void AWorkspaceWhoseHelperWasKilled_MountsAgain_WithItsChanges()
+    public async Task AWorkspaceWhoseHelperWasKilled_MountsAgain_WithItsChanges()
     {
         var ns = MountNamespace.Start();
-        using var workspace = Workspace.Open(Path.Combine(_base, "ws"), Template(), ns);
+        using var workspace = await Workspace.OpenAsync(Path.Combine(_base, "ws"), Template(), ns);
         File.WriteAllText(Path.Combine(workspace.Root, "mine.txt"), "mine\n");
         using (var helper = Process.GetProcessById(ns.Pid))
         {

@@ -29,7 +29,7 @@ public sealed class AgentFrameworkMode : IMode
         IChatClient chat = new TimedChatClient(openAi.GetChatClient(BenchFiles.Model).AsIChatClient(), clock);
         return await SessionDriver.RunAsync(Name, workload, clock, async (i, ct) =>
         {
-            using var workspace = Workspace.Open(Path.Combine(workDir, "workspaces", $"t{i:d5}-0"), template);
+            using var workspace = await Workspace.OpenAsync(Path.Combine(workDir, "workspaces", $"t{i:d5}-0"), template);
             var executor = new ToolExecutor(workspace, workload.ToolNames, EnvironmentOptions.Default);
             var agent = new ChatClientAgent(chat, instructions: BenchFiles.System, name: "bench", tools: CatalogFunction.For(executor, workload.ToolNames));
             var session = await agent.CreateSessionAsync(ct);

@@ -22,7 +22,7 @@ public sealed class BareLoopMode : IMode
         return await SessionDriver.RunAsync(Name, workload, clock, async (i, ct) =>
         {
             var sessionId = $"bare:t{i:d5}:0";
-            using var workspace = Workspace.Open(Path.Combine(workDir, "workspaces", $"t{i:d5}-0"), template);
+            using var workspace = await Workspace.OpenAsync(Path.Combine(workDir, "workspaces", $"t{i:d5}-0"), template);
             var executor = new ToolExecutor(workspace, workload.ToolNames, EnvironmentOptions.Default);
             var messages = ImmutableList.Create(Message.System(BenchFiles.System), Message.User(BenchFiles.Prompt));
             for (var turn = 1; turn <= workload.ModelCallsPerSession; turn++)

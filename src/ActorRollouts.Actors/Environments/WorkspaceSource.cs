@@ -21,10 +21,11 @@ public sealed record WorkspaceSource(
     {
         if (TemplateHash is { } hash && Template is not null && !Directory.Exists(Template)) await WorkspaceThreads.Run(() => BringBackTemplate(hash));
         var changes = Restore || (!Directory.Exists(folder) && HasJournaledChanges) ? await JournaledChanges() : null;
-        return await WorkspaceThreads.Run(() =>
+        // The folder work on a workspace thread; the mount itself is awaited, so that thread goes on to the next session.
+        return await await WorkspaceThreads.Run(() =>
         {
             if (changes is not null) Rebuild(folder, changes);
-            return Workspace.Open(folder, Template);
+            return Workspace.OpenAsync(folder, Template);
         });
     }
 

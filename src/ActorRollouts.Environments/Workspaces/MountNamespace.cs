@@ -10,12 +10,15 @@ namespace ActorRollouts.Environments.Workspaces;
 /// closes every descriptor we hold. With thousands of model calls in flight that made each mount cost milliseconds, and
 /// a fleet of 5,000 spent some 20 s of a 53 s run waiting for its workspaces. The helper holds a handful of descriptors
 /// and starts nothing.</para>
+/// <para>Requests are pipelined: a caller writes its request and waits for its answer, which a reader thread of the
+/// namespace hands out in order, so a fleet's mounts go to the helper back to back instead of one round trip at a
+/// time.</para>
 /// <para>The helper exits at the end of its stdin, so the namespace and every mount in it go away with us, even after a
 /// SIGKILL. Killed from outside, it is replaced on the next mount; each workspace notices (<see cref="IsAlive"/>) and
 /// mounts again.</para></summary>
 public sealed class MountNamespace : IDisposable
 {
-    /// <summary>How long one request may take before the helper is taken for hung and killed.</summary>
+    /// <summary>How long one mount may wait for its answer before the helper is taken for hung and killed.</summary>
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
     private static readonly Lock SharedLock = new();
@@ -23,9 +26,15 @@ public sealed class MountNamespace : IDisposable
 
     private readonly Process _helper;
     private readonly Lock _lock = new();
+    private readonly Queue<TaskCompletionSource<string>> _waiting = new();
+    private bool _ended;
     private volatile bool _disposed;
 
-    private MountNamespace(Process helper) => _helper = helper;
+    private MountNamespace(Process helper)
+    {
+        _helper = helper;
+        new Thread(ReadAnswers) { IsBackground = true, Name = $"mount-helper-{helper.Id}" }.Start();
+    }
 
     /// <summary>The process holding the namespace: commands enter it with <c>nsenter -t Pid</c>, and this process sees
     /// its mounts under <c>/proc/Pid/root</c>.</summary>
@@ -71,16 +80,52 @@ public sealed class MountNamespace : IDisposable
     }
 
     /// <summary>Mounts an overlay of <paramref name="upper"/> over <paramref name="lower"/> at <paramref name="target"/>
-    /// (all absolute, without ',', ':', '\', tab or newline); throws <see cref="IOException"/> saying why not.</summary>
+    /// (all absolute, without ',', ':', '\', tab or newline); throws <see cref="IOException"/> saying why not. Blocks
+    /// until the answer comes (from the reader thread, so no pool thread is needed for it).</summary>
     public void Mount(string lower, string upper, string work, string target)
     {
+        var answer = Request(lower, upper, work, target);
+        Check(target, answer.Wait(RequestTimeout) ? answer.Result : NoAnswer());
+    }
+
+    /// <summary>As <see cref="Mount"/>, without holding a thread while the helper works.</summary>
+    public async Task MountAsync(string lower, string upper, string work, string target)
+    {
+        string said;
+        try
+        {
+            said = await Request(lower, upper, work, target).WaitAsync(RequestTimeout);
+        }
+        catch (TimeoutException)
+        {
+            said = NoAnswer();
+        }
+        Check(target, said);
+    }
+
+    private Task<string> Request(string lower, string upper, string work, string target)
+    {
+        var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
-            if (_disposed) throw new IOException("the mount helper was ended");
-            var answer = Ask($"mount\t{lower}\t{upper}\t{work}\t{target}");
-            if (answer != "ok")
-                throw new IOException($"could not mount the workspace's overlay at '{target}': {(answer.StartsWith("error\t", StringComparison.Ordinal) ? answer[6..] : answer)}");
+            if (_ended || _disposed) return Task.FromResult("error\tthe mount helper has ended");
+            _waiting.Enqueue(answer); // before the write: its answer may come before the write returns
+            Send($"mount\t{lower}\t{upper}\t{work}\t{target}");
         }
+        return answer.Task;
+    }
+
+    /// <summary>A hung helper is killed; its reader then fails every other waiting mount.</summary>
+    private string NoAnswer()
+    {
+        Kill();
+        return $"error\tthe mount helper gave no answer in {RequestTimeout.TotalSeconds:0} s";
+    }
+
+    private static void Check(string target, string answer)
+    {
+        if (answer != "ok")
+            throw new IOException($"could not mount the workspace's overlay at '{target}': {(answer.StartsWith("error\t", StringComparison.Ordinal) ? answer[6..] : answer)}");
     }
 
     /// <summary>Unmounts <paramref name="target"/> (lazily: files still open there stay usable). Not answered: a workspace
@@ -89,43 +134,44 @@ public sealed class MountNamespace : IDisposable
     {
         lock (_lock)
         {
-            if (_disposed) return; // its mounts went with it
-            try
-            {
-                _helper.StandardInput.WriteLine($"umount\t{target}");
-                _helper.StandardInput.Flush();
-            }
-            catch (IOException)
-            {
-                // the helper is gone, and the mount with it
-            }
+            if (!_ended && !_disposed) Send($"umount\t{target}"); // else its mounts went with it
         }
     }
 
-    /// <summary>A plain blocking read (callers run on the workspace threads, not the pool); a timer ends a hung helper.</summary>
-    private string Ask(string request)
+    /// <summary>Writes one request (under <see cref="_lock"/>); a helper that is gone fails the waiting mounts through
+    /// its reader, which sees its output end.</summary>
+    private void Send(string request)
     {
-        var timedOut = false;
-        string? answer;
         try
         {
-            using (new Timer(_ => { timedOut = true; Kill(); }, null, RequestTimeout, Timeout.InfiniteTimeSpan))
-            {
-                _helper.StandardInput.WriteLine(request);
-                _helper.StandardInput.Flush();
-                answer = _helper.StandardOutput.ReadLine();
-            }
+            _helper.StandardInput.WriteLine(request);
+            _helper.StandardInput.Flush();
         }
         catch (IOException)
         {
-            answer = null; // its stdin closed: it is gone
+            // its stdin closed: it is gone
         }
-        if (answer is not null) return answer;
-        if (timedOut) return $"the mount helper gave no answer in {RequestTimeout.TotalSeconds:0} s";
+    }
+
+    /// <summary>Hands each answer to the oldest waiting mount; at the end of the helper's output, fails the rest with
+    /// what the helper said on stderr.</summary>
+    private void ReadAnswers()
+    {
+        while (_helper.StandardOutput.ReadLine() is { } line)
+        {
+            TaskCompletionSource<string>? next;
+            lock (_lock) _waiting.TryDequeue(out next);
+            next?.TrySetResult(line);
+        }
         Kill();
         _helper.WaitForExit(5000);
         var why = _helper.StandardError.ReadToEnd().Trim();
-        return $"the mount helper ended ({(why.Length > 0 ? why : "it did not say why")})";
+        lock (_lock)
+        {
+            _ended = true;
+            while (_waiting.TryDequeue(out var waiting))
+                waiting.TrySetResult($"error\tthe mount helper ended ({(why.Length > 0 ? why : "it did not say why")})");
+        }
     }
 
     private void Kill()
@@ -156,8 +202,8 @@ public sealed class MountNamespace : IDisposable
             {
                 // already gone
             }
-            Kill();
         }
+        Kill();
     }
 
     /// <summary>The helper is built beside every program that references us (see ActorRollouts.Environments.csproj).</summary>

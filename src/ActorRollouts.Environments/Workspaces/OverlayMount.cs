@@ -54,21 +54,25 @@ public sealed class OverlayMount : IDisposable
     /// file system as the upper one).</summary>
     public static OverlayMount Start(string lower, string upper, string work, string mountPoint, MountNamespace? ns = null)
     {
+        var into = Validated(lower, upper, work, mountPoint, ns);
+        into.Mount(lower, upper, work, mountPoint);
+        return new OverlayMount(into, mountPoint);
+    }
+
+    /// <summary>As <see cref="Start"/>, without holding a thread while it mounts.</summary>
+    public static async Task<OverlayMount> StartAsync(string lower, string upper, string work, string mountPoint, MountNamespace? ns = null)
+    {
+        var into = Validated(lower, upper, work, mountPoint, ns);
+        await into.MountAsync(lower, upper, work, mountPoint);
+        return new OverlayMount(into, mountPoint);
+    }
+
+    private static MountNamespace Validated(string lower, string upper, string work, string mountPoint, MountNamespace? ns)
+    {
         foreach (var folder in (string[])[lower, upper, work, mountPoint])
             if (folder.IndexOfAny([',', ':', '\\', '\n', '\t']) >= 0)
                 throw new IOException($"overlayfs cannot mount '{folder}': a workspace path may not contain ',', ':', '\\', a tab or a newline.");
-        var into = ns ?? MountNamespace.Shared;
-        try
-        {
-            into.Mount(lower, upper, work, mountPoint);
-        }
-        catch (IOException) when (ns is null && !into.IsAlive)
-        {
-            // The shared helper died meanwhile (killed from outside): once more, in its successor.
-            into = MountNamespace.Shared;
-            into.Mount(lower, upper, work, mountPoint);
-        }
-        return new OverlayMount(into, mountPoint);
+        return ns ?? MountNamespace.Shared;
     }
 
     /// <summary>Unmounts the tree; the session's changes stay in its upper folder.</summary>
