@@ -88,6 +88,24 @@ public class MountNamespaceTests : IDisposable
         Assert.All(results, r => Assert.Equal(r.i % 2 == 0 ? (null, true) : ("its own", false), (r.Error, r.Seen)));
     }
 
+    /// <summary>The layers are named through detached copies of their folders (<c>open_tree</c>): with plain paths the
+    /// kernel looked at every earlier workspace's mount for each new one. Upper and work folders with different parents
+    /// cannot share a copy and are named plainly, and mount as well.</summary>
+    [Fact]
+    public async Task Layers_AreNamedThroughDetachedCopies()
+    {
+        using var ns = MountNamespace.Start();
+        var lower = Template();
+        using var workspace = await Workspace.OpenAsync(Path.Combine(_base, "ws"), lower, ns);
+        using var apart = await OverlayMount.StartAsync(lower, Folder("apart/upper"), Folder("elsewhere/work"), Folder("apart/merged"), ns);
+
+        var mounts = File.ReadAllLines($"/proc/{ns.Pid}/mountinfo");
+        Assert.Matches(@"lowerdir=/proc/self/fd/\d+,upperdir=/proc/self/fd/\d+/ws/upper,workdir=/proc/self/fd/\d+/ws/work,",
+            Assert.Single(mounts, m => m.Contains($" {workspace.Mount!.MountPoint} ")));
+        Assert.Contains($"upperdir={Path.Combine(_base, "apart/upper")},", Assert.Single(mounts, m => m.Contains($" {apart.MountPoint} ")));
+        Assert.True(File.Exists(Path.Combine(apart.Root, "file.txt")));
+    }
+
     [Fact]
     public void TheNamespace_EndsWithTheHelpersInput()
     {
