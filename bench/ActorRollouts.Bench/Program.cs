@@ -34,6 +34,8 @@ switch (args.FirstOrDefault())
         return await StorageBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"));
     case "cluster":
         return await ClusterBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
+    case "mounts":
+        return await MountBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"));
     case "recovery":
         return await RecoveryBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"));
     default:

@@ -32,19 +32,34 @@ internal sealed class DetachedLayers
 {
     private readonly Dictionary<string, int> _folders = [];
 
+    /// <summary>Kernels before 6.15 refuse detached layers: after one such refusal, plain paths only.</summary>
+    private bool _detachedRefused;
+
     /// <summary>Null when mounted, else why not. <paramref name="upper"/> and <paramref name="work"/> are named through
     /// one copy (overlayfs wants them on one mount): that of the folder above their common parent, which every session of
-    /// a fleet shares; <paramref name="lower"/> through a copy of itself.</summary>
+    /// a fleet shares; <paramref name="lower"/> through a copy of itself. A failure is tried again with plain paths, whose
+    /// error is the one worth reporting.</summary>
     public string? MountOverlay(string lower, string upper, string work, string target)
     {
         var parent = Path.GetDirectoryName(upper);
         var shared = parent is null || Path.GetDirectoryName(work) != parent ? null : Path.GetDirectoryName(parent);
-        var lowerDir = Detached(lower, ".");
-        var upperDir = shared is null ? upper : Detached(shared, Path.GetRelativePath(shared, upper));
-        var workDir = shared is null ? work : Detached(shared, Path.GetRelativePath(shared, work));
-        var options = $"lowerdir={lowerDir},upperdir={upperDir},workdir={workDir},userxattr";
-        return Native.mount("overlay", target, "overlay", 0, options) == 0 ? null : Native.LastError();
+        if (shared is not null && !_detachedRefused)
+        {
+            if (Mount(Detached(lower, "."), Detached(shared, Path.GetRelativePath(shared, upper)), Detached(shared, Path.GetRelativePath(shared, work)), target))
+                return null;
+            var refused = Marshal.GetLastPInvokeError() == Native.EInval;
+            if (Mount(lower, upper, work, target))
+            {
+                _detachedRefused = refused;
+                return null;
+            }
+            return Native.LastError();
+        }
+        return Mount(lower, upper, work, target) ? null : Native.LastError();
     }
+
+    private static bool Mount(string lower, string upper, string work, string target) =>
+        Native.mount("overlay", target, "overlay", 0, $"lowerdir={lower},upperdir={upper},workdir={work},userxattr") == 0;
 
     /// <summary><paramref name="relative"/> under a detached copy of <paramref name="folder"/>'s mount, as a path the
     /// mount call can follow; the plain path if no copy can be made (the kernel then pays the slow check).</summary>
@@ -65,6 +80,7 @@ internal static partial class Native
     /// <summary>Detaches the mount now and frees it once nothing uses it (<c>umount -l</c>).</summary>
     public const int MntDetach = 2;
 
+    public const int EInval = 22;
     public const int AtFdCwd = -100;
     public const uint OpenTreeClone = 1;
     public const uint OpenTreeCloexec = 0x80000; // O_CLOEXEC
