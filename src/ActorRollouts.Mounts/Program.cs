@@ -32,7 +32,7 @@ internal sealed class DetachedLayers
 {
     private readonly Dictionary<string, int> _folders = [];
 
-    /// <summary>Kernels before 6.15 refuse detached layers: after one such refusal, plain paths only.</summary>
+    /// <summary>Older kernels refuse detached layers (EINVAL): after one such refusal, plain paths only.</summary>
     private bool _detachedRefused;
 
     /// <summary>Null when mounted, else why not. <paramref name="upper"/> and <paramref name="work"/> are named through
