@@ -27,8 +27,8 @@ public sealed class MountNamespace : IDisposable
     private readonly Process _helper;
     private readonly Lock _lock = new();
     private readonly Queue<TaskCompletionSource<string>> _waiting = new();
-    private bool _ended;
-    private volatile bool _disposed;
+    /// <summary>Set when the helper's output ended or we ended it: no request goes out after that.</summary>
+    private volatile bool _closed;
 
     private MountNamespace(Process helper)
     {
@@ -40,7 +40,7 @@ public sealed class MountNamespace : IDisposable
     /// its mounts under <c>/proc/Pid/root</c>.</summary>
     public int Pid => _helper.Id;
 
-    public bool IsAlive => !_disposed && !_helper.HasExited;
+    public bool IsAlive => !_closed && !_helper.HasExited;
 
     /// <summary>This process's namespace: started on first use, and again if its helper died.</summary>
     public static MountNamespace Shared
@@ -108,7 +108,7 @@ public sealed class MountNamespace : IDisposable
         var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
-            if (_ended || _disposed) return Task.FromResult("error\tthe mount helper has ended");
+            if (_closed) return Task.FromResult("error\tthe mount helper has ended");
             _waiting.Enqueue(answer); // before the write: its answer may come before the write returns
             Send($"mount\t{lower}\t{upper}\t{work}\t{target}");
         }
@@ -134,7 +134,7 @@ public sealed class MountNamespace : IDisposable
     {
         lock (_lock)
         {
-            if (!_ended && !_disposed) Send($"umount\t{target}"); // else its mounts went with it
+            if (!_closed) Send($"umount\t{target}"); // else its mounts went with it
         }
     }
 
@@ -168,7 +168,7 @@ public sealed class MountNamespace : IDisposable
         var why = _helper.StandardError.ReadToEnd().Trim();
         lock (_lock)
         {
-            _ended = true;
+            _closed = true;
             while (_waiting.TryDequeue(out var waiting))
                 waiting.TrySetResult($"error\tthe mount helper ended ({(why.Length > 0 ? why : "it did not say why")})");
         }
@@ -192,8 +192,7 @@ public sealed class MountNamespace : IDisposable
     {
         lock (_lock)
         {
-            if (_disposed) return;
-            _disposed = true;
+            _closed = true;
             try
             {
                 _helper.StandardInput.Close();
