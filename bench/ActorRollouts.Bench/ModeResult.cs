@@ -17,7 +17,10 @@ public sealed record ModeResult(
     long? JournalEvents = null,
     double? JournalEventsPerSecond = null,
     double? RecoverySeconds = null,
-    double? JournalBytesPerStep = null);
+    double? JournalBytesPerStep = null,
+    double? AllocatedKbPerStep = null,
+    int? Gen2Collections = null,
+    double? GcPauseMsPerStep = null);
 
 /// <summary>Figures the process reads off itself.</summary>
 public static class ProcessFigures
@@ -26,6 +29,16 @@ public static class ProcessFigures
     /// whatever else runs on it.</summary>
     public static double CpuMsPerStep(long steps) =>
         steps == 0 ? 0 : System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds / steps;
+
+    /// <summary>Managed memory this process allocated per model call, in KB (every thread's, precise): what the
+    /// garbage collector has to clear after each step. Null for modes that do not run on .NET.</summary>
+    public static double AllocatedKbPerStep(long steps) => steps == 0 ? 0 : GC.GetTotalAllocatedBytes(precise: true) / 1024.0 / steps;
+
+    /// <summary>Full (generation 2) collections so far in this process: each one walks the whole heap.</summary>
+    public static int Gen2Collections() => GC.CollectionCount(2);
+
+    /// <summary>Time this process's threads stood paused for garbage collections, per model call, in ms.</summary>
+    public static double GcPauseMsPerStep(long steps) => steps == 0 ? 0 : GC.GetTotalPauseDuration().TotalMilliseconds / steps;
 
     /// <summary>Peak resident set size (VmHWM) of this process in MB. Each mode runs in its own process, so this is the
     /// mode's own peak, FakeLlm not included.</summary>

@@ -57,7 +57,9 @@ public sealed class EngineMode(EngineMode.Journal journal) : IMode
         var finished = outcome as FleetNotifications.FleetFinished
             ?? throw new InvalidOperationException($"{Name}: the fleet did not run: {outcome}");
         var (p50, p99) = clock.Percentiles();
-        var (cpu, rss) = (ProcessFigures.CpuMsPerStep(clock.Calls), ProcessFigures.PeakRssMb()); // the run's, before recovery
+        // the run's, before recovery
+        var (cpu, rss, allocated, gen2, pause) = (ProcessFigures.CpuMsPerStep(clock.Calls), ProcessFigures.PeakRssMb(),
+            ProcessFigures.AllocatedKbPerStep(clock.Calls), ProcessFigures.Gen2Collections(), ProcessFigures.GcPauseMsPerStep(clock.Calls));
         long? events = journal == Journal.Memory ? CountingMemoryJournal.Written : null;
         await RolloutHost.StopAsync(system);
 
@@ -75,7 +77,7 @@ public sealed class EngineMode(EngineMode.Journal journal) : IMode
         var recovery = journal == Journal.Memory ? (double?)null : await SessionRecovery.SecondsAsync(location, sessions, paths.WorkspacesDir, cancel);
         return new ModeResult(Name, workload.Name, workload.Sessions, finished.Completed, clock.Calls, wall.Elapsed.TotalSeconds,
             clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, rss, cpu,
-            events, events / wall.Elapsed.TotalSeconds, recovery, bytesPerStep);
+            events, events / wall.Elapsed.TotalSeconds, recovery, bytesPerStep, allocated, gen2, pause);
     }
 
     public static ImmutableList<SessionSpec> Specs(Workload workload, string fleetId, Uri baseUrl, string template) =>

@@ -22,6 +22,8 @@ public static class SessionDriver
         wall.Stop();
         var (p50, p99) = clock.Percentiles();
         return new ModeResult(mode, workload.Name, workload.Sessions, completed, clock.Calls, wall.Elapsed.TotalSeconds,
-            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb(), ProcessFigures.CpuMsPerStep(clock.Calls));
+            clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb(), ProcessFigures.CpuMsPerStep(clock.Calls),
+            AllocatedKbPerStep: ProcessFigures.AllocatedKbPerStep(clock.Calls), Gen2Collections: ProcessFigures.Gen2Collections(),
+            GcPauseMsPerStep: ProcessFigures.GcPauseMsPerStep(clock.Calls));
     }
 }
