@@ -8,23 +8,27 @@ namespace ActorRollouts.Cli.Viewer;
 /// wait for it. Read-only GETs over loopback, so the fleet sees nothing of it.</summary>
 internal static class ViewerWarmUp
 {
+    /// <summary>Fleets tried for a session with a journal of its own (a fleet's first session may not have one yet).</summary>
+    private const int FleetsTried = 3;
+
     public static async Task<int> RunAsync(Uri bound, string? token, ViewerJournal journal, CancellationToken cancel)
     {
         using var client = new HttpClient { BaseAddress = Loopback(bound), Timeout = TimeSpan.FromSeconds(30) };
         if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var paths = new List<string> { "/", "/api/fleets" };
-        foreach (var fleetId in await journal.FleetIdsAsync())
-        {
-            if ((await journal.RowsAsync(fleetId))?.Rows.FirstOrDefault(row => row.StartedAt is not null) is not { } begun) continue;
-            paths.Add($"/api/fleet?id={Uri.EscapeDataString(fleetId)}");
-            paths.Add($"/api/session?id={Uri.EscapeDataString(begun.SessionId)}");
-            break;
-        }
         var served = 0;
-        foreach (var path in paths)
+        async Task<bool> Get(string path)
         {
             using var response = await client.GetAsync(path, HttpCompletionOption.ResponseContentRead, cancel);
             if (response.IsSuccessStatusCode) served++;
+            return response.IsSuccessStatusCode;
+        }
+        await Get("/");
+        await Get("/api/fleets");
+        foreach (var fleetId in (await journal.FleetIdsAsync()).Take(FleetsTried))
+        {
+            if ((await journal.RowsAsync(fleetId))?.Rows.FirstOrDefault(row => row.StartedAt is not null) is not { } begun) continue;
+            await Get($"/api/fleet?id={Uri.EscapeDataString(fleetId)}");
+            if (await Get($"/api/session?id={Uri.EscapeDataString(begun.SessionId)}")) break;
         }
         return served;
     }
