@@ -12,9 +12,17 @@ public sealed record PriceTable(ImmutableDictionary<string, ModelPrice> Prices)
 {
     public static readonly PriceTable Empty = new(ImmutableDictionary<string, ModelPrice>.Empty);
 
-    public ModelPrice? Find(string model) =>
-        Prices.Where(p => model.StartsWith(p.Key, StringComparison.OrdinalIgnoreCase))
-            .OrderByDescending(p => p.Key.Length).Select(p => p.Value).FirstOrDefault();
+    /// <summary>One pass, no sorting: it runs on every model answer (a LINQ sort here was 0.7% of the engine's CPU on
+    /// the fleet benchmark).</summary>
+    public ModelPrice? Find(string model)
+    {
+        ModelPrice? longest = null;
+        var length = -1;
+        foreach (var (prefix, price) in Prices)
+            if (prefix.Length > length && model.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                (longest, length) = (price, prefix.Length);
+        return longest;
+    }
 
     public decimal Cost(string model, Usage usage)
     {
