@@ -20,7 +20,8 @@ public sealed record ModeResult(
     double? JournalBytesPerStep = null,
     double? AllocatedKbPerStep = null,
     int? Gen2Collections = null,
-    double? GcPauseMsPerStep = null);
+    double? GcPauseMsPerStep = null,
+    double? StepsInFlight = null);
 
 /// <summary>Figures the process reads off itself.</summary>
 public static class ProcessFigures

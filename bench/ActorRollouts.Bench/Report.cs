@@ -14,13 +14,13 @@ public static class Report
     {
         var bare = results.FirstOrDefault(r => r.Mode == "bare-loop");
         var text = new StringBuilder($"### {workload}\n\n")
-            .Append("| mode | steps/s | × bare-loop | step p50 (ms) | step p99 (ms) | added p50 / p99 (ms) | CPU/step (ms) | allocated/step (KB) | GC pause/step (ms) | gen-2 GCs | peak RSS (MB) | journal rows/s | journal bytes/step | recovery (s) |\n")
-            .Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            .Append("| mode | steps/s | × bare-loop | step p50 (ms) | step p99 (ms) | added p50 / p99 (ms) | steps in flight | CPU/step (ms) | allocated/step (KB) | GC pause/step (ms) | gen-2 GCs | peak RSS (MB) | journal rows/s | journal bytes/step | recovery (s) |\n")
+            .Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         foreach (var r in results)
         {
             var ratio = bare is null ? "" : $"{r.StepsPerSecond / bare.StepsPerSecond:0.00}×";
             var added = bare is null || r.Mode is "bare-loop" or "server-ceiling" ? "" : $"{r.StepP50Ms - bare.StepP50Ms:+0.0;-0.0} / {r.StepP99Ms - bare.StepP99Ms:+0.0;-0.0}";
-            text.Append(CultureInfo.InvariantCulture, $"| {r.Mode} | {r.StepsPerSecond:N0} | {ratio} | {r.StepP50Ms:0.0} | {r.StepP99Ms:0.0} | {added} | {r.CpuMsPerStep:0.00} | {r.AllocatedKbPerStep:0.0} | {r.GcPauseMsPerStep:0.00} | {r.Gen2Collections} | {r.PeakRssMb:N0} | ")
+            text.Append(CultureInfo.InvariantCulture, $"| {r.Mode} | {r.StepsPerSecond:N0} | {ratio} | {r.StepP50Ms:0.0} | {r.StepP99Ms:0.0} | {added} | {r.StepsInFlight:N0} | {r.CpuMsPerStep:0.00} | {r.AllocatedKbPerStep:0.0} | {r.GcPauseMsPerStep:0.00} | {r.Gen2Collections} | {r.PeakRssMb:N0} | ")
                 .Append(CultureInfo.InvariantCulture, $"{(r.JournalEventsPerSecond is { } e ? e.ToString("N0", CultureInfo.InvariantCulture) : "")} | {(r.JournalBytesPerStep is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) : "")} | {(r.RecoverySeconds is { } s ? s.ToString("0.00", CultureInfo.InvariantCulture) : "")} |\n");
         }
         return text.ToString();

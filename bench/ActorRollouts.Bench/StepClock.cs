@@ -30,6 +30,11 @@ public sealed class StepClock
         return sorted.Length == 0 ? (0, 0) : (At(sorted, 0.50), At(sorted, 0.99));
     }
 
+    /// <summary>How many sessions were between two model calls at an average moment of the run (Little's law: the
+    /// steps' summed time over the wall time). With all sessions started at once it nears the concurrency; a mode whose
+    /// sessions enter one by one keeps fewer in flight, and so less live state.</summary>
+    public double MeanStepsInFlight(TimeSpan wall) => wall <= TimeSpan.Zero ? 0 : _stepsMs.Sum() / wall.TotalMilliseconds;
+
     private static double At(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 }
 

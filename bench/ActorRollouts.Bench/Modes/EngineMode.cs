@@ -77,7 +77,7 @@ public sealed class EngineMode(EngineMode.Journal journal) : IMode
         var recovery = journal == Journal.Memory ? (double?)null : await SessionRecovery.SecondsAsync(location, sessions, paths.WorkspacesDir, cancel);
         return new ModeResult(Name, workload.Name, workload.Sessions, finished.Completed, clock.Calls, wall.Elapsed.TotalSeconds,
             clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, rss, cpu,
-            events, events / wall.Elapsed.TotalSeconds, recovery, bytesPerStep, allocated, gen2, pause);
+            events, events / wall.Elapsed.TotalSeconds, recovery, bytesPerStep, allocated, gen2, pause, clock.MeanStepsInFlight(wall.Elapsed));
     }
 
     public static ImmutableList<SessionSpec> Specs(Workload workload, string fleetId, Uri baseUrl, string template) =>

@@ -24,6 +24,6 @@ public static class SessionDriver
         return new ModeResult(mode, workload.Name, workload.Sessions, completed, clock.Calls, wall.Elapsed.TotalSeconds,
             clock.Calls / wall.Elapsed.TotalSeconds, p50, p99, ProcessFigures.PeakRssMb(), ProcessFigures.CpuMsPerStep(clock.Calls),
             AllocatedKbPerStep: ProcessFigures.AllocatedKbPerStep(clock.Calls), Gen2Collections: ProcessFigures.Gen2Collections(),
-            GcPauseMsPerStep: ProcessFigures.GcPauseMsPerStep(clock.Calls));
+            GcPauseMsPerStep: ProcessFigures.GcPauseMsPerStep(clock.Calls), StepsInFlight: clock.MeanStepsInFlight(wall.Elapsed));
     }
 }
