@@ -84,25 +84,12 @@ public sealed class ViewerServer : IAsyncDisposable
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var (fleets, events) = await journal.PreloadAsync(viewer._stopping.Token);
             var read = clock.Elapsed;
-            var warmed = await WarmUpAsync(bound, access.Token, journal, viewer._stopping.Token);
+            var warmed = await ViewerWarmUp.RunAsync(bound, access.Token, journal, viewer._stopping.Token);
             if (!viewer._stopping.IsCancellationRequested)
                 Console.Error.WriteLine($"viewer: ready: read {fleets} fleets' journals ({events:N0} events) in {read.TotalSeconds:F1} s; " +
                                         $"{warmed} pages warmed up in {(clock.Elapsed - read).TotalSeconds:F1} s");
         }, CancellationToken.None);
         return viewer;
-    }
-
-    /// <summary>A warm-up that fails (the viewer stopping meanwhile, say) only leaves the first visit slower.</summary>
-    private static async Task<int> WarmUpAsync(Uri bound, string? token, ViewerJournal journal, CancellationToken cancel)
-    {
-        try
-        {
-            return await ViewerWarmUp.RunAsync(bound, token, journal, cancel);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or InvalidOperationException)
-        {
-            return 0;
-        }
     }
 
     /// <summary>The API address a page's script will fetch first, so the browser can start on it with the page itself

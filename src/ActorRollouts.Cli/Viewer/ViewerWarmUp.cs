@@ -11,7 +11,21 @@ internal static class ViewerWarmUp
     /// <summary>Fleets tried for a session with a journal of its own (a fleet's first session may not have one yet).</summary>
     private const int FleetsTried = 3;
 
+    /// <summary>How many of the pages answered. A warm-up that fails (the viewer stopping meanwhile, say) only leaves the
+    /// first visit slower: it counts 0.</summary>
     public static async Task<int> RunAsync(Uri bound, string? token, ViewerJournal journal, CancellationToken cancel)
+    {
+        try
+        {
+            return await VisitAsync(bound, token, journal, cancel);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or InvalidOperationException)
+        {
+            return 0;
+        }
+    }
+
+    private static async Task<int> VisitAsync(Uri bound, string? token, ViewerJournal journal, CancellationToken cancel)
     {
         using var client = new HttpClient { BaseAddress = Loopback(bound), Timeout = TimeSpan.FromSeconds(30) };
         if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
