@@ -5,7 +5,7 @@ using ActorRollouts.Actors.Sessions;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
-using Akka.Persistence.Sql.Snapshot;
+using ActorRollouts.Actors.Storage;
 using Akka.TestKit.Xunit2;
 using static ActorRollouts.Actors.Fleets.FleetCommands;
 using static ActorRollouts.Actors.Fleets.FleetNotifications;
@@ -45,14 +45,14 @@ public class FirstLaunchRecoveryTests : TestKit
     }
 }
 
-/// <summary>Akka.Persistence.Sql's snapshot store, counting the loads it is asked for by persistence id.</summary>
-public sealed class CountingSnapshotStore(Config config) : SqlSnapshotStore(config)
+/// <summary>Our SQLite snapshot store, counting the loads it is asked for by persistence id.</summary>
+public sealed class CountingSnapshotStore(Config config) : SqliteSnapshotStore(config)
 {
     private static readonly ConcurrentDictionary<string, int> Loads = new();
 
-    /// <summary>The shipped snapshot store's settings, with this class in place of Akka.Persistence.Sql's.</summary>
+    /// <summary>The shipped snapshot store's settings, with this class in place of ours.</summary>
     public const string Config = """
-        akka.persistence.snapshot-store.sql.class = "ActorRollouts.Actors.Tests.CountingSnapshotStore, ActorRollouts.Actors.Tests"
+        akka.persistence.snapshot-store.actor-rollouts-sqlite.class = "ActorRollouts.Actors.Tests.CountingSnapshotStore, ActorRollouts.Actors.Tests"
         """;
 
     public static int LoadsOf(string persistenceId) => Loads.GetValueOrDefault(persistenceId);

@@ -25,6 +25,7 @@ public static class RolloutConfig
             akka.persistence.journal.sql.connection-string = "{{Escape(connection)}}"
             akka.persistence.journal.actor-rollouts-sqlite.connection-string = "{{Escape(connection)}}"
             akka.persistence.snapshot-store.sql.connection-string = "{{Escape(connection)}}"
+            akka.persistence.snapshot-store.actor-rollouts-sqlite.connection-string = "{{Escape(connection)}}"
             akka.persistence.query.journal.sql.connection-string = "{{Escape(connection)}}"
             """);
         return Compose(overrides, "persistence-sqlite.conf", userConfigFile);

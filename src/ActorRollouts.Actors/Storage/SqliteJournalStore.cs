@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ActorRollouts.Actors.Serialization;
 using Microsoft.Data.Sqlite;
+using static ActorRollouts.Actors.Storage.SqliteConnections;
 
 namespace ActorRollouts.Actors.Storage;
 
@@ -184,24 +185,5 @@ public sealed class SqliteJournalStore : IDisposable
         }
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        Execute(connection, _pragmas);
-        return connection;
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = Command(connection, sql);
-        command.ExecuteNonQuery();
-    }
+    private SqliteConnection Open() => SqliteConnections.Open(_connectionString, _pragmas);
 }
