@@ -24,7 +24,7 @@ public abstract class SnapshotStoreConformance : TestKit
     /// <summary>A snapshot our serializer knows, telling which save it was.</summary>
     private static SessionState State(string label) => SessionState.Empty with { Workspace = label };
 
-    /// <summary>Saves snapshots at <paramref name="seqs"/> in turn; returns their metadata as the store stamped it.</summary>
+    /// <summary>Saves snapshots at <paramref name="seqs"/> in turn; returns their metadata as the store confirmed it.</summary>
     private List<SnapshotMetadata> Save(string pid, params long[] seqs) =>
         [.. seqs.Select(seq =>
         {

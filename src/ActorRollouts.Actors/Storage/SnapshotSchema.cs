@@ -1,8 +1,9 @@
 namespace ActorRollouts.Actors.Storage;
 
 /// <summary>Akka.Persistence.Sql's SQLite snapshot table (its default mapping; <c>created</c> in ticks), so that a data
-/// dir written by either snapshot store can be read by the other. Every query takes the four bounds of a
-/// <see cref="Akka.Persistence.SnapshotSelectionCriteria"/>; no bound is <c>long.MaxValue</c> or 0.</summary>
+/// dir written by either snapshot store can be read by the other. Every query takes all four bounds of a
+/// <see cref="Akka.Persistence.SnapshotSelectionCriteria"/>; an open bound comes as its extreme (0, <c>long.MaxValue</c>,
+/// the first or last tick).</summary>
 public static class SnapshotSchema
 {
     public const string Create = """

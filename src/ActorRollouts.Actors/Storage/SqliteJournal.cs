@@ -10,8 +10,8 @@ namespace ActorRollouts.Actors.Storage;
 
 /// <summary>The embedded journal: Akka.Persistence.Sql's SQLite tables written through Microsoft.Data.Sqlite directly
 /// (<see cref="SqliteJournalStore"/>), without linq2db's per-write transaction, bulk-copy and SQL-building layers that
-/// cost about 1 ms of CPU per step. Akka.Persistence.Sql still reads the file (Persistence Query) and keeps the
-/// snapshots, and stays the plugin for PostgreSQL and any other server database. Tags are not supported (nothing here
+/// cost about 1 ms of CPU per step. Akka.Persistence.Sql still reads the file (Persistence Query), and stays the plugin
+/// for PostgreSQL and any other server database (<see cref="SqliteSnapshotStore"/> keeps the embedded snapshots). Tags are not supported (nothing here
 /// tags its events); a tagged write is rejected.</summary>
 public sealed class SqliteJournal : AsyncWriteJournal
 {
