@@ -63,18 +63,8 @@ public sealed class SqliteJournalStore : IDisposable
     /// at most <paramref name="max"/>, in order, not deleted.</summary>
     public void Replay(string persistenceId, long from, long to, long max, Action<JournalRow> onRow)
     {
-        if (max <= 0 || to < from) return;
         using var connection = Open();
-        using var command = Command(connection, JournalSchema.Replay);
-        command.Parameters.AddWithValue("$persistence_id", persistenceId);
-        command.Parameters.AddWithValue("$from", from);
-        command.Parameters.AddWithValue("$to", to);
-        command.Parameters.AddWithValue("$max", max);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-            onRow(new JournalRow(persistenceId, reader.GetInt64(0), reader.GetInt64(5), (byte[])reader.GetValue(1),
-                reader.IsDBNull(2) ? "" : reader.GetString(2), reader.IsDBNull(3) ? 0 : reader.GetInt32(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4)));
+        SqliteJournalRows.Replay(connection, persistenceId, from, to, max, onRow);
     }
 
     public void Dispose()

@@ -2,22 +2,17 @@ using System.Collections.Immutable;
 using ActorRollouts.Core.Fleets;
 using ActorRollouts.Core.Sessions;
 using Akka.Actor;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
 using Akka.Streams;
-using Akka.Streams.Dsl;
 using static ActorRollouts.Core.Fleets.FleetEvents;
 using static ActorRollouts.Core.Sessions.SessionEvents;
 
 namespace ActorRollouts.Actors.Trace;
 
-/// <summary>Reads sessions and fleets back from the journal through Akka.Persistence.Query — never from live
-/// actors — for <c>trace</c>, <c>sessions</c> and analysis.</summary>
+/// <summary>Reads sessions and fleets back from the journal — never from live actors — for <c>trace</c>, <c>sessions</c>,
+/// the viewer and analysis: the embedded SQLite file directly, PostgreSQL through Akka.Persistence.Query.</summary>
 public sealed class JournalReader(ActorSystem system)
 {
-    private readonly SqlReadJournal _journal =
-        PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-    private readonly IMaterializer _materializer = system.Materializer();
+    private readonly IJournalEvents _events = (IJournalEvents?)SqliteJournalEvents.For(system) ?? new PersistenceQueryEvents(system);
 
     public Task<ImmutableList<(long Seq, ISessionEvent Event)>> SessionEventsAsync(string sessionId) => SessionEventsAfterAsync(sessionId, 0);
 
@@ -25,9 +20,9 @@ public sealed class JournalReader(ActorSystem system)
     /// session as it runs. A coarse row comes back as the fine events it stands for, each with the row's sequence
     /// number.</summary>
     public async Task<ImmutableList<(long Seq, ISessionEvent Event)>> SessionEventsAfterAsync(string sessionId, long afterSeq) =>
-        (await EventsAsync(sessionId, afterSeq + 1))
+        (await _events.CurrentAsync(sessionId, afterSeq + 1))
         .Where(e => e.Event is ISessionEvent)
-        .SelectMany(e => CoarseEvents.Expand((ISessionEvent)e.Event).Select(part => (e.SequenceNr, part)))
+        .SelectMany(e => CoarseEvents.Expand((ISessionEvent)e.Event).Select(part => (e.Seq, part)))
         .ToImmutableList();
 
     public async Task<SessionState> SessionAsync(string sessionId) =>
@@ -39,15 +34,14 @@ public sealed class JournalReader(ActorSystem system)
     /// <summary>The fleet's events after sequence number <paramref name="afterSeq"/>, for readers that keep a fleet's state
     /// and fold only what is new.</summary>
     public async Task<ImmutableList<(long Seq, IFleetEvent Event)>> FleetEventsAfterAsync(string fleetId, long afterSeq) =>
-        (await EventsAsync(PersistenceId(fleetId), afterSeq + 1))
+        (await _events.CurrentAsync(PersistenceId(fleetId), afterSeq + 1))
         .Where(e => e.Event is IFleetEvent)
-        .Select(e => (e.SequenceNr, (IFleetEvent)e.Event))
+        .Select(e => (e.Seq, (IFleetEvent)e.Event))
         .ToImmutableList();
 
     public async Task<ImmutableList<string>> FleetIdsAsync()
     {
-        var ids = await _journal.CurrentPersistenceIds()
-            .RunAggregate(ImmutableList<string>.Empty, (list, id) => list.Add(id), _materializer);
+        var ids = await _events.PersistenceIdsAsync();
         return ids.Where(id => id.StartsWith(PersistenceIdPrefix, StringComparison.Ordinal))
             .Select(id => id[PersistenceIdPrefix.Length..]).Order(StringComparer.Ordinal).ToImmutableList();
     }
@@ -57,13 +51,8 @@ public sealed class JournalReader(ActorSystem system)
     /// <param name="materializer">Whose lifetime the following has (an actor's <c>Context.Materializer()</c> ends it
     /// when the actor stops); by default, the system's.</param>
     public void FollowControl(string fleetId, Action<FleetControl.SessionCancelRequested> onRequest, IMaterializer? materializer = null) =>
-        _journal.EventsByPersistenceId(FleetControl.PersistenceId(fleetId), 0, long.MaxValue)
-            .RunForeach(e =>
-            {
-                if (e.Event is FleetControl.SessionCancelRequested request) onRequest(request);
-            }, materializer ?? _materializer);
-
-    private Task<ImmutableList<EventEnvelope>> EventsAsync(string persistenceId, long fromSeq = 0) =>
-        _journal.CurrentEventsByPersistenceId(persistenceId, fromSeq, long.MaxValue)
-            .RunAggregate(ImmutableList<EventEnvelope>.Empty, (list, e) => list.Add(e), _materializer);
+        _events.Follow(FleetControl.PersistenceId(fleetId), e =>
+        {
+            if (e is FleetControl.SessionCancelRequested request) onRequest(request);
+        }, materializer ?? system.Materializer());
 }
