@@ -8,9 +8,9 @@ using static ActorRollouts.Actors.Storage.SqliteConnections;
 namespace ActorRollouts.Actors.Storage;
 
 /// <summary>The embedded snapshot store: Akka.Persistence.Sql's SQLite snapshot table (<see cref="SnapshotSchema"/>)
-/// read and written through Microsoft.Data.Sqlite directly. With our journal beside it, the fleet's actors no longer
-/// start linq2db: its start-up (mapping, query building, their JIT) cost about a second of CPU, 0.1-0.3 ms per step of
-/// a 15 s benchmark fleet. (The CLI's journal reads, through Akka.Persistence.Sql's query side, still start it.) Reads run on pooled connections in parallel; writes one at a time, since SQLite has
+/// read and written through Microsoft.Data.Sqlite directly. With our journal and journal reader beside it, nothing in a
+/// run starts linq2db: its start-up (mapping, query building, their JIT) cost about a second of CPU, 0.1-0.3 ms per
+/// step of a 15 s benchmark fleet. Reads run on pooled connections in parallel; writes one at a time, since SQLite has
 /// one write lock and the journal's writer holds it often (<c>busy_timeout</c> lets a write wait its turn). Not sealed:
 /// tests count the loads it is asked for.</summary>
 public class SqliteSnapshotStore : SnapshotStore
