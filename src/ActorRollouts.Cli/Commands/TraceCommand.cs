@@ -7,7 +7,7 @@ using ActorRollouts.Core.Trace;
 
 namespace ActorRollouts.Cli.Commands;
 
-/// <summary><c>trace SESSION_ID</c>: the session's journal as trace JSONL (DESIGN.md), read through Akka.Persistence.Query.</summary>
+/// <summary><c>trace SESSION_ID</c>: the session's journal as trace JSONL (DESIGN.md), read through <see cref="JournalReader"/>.</summary>
 public static class TraceCommand
 {
     private static readonly Argument<string?> SessionId = new("session-id") { Description = "Session id: <fleet-id>:<task-id>:<sample>.", Arity = ArgumentArity.ZeroOrOne };

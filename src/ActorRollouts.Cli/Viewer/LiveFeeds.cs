@@ -12,7 +12,7 @@ using Serilog;
 namespace ActorRollouts.Cli.Viewer;
 
 /// <summary>Live updates as Server-Sent Events. Each feed reads the journal's new events every <see cref="Interval"/>
-/// (Persistence Query, from the sequence number it reached) and sends what changed. A feed sends the current state when
+/// (<c>JournalReader</c>, from the sequence number it reached) and sends what changed. A feed sends the current state when
 /// it opens, so a browser that reconnects after a dropped connection misses nothing; a session's feed numbers its
 /// events by sequence number and goes on after the last one the browser got (<c>Last-Event-ID</c>). A read that fails is
 /// logged and tried again on the next tick; a feed ends with its request.</summary>

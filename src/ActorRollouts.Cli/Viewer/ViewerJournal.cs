@@ -8,7 +8,7 @@ using static ActorRollouts.Core.Sessions.SessionEvents;
 
 namespace ActorRollouts.Cli.Viewer;
 
-/// <summary>Everything the viewer shows, read from the journal through Persistence Query (<see cref="JournalReader"/>).
+/// <summary>Everything the viewer shows, read from the journal (<see cref="JournalReader"/>).
 /// It keeps each fleet's folded state and the sequence number it reached, so a page load or a live tick reads only the
 /// fleet's new events; and it keeps the facts of finished sessions, which can no longer change.</summary>
 public sealed class ViewerJournal(JournalReader reader, JournalLocation location)
