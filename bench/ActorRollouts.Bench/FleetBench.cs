@@ -11,6 +11,7 @@ public static class FleetBench
         var workloads = quick ? Workload.Quick : Workload.Full;
         var root = Path.Combine(Path.GetTempPath(), "ar-bench", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss"));
         var all = new List<ModeResult>();
+        if (!quick) await QuietFileSystem.WaitAsync(cancel);
         try
         {
             foreach (var workload in workloads)
