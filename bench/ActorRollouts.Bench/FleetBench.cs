@@ -6,12 +6,12 @@ namespace ActorRollouts.Bench;
 /// process) against it; a markdown table per workload, the targets, and a results file.</summary>
 public static class FleetBench
 {
-    public static async Task<int> RunAsync(bool quick, IReadOnlyList<string> modes, string resultsDir, CancellationToken cancel)
+    public static async Task<int> RunAsync(bool quick, IReadOnlyList<string> modes, string resultsDir, TimeSpan settle, CancellationToken cancel)
     {
         var workloads = quick ? Workload.Quick : Workload.Full;
         var root = Path.Combine(Path.GetTempPath(), "ar-bench", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss"));
         var all = new List<ModeResult>();
-        if (!quick) await QuietFileSystem.WaitAsync(cancel);
+        await QuietFileSystem.WaitAsync(settle, cancel);
         try
         {
             foreach (var workload in workloads)

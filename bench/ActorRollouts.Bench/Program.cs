@@ -1,7 +1,8 @@
 using ActorRollouts.Bench;
 
 // The ActorRollouts benchmarks (see the README's "Performance" section).
-//   (no command) [--quick] [--modes a,b] [--results DIR]   the fleet benchmark: every mode on the issue-6 workloads
+//   (no command) [--quick] [--modes a,b] [--results DIR] [--settle S]   the fleet benchmark: every mode on the issue-6
+//                                                            workloads, after S seconds of file-system quiet (full: 370)
 //   recovery [--quick] [--results DIR]                       recovery time by session length, with and without snapshots
 //   real-repo [--quick] [--results DIR]                      workspaces on Debian's Python standard library (issue 10)
 //   real-repo --write-only [--results DIR]                   only its 20 MB write_file against a 20-byte one (and one kept as long), five times
@@ -46,7 +47,17 @@ switch (args.FirstOrDefault())
             Console.Error.WriteLine($"unknown mode(s): {string.Join(", ", unknown)}; modes: {string.Join(", ", FleetBench.ModeNames)}");
             return 2;
         }
-        return await FleetBench.RunAsync(quick, modes, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
+        var settle = quick ? TimeSpan.Zero : QuietFileSystem.Settle;
+        if (Option("--settle") is { } settleOption)
+        {
+            if (!int.TryParse(settleOption, out var seconds) || seconds < 0)
+            {
+                Console.Error.WriteLine($"--settle takes whole seconds (0 or more), not '{settleOption}'");
+                return 2;
+            }
+            settle = TimeSpan.FromSeconds(seconds);
+        }
+        return await FleetBench.RunAsync(quick, modes, Option("--results") ?? Path.Combine(benchDir, "results"), settle, cancel.Token);
 }
 
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
