@@ -3,14 +3,16 @@ using ActorRollouts.Bench.Modes;
 namespace ActorRollouts.Bench;
 
 /// <summary>The fleet benchmark: for each workload, one FakeLlm process, then every mode in turn (each in its own
-/// process) against it; a markdown table per workload, the targets, and a results file.</summary>
+/// process) against it, <c>rounds</c> times over (see <see cref="Rounds"/>); a markdown table per workload, the
+/// targets, and a results file.</summary>
 public static class FleetBench
 {
-    public static async Task<int> RunAsync(bool quick, IReadOnlyList<string> modes, string resultsDir, TimeSpan settle, CancellationToken cancel)
+    public static async Task<int> RunAsync(bool quick, IReadOnlyList<string> modes, string resultsDir, TimeSpan settle, int rounds, CancellationToken cancel)
     {
         var workloads = quick ? Workload.Quick : Workload.Full;
         var root = Path.Combine(Path.GetTempPath(), "ar-bench", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss"));
         var all = new List<ModeResult>();
+        var everyRound = new List<RoundResult>();
         await QuietFileSystem.WaitAsync(settle, cancel);
         try
         {
@@ -21,18 +23,24 @@ public static class FleetBench
                 Directory.CreateDirectory(Path.GetDirectoryName(script)!);
                 await File.WriteAllTextAsync(script, BenchFiles.Script(workload), cancel);
                 await using var server = await FakeLlmProcess.StartAsync(script, cancel);
-                var results = new List<ModeResult>();
-                foreach (var mode in modes)
-                {
-                    Console.Error.WriteLine($"bench: {workload.Name}: {mode} …");
-                    var result = await ModeProcess.RunAsync(mode, workload, server.BaseUrl, Path.Combine(root, workload.Name, mode), cancel);
-                    if (!(result.StepsPerSecond > 0) || !(result.StepP50Ms > 0))
-                        throw new InvalidOperationException($"{mode} on {workload.Name} reported no figures: {result}");
-                    Console.Error.WriteLine($"bench: {workload.Name}: {mode}: {result.StepsPerSecond:N0} steps/s in {result.WallSeconds:0.0} s");
-                    results.Add(result);
-                }
+                var runs = new List<RoundResult>();
+                for (var round = 1; round <= rounds; round++)
+                    foreach (var mode in modes)
+                    {
+                        var name = rounds == 1 ? mode : $"{mode} (round {round} of {rounds})";
+                        Console.Error.WriteLine($"bench: {workload.Name}: {name} …");
+                        var workDir = Path.Combine(root, workload.Name, rounds == 1 ? mode : $"{mode}-round{round}");
+                        var result = await ModeProcess.RunAsync(mode, workload, server.BaseUrl, workDir, cancel);
+                        if (!(result.StepsPerSecond > 0) || !(result.StepP50Ms > 0))
+                            throw new InvalidOperationException($"{mode} on {workload.Name} reported no figures: {result}");
+                        Console.Error.WriteLine($"bench: {workload.Name}: {name}: {result.StepsPerSecond:N0} steps/s in {result.WallSeconds:0.0} s");
+                        runs.Add(new RoundResult(round, result));
+                    }
+                var results = Rounds.Medians(runs);
                 all.AddRange(results);
+                everyRound.AddRange(runs);
                 Console.WriteLine(Report.Markdown(workload, results));
+                if (rounds > 1) Console.WriteLine(Rounds.RatiosByRound(runs));
             }
         }
         finally
@@ -43,7 +51,7 @@ public static class FleetBench
         var targets = Report.Targets(all);
         Console.WriteLine(Report.Markdown(targets));
         var file = BenchFiles.NewResultsFile(resultsDir, null, quick);
-        await File.WriteAllTextAsync(file, Report.Json(quick, workloads, all, targets), cancel);
+        await File.WriteAllTextAsync(file, Report.Json(quick, workloads, all, targets, rounds > 1 ? everyRound : null), cancel);
         Console.WriteLine($"results: {Path.GetFullPath(file)}");
         return 0;
     }

@@ -1,8 +1,9 @@
 using ActorRollouts.Bench;
 
 // The ActorRollouts benchmarks (see the README's "Performance" section).
-//   (no command) [--quick] [--modes a,b] [--results DIR] [--settle S]   the fleet benchmark: every mode on the issue-6
-//                                                            workloads, after S seconds of file-system quiet (full: 370)
+//   (no command) [--quick] [--modes a,b] [--results DIR] [--settle S] [--rounds N]   the fleet benchmark: every mode on
+//                                                            the issue-6 workloads, after S seconds of file-system quiet
+//                                                            (full: 370), N rounds of every mode interleaved (default 1)
 //   recovery [--quick] [--results DIR]                       recovery time by session length, with and without snapshots
 //   real-repo [--quick] [--results DIR]                      workspaces on Debian's Python standard library (issue 10)
 //   real-repo --write-only [--results DIR]                   only its 20 MB write_file against a 20-byte one (and one kept as long), five times
@@ -57,7 +58,13 @@ switch (args.FirstOrDefault())
             }
             settle = TimeSpan.FromSeconds(seconds);
         }
-        return await FleetBench.RunAsync(quick, modes, Option("--results") ?? Path.Combine(benchDir, "results"), settle, cancel.Token);
+        var rounds = 1;
+        if (Option("--rounds") is { } roundsOption && (!int.TryParse(roundsOption, out rounds) || rounds < 1))
+        {
+            Console.Error.WriteLine($"--rounds takes a whole number (1 or more), not '{roundsOption}'");
+            return 2;
+        }
+        return await FleetBench.RunAsync(quick, modes, Option("--results") ?? Path.Combine(benchDir, "results"), settle, rounds, cancel.Token);
 }
 
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();

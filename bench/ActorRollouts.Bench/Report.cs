@@ -63,12 +63,16 @@ public static class Report
     public static string Markdown(IReadOnlyList<TargetCheck> checks) =>
         "| target | measured | met |\n|---|---:|:---:|\n" + string.Concat(checks.Select(c => $"| {c.Target} | {c.Measured} | {(c.Met ? "yes" : "**no**")} |\n"));
 
-    public static string Json(bool quick, IReadOnlyList<Workload> workloads, IReadOnlyList<ModeResult> results, IReadOnlyList<TargetCheck> targets) =>
-        JsonSerializer.Serialize(new
+    /// <summary>The results file. With several rounds, <c>results</c> holds each mode's median round (as the tables do)
+    /// and <c>rounds</c> every round's figures.</summary>
+    public static string Json(bool quick, IReadOnlyList<Workload> workloads, IReadOnlyList<ModeResult> results, IReadOnlyList<TargetCheck> targets,
+        IReadOnlyList<RoundResult>? rounds = null)
+    {
+        var file = new Dictionary<string, object?>
         {
-            date = DateTimeOffset.UtcNow,
-            quick,
-            machine = new
+            ["date"] = DateTimeOffset.UtcNow,
+            ["quick"] = quick,
+            ["machine"] = new
             {
                 name = Environment.MachineName,
                 cpus = Environment.ProcessorCount,
@@ -76,8 +80,11 @@ public static class Report
                 os = Environment.OSVersion.ToString(),
                 memory_gb = Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9, 1),
             },
-            workloads,
-            results,
-            targets,
-        }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+            ["workloads"] = workloads,
+            ["results"] = results,
+            ["targets"] = targets,
+        };
+        if (rounds is not null) file["rounds"] = rounds;
+        return JsonSerializer.Serialize(file, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+    }
 }
