@@ -59,7 +59,7 @@ public static class FleetBench
 
     /// <summary>FakeLlm is one process for every mode of a workload, and a fresh one compiles its hot paths while it
     /// answers its first few thousand requests: without a warm-up the first mode ran against a slower server (in three
-    /// interleaved rounds the bare loop's first round at latency 0 was 15-22% slower than its next two, the engine's 3-7%).
+    /// interleaved rounds the bare loop's first round at latency 0 was 15-22% slower than its next two, the engine's 2-7%).
     /// So before the first mode, the same requests as <c>server-ceiling</c>'s for up to 1,000 sessions, from this
     /// process, not measured.</summary>
     private static async Task WarmUpAsync(Uri baseUrl, Workload workload, CancellationToken cancel)
