@@ -32,7 +32,53 @@ internal static class ChatChunkReader
             {
                 if (Next(ref reader, JsonTokenType.StartObject)) into.OnUsage(ReadUsage(ref reader));
             }
+            else if (reader.ValueTextEquals("prompt_token_ids"u8))
+            {
+                if (Next(ref reader, JsonTokenType.StartArray)) ReadIds(ref reader, into.Tokens.PromptIds);
+            }
+            else if (reader.ValueTextEquals("system_fingerprint"u8))
+            {
+                if (NextString(ref reader) is { } fingerprint) into.Tokens.SystemFingerprint = fingerprint;
+            }
             else SkipValue(ref reader);
+        }
+    }
+
+    /// <summary>vLLM's token ids (<c>return_token_ids</c>): the prompt's on the first chunk, each chunk's own generated ones.</summary>
+    private static void ReadIds(ref Utf8JsonReader reader, List<int> into)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.Number) throw new JsonException("A token id is not a number.");
+            into.Add(reader.GetInt32());
+        }
+    }
+
+    /// <summary><c>logprobs.content[]</c>: the sampled token's log probability, one entry per generated token (the
+    /// alternatives in <c>top_logprobs</c> are not kept).</summary>
+    private static void ReadLogprobs(ref Utf8JsonReader reader, List<float> into)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals("content"u8))
+            {
+                SkipValue(ref reader);
+                continue;
+            }
+            if (!Next(ref reader, JsonTokenType.StartArray)) continue;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (!reader.ValueTextEquals("logprob"u8)) SkipValue(ref reader);
+                    else if (Next(ref reader, JsonTokenType.Number)) into.Add((float)reader.GetDouble());
+                }
+            }
         }
     }
 
@@ -59,6 +105,14 @@ internal static class ChatChunkReader
             else if (reader.ValueTextEquals("finish_reason"u8))
             {
                 if (NextString(ref reader) is { } reason) into.OnFinish(reason);
+            }
+            else if (reader.ValueTextEquals("token_ids"u8))
+            {
+                if (Next(ref reader, JsonTokenType.StartArray)) ReadIds(ref reader, into.Tokens.CompletionIds);
+            }
+            else if (reader.ValueTextEquals("logprobs"u8))
+            {
+                if (Next(ref reader, JsonTokenType.StartObject)) ReadLogprobs(ref reader, into.Tokens.Logprobs);
             }
             else SkipValue(ref reader);
         }

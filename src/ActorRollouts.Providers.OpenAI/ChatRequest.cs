@@ -97,12 +97,24 @@ internal static class ChatRequest
             }
             writer.WriteEndArray();
         }
+        if (endpoint.RecordsTokens) WriteTokenFields(writer, endpoint, extra);
         foreach (var (key, value) in extra)
         {
             writer.WritePropertyName(key);
             writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
         }
         writer.WriteEndObject();
+    }
+
+    /// <summary>What a vLLM-compatible server needs to report tokens: the sampled tokens' log probabilities (and
+    /// alternatives), the prompt's and the completion's ids, and a prefix-cache salt per policy version, so its cache never
+    /// serves one version's KV to another's request. An extra body field of the same name wins.</summary>
+    private static void WriteTokenFields(Utf8JsonWriter writer, Endpoint endpoint, System.Collections.Immutable.ImmutableSortedDictionary<string, JsonElement> extra)
+    {
+        if (!extra.ContainsKey("logprobs")) writer.WriteBoolean("logprobs", true);
+        if (endpoint.TopLogprobs > 0 && !extra.ContainsKey("top_logprobs")) writer.WriteNumber("top_logprobs", endpoint.TopLogprobs);
+        if (!extra.ContainsKey("return_token_ids")) writer.WriteBoolean("return_token_ids", true);
+        if (!extra.ContainsKey("cache_salt")) writer.WriteString("cache_salt", endpoint.CacheSalt);
     }
 
     private static void WriteAssistant(Utf8JsonWriter writer, Message message)

@@ -19,6 +19,9 @@ internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta) : IDispos
     private string? _finishReason;
     private Usage? _usage;
 
+    /// <summary>What the stream carried of tokens (vLLM with <c>return_token_ids</c> and <c>logprobs</c>).</summary>
+    internal TokenCollector Tokens { get; } = new();
+
     /// <summary>One chunk's JSON.</summary>
     public void Add(ReadOnlySpan<byte> chunk) => ChatChunkReader.Read(chunk, this);
 
@@ -68,7 +71,7 @@ internal sealed class ChatStreamAssembler(Action<ModelDelta>? onDelta) : IDispos
             throw new ModelCallException(ModelErrorKinds.StreamCut, "the response stream ended before the model finished", retryable: true);
         var content = _text.Length > 0 ? _text.ToString() : _refusal.Length > 0 ? _refusal.ToString() : null;
         var calls = ChatConversions.ToolCalls(_calls.Values.Select(c => (c.Id ?? "", c.Name ?? "", c.Arguments.Join())));
-        return new ModelResponse(_id, Message.Assistant(content, calls), _usage ?? Usage.Zero, finish, latencyMs);
+        return new ModelResponse(_id, Message.Assistant(content, calls), _usage ?? Usage.Zero, finish, latencyMs, Tokens.Output(), Tokens.SystemFingerprint);
     }
 }
 

@@ -206,7 +206,12 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
     private void OnModelAnswered(ModelAnswered answered) =>
         Step(new ModelResponded(answered.Turn, answered.Response, Now,
                 _services.Settings.Prices.Cost(_state.Spec!.Endpoint.Model, answered.Response.Usage)),
-            first: () => Context.System.EventStream.Publish(new SessionProgressed(_sessionId, _state.Turns, answered.Response.Usage)));
+            first: () =>
+            {
+                Context.System.EventStream.Publish(new SessionProgressed(_sessionId, _state.Turns, answered.Response.Usage));
+                if (_state.Spec!.Endpoint.RecordsTokens && answered.Response.Tokens is null)
+                    Context.System.EventStream.Publish(new TokensUnavailable(_sessionId, _state.Spec.Endpoint.BaseUrl, _state.Spec.Endpoint.Model));
+            });
 
     private void Handle(ISessionInput input) => Step(input);
 

@@ -42,6 +42,10 @@ public static class SessionNotifications
     /// <summary>Published on the EventStream after every model response, for progress displays.</summary>
     public sealed record SessionProgressed(string SessionId, int Turns, Usage TurnUsage) : IWithSessionId;
 
+    /// <summary>Published when a session that records tokens got an answer without token ids (journaled as
+    /// <c>"unavailable"</c>), so <c>run</c> can say which endpoint gives none.</summary>
+    public sealed record TokensUnavailable(string SessionId, string BaseUrl, string Model) : IWithSessionId;
+
     /// <summary>A piece of a streamed model answer, published on the EventStream for live watchers (not journaled).</summary>
     public sealed record SessionDelta(string SessionId, int Turn, ModelDelta Delta) : IWithSessionId;
 }

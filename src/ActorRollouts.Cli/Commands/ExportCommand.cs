@@ -3,11 +3,12 @@ using ActorRollouts.Cli.Hosting;
 
 namespace ActorRollouts.Cli.Commands;
 
-/// <summary><c>export --fleet ID --format trajectories|openai-chat</c>: finished sessions as training records, filtered.</summary>
+/// <summary><c>export --fleet ID --format trajectories|openai-chat|tokens</c>: finished sessions as training records,
+/// filtered; <c>tokens</c> gives token-exact samples (one line per sample) rebuilt from the journal.</summary>
 public static class ExportCommand
 {
     private static readonly Option<string> Fleet = new("--fleet") { Description = "The fleet.", Required = true };
-    private static readonly Option<string> Format = new("--format") { Description = "trajectories (as the run writes them) or openai-chat (fine-tuning records).", DefaultValueFactory = _ => "trajectories" };
+    private static readonly Option<string> Format = new("--format") { Description = "trajectories (as the run writes them), openai-chat (fine-tuning records) or tokens (token ids, masks and logprobs per sample, for RL; needs a fleet run with --tokens).", DefaultValueFactory = _ => "trajectories" };
     private static readonly Option<string?> Out = new("--out") { Description = "Write to this file instead of stdout." };
     private static readonly Option<string?> Status = new("--status") { Description = "Only sessions with this status (completed, failed)." };
     private static readonly Option<double?> MinReward = new("--min-reward") { Description = "Only graded sessions with at least this reward." };
@@ -28,15 +29,17 @@ public static class ExportCommand
     private static async Task<int> ExportAsync(ParseResult parse)
     {
         var format = parse.GetValue(Format)!;
-        if (!ExportRecords.Formats.Contains(format)) throw new UsageException($"--format must be trajectories or openai-chat (got '{format}').");
+        if (!ExportRecords.Formats.Contains(format)) throw new UsageException($"--format must be trajectories, openai-chat or tokens (got '{format}').");
         var sessions = await FleetJournal.ReadSessionsAsync(JournalLocation.From(parse, DataDir, JournalUrl), parse.GetValue(Fleet)!, "actor-rollouts-export");
         var chosen = ExportRecords.Choose(sessions, parse.GetValue(Status), parse.GetValue(MinReward), parse.GetValue(MaxDiffLines));
         var lines = ExportRecords.Lines(chosen, format);
+
 
         var outPath = parse.GetValue(Out);
         await using (var writer = outPath is null ? Console.Out : new StreamWriter(outPath))
             foreach (var line in lines) await writer.WriteLineAsync(line);
         Console.Error.WriteLine($"exported {chosen.Count} of {sessions.Count} sessions ({format})");
+        if (format == "tokens") Console.Error.WriteLine(Core.Tokens.TokenStats.Of(chosen).Summary());
         return ExitCodes.Ok;
     }
 }

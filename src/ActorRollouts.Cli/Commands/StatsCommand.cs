@@ -24,7 +24,11 @@ public static class StatsCommand
         command.SetAction(async (parse, _) =>
         {
             var (fleet, sessions) = await FleetJournal.ReadAsync(JournalLocation.From(parse, DataDir, JournalUrl), parse.GetValue(Fleet)!, "actor-rollouts-stats");
-            var stats = FleetStats.Compute(sessions) with { Settings = fleet.Settings, SettingsChanges = fleet.DescribeSettingsChanges() };
+            var stats = FleetStats.Compute(sessions) with
+            {
+                Settings = fleet.Settings, SettingsChanges = fleet.DescribeSettingsChanges(),
+                Tokens = Core.Tokens.TokenModes.Records(fleet.Settings?.Tokens) ? Core.Tokens.TokenStats.Of(sessions) : null,
+            };
             Console.WriteLine(parse.GetValue(Json) ? JsonSerializer.Serialize(stats, RolloutJson.Options) : Text(parse.GetValue(Fleet)!, stats));
             return ExitCodes.Ok;
         });
@@ -53,6 +57,7 @@ public static class StatsCommand
             : "  reward        no graded sessions");
         if (s.Settings is { } settings) text.AppendLine($"  settings      {Hosting.FleetRun.Summary(settings)}");
         foreach (var change in s.SettingsChanges ?? []) text.AppendLine($"  changed       {change}");
+        if (s.Tokens is { } tokens) text.AppendLine($"  {tokens.Summary()}");
         if (s.GradingFailed > 0) text.AppendLine($"  grading       {s.GradingFailed} failed (no reward recorded; see grading_failed in their traces)");
         return text.ToString().TrimEnd();
     }

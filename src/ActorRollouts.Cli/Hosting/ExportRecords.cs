@@ -12,7 +12,7 @@ namespace ActorRollouts.Cli.Hosting;
 /// download links serve.</summary>
 public static class ExportRecords
 {
-    public static readonly string[] Formats = ["trajectories", "openai-chat"];
+    public static readonly string[] Formats = ["trajectories", "openai-chat", "tokens"];
 
     /// <summary>The finished sessions that pass every given filter, in the order given.</summary>
     public static List<SessionState> Choose(IEnumerable<SessionState> sessions, string? status = null, double? minReward = null, int? maxDiffLines = null) =>
@@ -21,7 +21,10 @@ public static class ExportRecords
                             && (minReward is null || s.Reward >= minReward)
                             && (maxDiffLines is null || FleetStats.DiffLineCount(s) <= maxDiffLines)).ToList();
 
-    public static IEnumerable<string> Lines(IEnumerable<SessionState> chosen, string format) => chosen.Select(s => format == "openai-chat"
-        ? ChatExport.Record(s, ToolCatalog.Specs(s.Spec!.Tools.Where(ToolCatalog.IsKnown))).ToJsonString(RolloutJson.Options)
-        : JsonSerializer.Serialize(Trajectory.From(s), RolloutJson.Options));
+    public static IEnumerable<string> Lines(IEnumerable<SessionState> chosen, string format) => format switch
+    {
+        "openai-chat" => chosen.Select(s => ChatExport.Record(s, ToolCatalog.Specs(s.Spec!.Tools.Where(ToolCatalog.IsKnown))).ToJsonString(RolloutJson.Options)),
+        "tokens" => chosen.SelectMany(Core.Tokens.TokenExport.Lines),
+        _ => chosen.Select(s => JsonSerializer.Serialize(Trajectory.From(s), RolloutJson.Options)),
+    };
 }

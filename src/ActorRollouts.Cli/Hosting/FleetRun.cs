@@ -133,7 +133,9 @@ public static class FleetRun
             : "none";
         return $"confirm {s.ConfirmPolicy} · sandbox {s.Sandbox} · max turns {s.MaxTurns} · requests in flight {Limit(s.MaxConcurrentRequests)}, " +
                $"rpm {Limit(s.RequestsPerMinute)}, tpm {Limit(s.TokensPerMinute)} · budget {budget}" +
-               (s.FakeLlmScript is { } script ? $" · scripted model {script}" : "");
+               (s.FakeLlmScript is { } script ? $" · scripted model {script}" : "") +
+               (Core.Tokens.TokenModes.Records(s.Tokens) ? $" · tokens {s.Tokens}" + (s.TopLogprobs > 0 ? $" (top {s.TopLogprobs} logprobs)" : "") : "") +
+               (s.PolicyVersion != 0 ? $" · policy version {s.PolicyVersion}" : "");
     }
 
     /// <summary>Against the real OpenAI API a missing key would fail every session one by one: refuse up front.

@@ -13,6 +13,7 @@ public sealed class ProgressReporter : ReceiveActor, IWithTimers
     private FleetNotifications.FleetProgressed? _fleet;
     private long _turns, _inputTokens, _outputTokens;
     private string _lastPlainLine = "";
+    private readonly HashSet<string> _tokenlessEndpoints = [];
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -26,6 +27,14 @@ public sealed class ProgressReporter : ReceiveActor, IWithTimers
             _turns++;
             _inputTokens += p.TurnUsage.InputTokens;
             _outputTokens += p.TurnUsage.OutputTokens;
+        });
+        Receive<SessionNotifications.TokensUnavailable>(t =>
+        {
+            if (!_tokenlessEndpoints.Add(t.BaseUrl)) return;
+            if (_interactive) _out.WriteLine();
+            _out.WriteLine($"warning: {t.BaseUrl} (model {t.Model}) answered without token ids although --tokens asked for them; " +
+                           "those turns are journaled as tokens \"unavailable\" and the token export marks them. " +
+                           "A vLLM server gives them (return_token_ids needs vLLM 0.10.2 or later).");
         });
         Receive<Render>(_ => Draw());
         Receive<Flush>(_ =>
@@ -43,6 +52,7 @@ public sealed class ProgressReporter : ReceiveActor, IWithTimers
     {
         Context.System.EventStream.Subscribe(Self, typeof(FleetNotifications.FleetProgressed));
         Context.System.EventStream.Subscribe(Self, typeof(SessionNotifications.SessionProgressed));
+        Context.System.EventStream.Subscribe(Self, typeof(SessionNotifications.TokensUnavailable));
         Timers.StartPeriodicTimer("render", Render.Instance, TimeSpan.FromMilliseconds(_interactive ? 250 : 2000));
     }
 

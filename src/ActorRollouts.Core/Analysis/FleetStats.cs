@@ -39,7 +39,8 @@ public sealed record FleetStats(
     Distribution? Reward,
     int GradingFailed = 0,
     FleetSettings? Settings = null,
-    ImmutableList<string>? SettingsChanges = null)
+    ImmutableList<string>? SettingsChanges = null,
+    Tokens.TokenStats? Tokens = null)
 {
     public static FleetStats Compute(IReadOnlyList<SessionState> sessions)
     {

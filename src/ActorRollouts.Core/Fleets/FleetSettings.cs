@@ -10,7 +10,9 @@ namespace ActorRollouts.Core.Fleets;
 /// re-applied by every resume, so a resumed fleet behaves as it was started: the model and its endpoint, sampling options,
 /// who approves tools, how commands are sandboxed, the endpoint's limits, turns and budgets. A change (<c>resume --confirm
 /// auto</c>) is journaled as <c>fleet-settings-changed</c>. No secrets: <see cref="ApiKeyEnv"/> names a variable.
-/// <see cref="BaseUrl"/> is null while the fleet runs on the built-in scripted model (<see cref="FakeLlmScript"/>).</summary>
+/// <see cref="BaseUrl"/> is null while the fleet runs on the built-in scripted model (<see cref="FakeLlmScript"/>).
+/// <see cref="Tokens"/> (null: off), <see cref="TopLogprobs"/> and <see cref="PolicyVersion"/> are for RL training: what is
+/// recorded of the model's tokens, and the weights' version every request is labelled with.</summary>
 public sealed record FleetSettings(
     string Model,
     string? BaseUrl,
@@ -27,7 +29,10 @@ public sealed record FleetSettings(
     int RequestsPerMinute,
     long TokensPerMinute,
     Budget? Budget,
-    string? FakeLlmScript)
+    string? FakeLlmScript,
+    string? Tokens = null,
+    int TopLogprobs = 0,
+    int PolicyVersion = 0)
 {
     /// <summary>These settings with what <paramref name="change"/> sets replaced; moving to a base URL leaves the scripted
     /// model, and moving to the scripted model leaves the base URL.</summary>
@@ -49,6 +54,9 @@ public sealed record FleetSettings(
         RequestsPerMinute = change.RequestsPerMinute ?? RequestsPerMinute,
         TokensPerMinute = change.TokensPerMinute ?? TokensPerMinute,
         Budget = change.Budget is null ? Budget : Budget.Merge(change.Budget, Budget),
+        Tokens = change.Tokens ?? Tokens,
+        TopLogprobs = change.TopLogprobs ?? TopLogprobs,
+        PolicyVersion = change.PolicyVersion ?? PolicyVersion,
     };
 
     /// <summary>What differs from <paramref name="after"/>, one readable line per setting.</summary>
@@ -72,6 +80,10 @@ public sealed record FleetSettings(
             Temperature = !Equals(Temperature, planned.Temperature) ? Temperature : e.Temperature,
             MaxOutputTokens = MaxOutputTokens != planned.MaxOutputTokens ? MaxOutputTokens : e.MaxOutputTokens,
             ExtraBody = !SettingsDiff.Same(ExtraBody, planned.ExtraBody) ? ExtraBody : e.ExtraBody,
+            // A task cannot set these: every session follows the fleet.
+            Tokens = Tokens,
+            TopLogprobs = TopLogprobs,
+            PolicyVersion = PolicyVersion,
         };
         return spec with
         {
@@ -108,4 +120,7 @@ public sealed record FleetSettingsChange(
     int? RequestsPerMinute = null,
     long? TokensPerMinute = null,
     Budget? Budget = null,
-    string? FakeLlmScript = null);
+    string? FakeLlmScript = null,
+    string? Tokens = null,
+    int? TopLogprobs = null,
+    int? PolicyVersion = null);

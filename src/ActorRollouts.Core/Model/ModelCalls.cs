@@ -11,13 +11,17 @@ public sealed record ModelRequest(
     string SessionId);
 
 /// <summary>The assembled result of one model call. <paramref name="Assistant"/> is the message that enters
-/// the transcript; <paramref name="FinishReason"/> is the API's (stop, tool_calls, length, …).</summary>
+/// the transcript; <paramref name="FinishReason"/> is the API's (stop, tool_calls, length, …). <paramref name="Tokens"/> are
+/// the ids and log probabilities the server reported (null when it reported none); <paramref name="SystemFingerprint"/>
+/// names the server's configuration when it gives one.</summary>
 public sealed record ModelResponse(
     string? ResponseId,
     Message Assistant,
     Usage Usage,
     string? FinishReason,
-    long LatencyMs);
+    long LatencyMs,
+    Tokens.TokenOutput? Tokens = null,
+    string? SystemFingerprint = null);
 
 /// <summary>A piece of a streamed answer, as it arrives. Published for live watchers, never journaled.</summary>
 public sealed record ModelDelta(string Kind, string Text, string? ToolCallId = null)

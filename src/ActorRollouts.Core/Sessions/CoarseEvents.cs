@@ -18,11 +18,11 @@ public interface ICoarseEvent : ISessionEvent
 /// in one row.</summary>
 public sealed record ModelReplied(
     int Turn, string? ResponseId, Usage Usage, string? FinishReason, long LatencyMs, Message Assistant, Usage Total, decimal CostUsd,
-    DateTimeOffset Timestamp) : ICoarseEvent
+    DateTimeOffset Timestamp, Tokens.TurnTokens? Tokens = null, int? PolicyVersion = null, string? SystemFingerprint = null) : ICoarseEvent
 {
     public IEnumerable<ISessionEvent> Parts() =>
     [
-        new ModelResponseReceived(Turn, ResponseId, Usage, FinishReason, LatencyMs, Timestamp),
+        new ModelResponseReceived(Turn, ResponseId, Usage, FinishReason, LatencyMs, Timestamp, Tokens, PolicyVersion, SystemFingerprint),
         new MessageAppended(Assistant, Timestamp),
         new UsageUpdated(Total, CostUsd, Timestamp),
     ];
@@ -90,7 +90,8 @@ public static class CoarseEvents
         && events[i] is ModelResponseReceived r
         && events[i + 1] is MessageAppended { Message.Role: Roles.Assistant } a && a.Timestamp == r.Timestamp
         && events[i + 2] is UsageUpdated u && u.Timestamp == r.Timestamp
-            ? (new ModelReplied(r.Turn, r.ResponseId, r.Usage, r.FinishReason, r.LatencyMs, a.Message, u.Total, u.CostUsd, r.Timestamp), 3)
+            ? (new ModelReplied(r.Turn, r.ResponseId, r.Usage, r.FinishReason, r.LatencyMs, a.Message, u.Total, u.CostUsd, r.Timestamp,
+                r.Tokens, r.PolicyVersion, r.SystemFingerprint), 3)
             : null;
 
     private static (ISessionEvent, int)? ToolCallFinishedAt(IReadOnlyList<ISessionEvent> events, int i)

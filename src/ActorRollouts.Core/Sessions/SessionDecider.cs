@@ -25,13 +25,11 @@ public static class SessionDecider
 
         return input switch
         {
-            ModelAttemptStarting s when s.Turn == state.Turns + 1 =>
-                [new ModelRequestStarted(s.Turn, s.Attempt, state.Spec!.Endpoint.Api, state.Spec.Endpoint.Model, s.Now)],
+            ModelAttemptStarting s when s.Turn == state.Turns + 1 => [RequestStarted(state.Spec!.Endpoint, s)],
             ModelAttemptFailed f when f.Turn == state.InFlightTurn => AttemptFailedEvents(f),
             ModelResponded r when r.Turn == state.InFlightTurn =>
             [
-                new ModelResponseReceived(r.Turn, r.Response.ResponseId, r.Response.Usage, r.Response.FinishReason,
-                    r.Response.LatencyMs, r.Now),
+                ResponseReceived(state, r),
                 new MessageAppended(r.Response.Assistant, r.Now),
                 new UsageUpdated(state.Usage.Add(r.Response.Usage), state.CostUsd + r.CostUsd, r.Now),
             ],
@@ -114,6 +112,28 @@ public static class SessionDecider
             return new SessionEffect.Complete(state.LastFinishReason == "length" ? StopReasons.MaxTokens : StopReasons.Done);
         if (state.Turns >= state.Spec!.MaxTurns) return new SessionEffect.Complete(StopReasons.MaxTurns);
         return new SessionEffect.CallModel(state.Turns + 1);
+    }
+
+    /// <summary>The request labelled with the policy version it goes out under and how it is sampled, when the fleet
+    /// records tokens or has a version.</summary>
+    private static ModelRequestStarted RequestStarted(Endpoint endpoint, ModelAttemptStarting s) =>
+        endpoint.Sampling is { } sampling
+            ? new ModelRequestStarted(s.Turn, s.Attempt, endpoint.Api, endpoint.Model, s.Now, endpoint.PolicyVersion, sampling)
+            : new ModelRequestStarted(s.Turn, s.Attempt, endpoint.Api, endpoint.Model, s.Now);
+
+    /// <summary>With tokens recorded, the answer carries them packed against the previous turn's (or "unavailable"), the
+    /// policy version now and the server's fingerprint.</summary>
+    private static ModelResponseReceived ResponseReceived(SessionState state, ModelResponded r)
+    {
+        var response = r.Response;
+        var endpoint = state.Spec!.Endpoint;
+        if (!endpoint.RecordsTokens && endpoint.PolicyVersion == 0)
+            return new ModelResponseReceived(r.Turn, response.ResponseId, response.Usage, response.FinishReason, response.LatencyMs, r.Now);
+        var tokens = !endpoint.RecordsTokens ? null
+            : response.Tokens is { } output ? Tokens.TurnTokens.From(output, Tokens.TokenChain.Last(state.TokenTurns).AsSpan())
+            : Tokens.TurnTokens.Unavailable;
+        return new ModelResponseReceived(r.Turn, response.ResponseId, response.Usage, response.FinishReason, response.LatencyMs, r.Now,
+            tokens, endpoint.PolicyVersion, response.SystemFingerprint);
     }
 
     /// <summary>A score is a reward; a grader that gave none is journaled as failed, with why, and no reward.</summary>

@@ -26,17 +26,22 @@ public static class SessionEvents
     /// <summary>A system, user, assistant or tool message entered the transcript.</summary>
     public sealed record MessageAppended(Message Message, DateTimeOffset Timestamp) : ISessionEvent;
 
-    /// <summary>An attempt of a model call went out.</summary>
-    public sealed record ModelRequestStarted(int Turn, int Attempt, string Api, string Model, DateTimeOffset Timestamp) : ISessionEvent;
+    /// <summary>An attempt of a model call went out. <paramref name="PolicyVersion"/> and <paramref name="Sampling"/> (how it
+    /// was sent) are set when the fleet records tokens or has a policy version.</summary>
+    public sealed record ModelRequestStarted(
+        int Turn, int Attempt, string Api, string Model, DateTimeOffset Timestamp, int? PolicyVersion = null, RequestSampling? Sampling = null) : ISessionEvent;
 
     /// <summary>An attempt failed. <paramref name="WillRetry"/> says whether the provider tries again.</summary>
     public sealed record ModelRequestFailed(
         int Turn, int Attempt, string ErrorKind, int? HttpStatus, long? RetryAfterMs, bool WillRetry, string Error,
         DateTimeOffset Timestamp, string? Node = null) : ISessionEvent;
 
-    /// <summary>The model answered; the assistant message follows as its own <see cref="MessageAppended"/>.</summary>
+    /// <summary>The model answered; the assistant message follows as its own <see cref="MessageAppended"/>. With tokens
+    /// recorded: <paramref name="Tokens"/> (packed; <c>"unavailable"</c> when the server sent none), the policy version when
+    /// the answer arrived, and the server's <c>system_fingerprint</c>.</summary>
     public sealed record ModelResponseReceived(
-        int Turn, string? ResponseId, Usage Usage, string? FinishReason, long LatencyMs, DateTimeOffset Timestamp) : ISessionEvent;
+        int Turn, string? ResponseId, Usage Usage, string? FinishReason, long LatencyMs, DateTimeOffset Timestamp,
+        Tokens.TurnTokens? Tokens = null, int? PolicyVersion = null, string? SystemFingerprint = null) : ISessionEvent;
 
     /// <summary>Cumulative token usage and cost of the session after a model response.</summary>
     public sealed record UsageUpdated(Usage Total, decimal CostUsd, DateTimeOffset Timestamp) : ISessionEvent;

@@ -25,6 +25,13 @@ public sealed record SessionState : IRolloutSnapshot
     /// <summary>The API's finish reason of the latest response (<c>length</c> means the output limit cut it).</summary>
     public string? LastFinishReason { get; init; }
 
+    /// <summary>The policy version the in-flight request was sent under (null when none was journaled).</summary>
+    public int? InFlightPolicyVersion { get; init; }
+
+    /// <summary>Each answered turn's tokens, when the session records them (<c>--tokens</c>): what samples are built from.
+    /// A fork inherits its parent's, so its samples begin with the parent's prefix.</summary>
+    public ImmutableList<Tokens.TokenTurn> TokenTurns { get; init; } = [];
+
     /// <summary>Attempts made for the in-flight turn (for numbering the next one).</summary>
     public int InFlightAttempts { get; init; }
 
@@ -108,19 +115,22 @@ public sealed record SessionState : IRolloutSnapshot
         {
             Spec = e.Spec, Workspace = e.Workspace, Status = SessionStatus.Running, StartedAt = e.Timestamp, LastEventAt = e.Timestamp,
             ParentSessionId = e.ParentSessionId, ForkedAtSeq = e.ForkedAtSeq, Node = e.Node,
-            InFlightTurn = null, InFlightAttempts = 0, RunningToolCalls = [], Resumes = 0,
+            InFlightTurn = null, InFlightAttempts = 0, InFlightPolicyVersion = null, RunningToolCalls = [], Resumes = 0,
             Confirmations = e.From.Confirmations.Where(c => c.Value is not null).ToImmutableDictionary(), // a question asked is asked again
         },
         _ when Status == SessionStatus.NotStarted => this,
         MessageAppended e => this with { Messages = Messages.Add(e.Message) },
         ModelRequestStarted e => this with
         {
-            InFlightTurn = e.Turn, InFlightAttempts = e.Attempt, ModelRequests = ModelRequests + 1,
+            InFlightTurn = e.Turn, InFlightAttempts = e.Attempt, ModelRequests = ModelRequests + 1, InFlightPolicyVersion = e.PolicyVersion,
         },
         ModelRequestFailed => this,
         ModelResponseReceived e when InFlightTurn == e.Turn => this with
         {
-            Turns = e.Turn, InFlightTurn = null, InFlightAttempts = 0, LastFinishReason = e.FinishReason,
+            Turns = e.Turn, InFlightTurn = null, InFlightAttempts = 0, LastFinishReason = e.FinishReason, InFlightPolicyVersion = null,
+            TokenTurns = e.Tokens is { } tokens
+                ? TokenTurns.Add(new Tokens.TokenTurn(e.Turn, InFlightPolicyVersion ?? e.PolicyVersion ?? 0, e.PolicyVersion ?? InFlightPolicyVersion ?? 0, tokens))
+                : TokenTurns,
         },
         ModelResponseReceived => this,
         UsageUpdated e => this with { Usage = e.Total, CostUsd = e.CostUsd },
@@ -136,7 +146,7 @@ public sealed record SessionState : IRolloutSnapshot
         // idempotent tools run again; other interrupted tools were answered by events before this one.
         SessionResumed e => this with
         {
-            InFlightTurn = null, InFlightAttempts = 0, Resumes = Resumes + 1, Node = e.Node,
+            InFlightTurn = null, InFlightAttempts = 0, InFlightPolicyVersion = null, Resumes = Resumes + 1, Node = e.Node,
             RunningToolCalls = RunningToolCalls.RemoveAll(e.RerunToolCallIds.Contains),
             // Nobody will answer a question asked before the interruption: it is asked again.
             Confirmations = Confirmations.RemoveRange(Confirmations.Where(c => c.Value is null).Select(c => c.Key)),

@@ -1,0 +1,76 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using ActorRollouts.Core.Json;
+using ActorRollouts.Core.Sessions;
+
+namespace ActorRollouts.Core.Tokens;
+
+/// <summary>A finished session's samples as the lines of <c>export --format tokens</c>, rebuilt from its journaled turns
+/// every time (<see cref="TokenSamples"/>). A session that recorded no tokens at all gets one line saying so
+/// (<c>"tokens": "unavailable"</c>, empty arrays), so no session goes missing without a word.</summary>
+public static class TokenExport
+{
+    public const string Complete = "complete";
+    public const string NoLogprobs = "no_logprobs";
+    public const string Unavailable = "unavailable";
+
+    public static IEnumerable<string> Lines(SessionState session)
+    {
+        var samples = TokenSamples.From(session.TokenTurns);
+        var gaps = session.TokenTurns.Where(t => !t.Tokens.IsAvailable).Select(t => t.Turn).ToList();
+        if (samples.IsEmpty)
+        {
+            yield return Line(session, new TokenSample(0, [], [], [], [], [], [], TokenSample.FirstTurn, null), Unavailable, gaps);
+            yield break;
+        }
+        foreach (var sample in samples) yield return Line(session, sample, sample.HasLogprobs ? Complete : NoLogprobs, gaps);
+    }
+
+    private static string Line(SessionState session, TokenSample sample, string tokens, List<int> gaps)
+    {
+        var spec = session.Spec!;
+        var buffer = new ArrayBufferWriter<byte>(1024 + 16 * (sample.PromptIds.Length + sample.ResponseIds.Length));
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = RolloutJson.Options.Encoder }))
+        {
+            w.WriteStartObject();
+            w.WriteString("session_id", spec.SessionId);
+            w.WriteNumber("sample_index", sample.SampleIndex);
+            w.WriteString("task_id", spec.TaskId);
+            w.WriteNumber("sample", spec.Sample);
+            w.WriteString("tokens", tokens);
+            Ints(w, "prompt_ids", sample.PromptIds.AsSpan());
+            Ints(w, "response_ids", sample.ResponseIds.AsSpan());
+            w.WriteStartArray("response_mask");
+            foreach (var bit in sample.ResponseMask) w.WriteNumberValue(bit);
+            w.WriteEndArray();
+            w.WriteStartArray("response_logprobs");
+            foreach (var logprob in sample.ResponseLogprobs) w.WriteNumberValue(logprob);
+            w.WriteEndArray();
+            Ints(w, "policy_versions", sample.PolicyVersions.AsSpan());
+            Ints(w, "turns", [.. sample.Turns]);
+            w.WriteString("start_reason", sample.StartReason);
+            if (sample.Drift is { } drift) w.WriteNumber("drift", drift);
+            else w.WriteNull("drift");
+            Ints(w, "unavailable_turns", [.. gaps]);
+            if (session.Reward is { } reward) w.WriteNumber("reward", reward);
+            else w.WriteNull("reward");
+            w.WriteString("status", SessionStatusWord(session));
+            if (session.StopReason is { } stop) w.WriteString("stop_reason", stop);
+            else w.WriteNull("stop_reason");
+            w.WritePropertyName("metadata");
+            JsonSerializer.Serialize(w, spec.Metadata ?? System.Collections.Immutable.ImmutableSortedDictionary<string, JsonElement>.Empty, RolloutJson.Options);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static string SessionStatusWord(SessionState session) => Fleets.SessionOutcomes.Of(session.Status);
+
+    private static void Ints(Utf8JsonWriter w, string name, ReadOnlySpan<int> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var value in values) w.WriteNumberValue(value);
+        w.WriteEndArray();
+    }
+}
