@@ -25,6 +25,9 @@ internal static class SampleEvents
         ImmutableSortedDictionary<string, JsonElement>.Empty.Add("top_k", JsonDocument.Parse("20").RootElement), 20, "deny", "none",
         8, 30, 100_000, new Budget(5000, 1.25m, 600), "/scripts/fake.json");
 
+    private static readonly Core.Tokens.TurnTokens Tokens =
+        Core.Tokens.TurnTokens.From(new Core.Tokens.TokenOutput([151644, 872, 198, 9], [40_000, 151645], [-0.5f, -1.25e-5f]), [151644, 872, 198]);
+
     private static readonly ToolCall Call = new("call_1", "write_file", """{"path":"a.txt","content":"ü\n"}""");
 
     private static readonly ToolResult Result = new(true, "write_file", "wrote 3 bytes", "call_1", null,
@@ -40,8 +43,12 @@ internal static class SampleEvents
         new MessageAppended(new Message(Roles.Assistant, "thinking…", "because", [Call], Id: "msg_1"), At),
         new MessageAppended(Message.ToolMessage(Result), At),
         new ModelRequestStarted(2, 3, "chat", "gpt-4o", At),
+        new ModelRequestStarted(2, 4, "chat", "Qwen/Qwen3-8B", At, 3, new RequestSampling("http://gpu:8000/v1", 0.6, 4000, 2,
+            ImmutableSortedDictionary<string, JsonElement>.Empty.Add("top_p", JsonDocument.Parse("0.95").RootElement), "policy-3")),
         new ModelRequestFailed(2, 3, ModelErrorKinds.Http, 429, 2000, true, "HTTP 429: slow down", At),
         new ModelResponseReceived(2, "chatcmpl-1", new Usage(100, 20, 5, 64), "tool_calls", 812, At),
+        new ModelResponseReceived(2, "chatcmpl-2", new Usage(4, 2), "stop", 9, At, Tokens, 3, "fp_44709d6fcb"),
+        new ModelResponseReceived(2, "chatcmpl-3", new Usage(4, 2), "stop", 9, At, Core.Tokens.TurnTokens.Unavailable, 3),
         new UsageUpdated(new Usage(300, 60, 10, 128), 0.0012345m, At),
         new ToolCallStarted("call_1", "write_file", Call.Arguments.ToString(), At),   // as journaled before 2026-11-26
         new ToolCallStarted("call_1", "write_file", null, At),
@@ -55,6 +62,8 @@ internal static class SampleEvents
         new ModelReplied(2, "resp_1", new Usage(100, 20, 5, 64), "tool_calls", 812,
             new Message(Roles.Assistant, "thinking…", "because", [Call], Id: "msg_1", ResponseItems: ["""{"type":"reasoning"}"""]),
             new Usage(300, 60, 10, 128), 0.0012345m, At),
+        new ModelReplied(3, "chatcmpl-4", new Usage(4, 2), "stop", 9, new Message(Roles.Assistant, "done"), new Usage(304, 62, 10, 128), 0.0013m, At,
+            Tokens, 0, "fp_1"),
         new ToolCallFinished(Result, 15,
             [new FileChange("a.txt", FileChangeKinds.Modified, 3, 4, "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-ü\n+üü\n", "ab12"),
              new FileChange("img.png", FileChangeKinds.Created, null, 2048, null, "cd34", Mode: 420, Content: new FileContent(Base64: "AAEC"))], At),
