@@ -9,12 +9,17 @@ using Microsoft.Extensions.Logging;
 namespace ActorRollouts.FakeLlm;
 
 /// <summary>A scripted OpenAI-compatible server on 127.0.0.1 (Kestrel). It answers <c>POST /v1/chat/completions</c> and
-/// <c>POST /v1/responses</c>, streaming and not, in the real shapes, and records every request for tests to assert on.</summary>
+/// <c>POST /v1/responses</c>, streaming and not, in the real shapes, and records every request for tests to assert on.
+/// It also speaks tokens in vLLM's shapes (<see cref="FakeTokenizer"/>, <see cref="FakeChatTemplate"/>):
+/// <c>return_token_ids</c> and logprobs in Chat Completions, <c>POST /v1/completions</c> with a prompt of token ids,
+/// and <c>POST /tokenize</c> (at the root, as vLLM serves it).</summary>
 public sealed class FakeLlmServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ChatCompletionsEndpoint _chat;
     private readonly ResponsesEndpoint _responses;
+    private readonly CompletionsEndpoint _completions;
+    private readonly TokenizeEndpoint _tokenize;
     private readonly RequestLog _log;
 
     private FakeLlmServer(WebApplication app, FakeScript script, bool keepRequests)
@@ -23,6 +28,8 @@ public sealed class FakeLlmServer : IAsyncDisposable
         _log = new RequestLog(keepRequests);
         _chat = new ChatCompletionsEndpoint(script, _log);
         _responses = new ResponsesEndpoint(script, _log);
+        _completions = new CompletionsEndpoint(script, _log);
+        _tokenize = new TokenizeEndpoint(script, _log);
     }
 
     public Uri BaseUrl { get; private set; } = null!;
@@ -65,6 +72,8 @@ public sealed class FakeLlmServer : IAsyncDisposable
         var server = new FakeLlmServer(app, script, keepRequests);
         app.MapPost("/v1/chat/completions", server._chat.HandleAsync);
         app.MapPost("/v1/responses", server._responses.HandleAsync);
+        app.MapPost("/v1/completions", server._completions.HandleAsync);
+        app.MapPost("/tokenize", server._tokenize.HandleAsync);
         app.MapFallback(server.NotFoundAsync);
         await app.StartAsync(cancellationToken);
         server.BaseUrl = new Uri(app.Urls.First().TrimEnd('/') + "/v1");
@@ -96,12 +105,18 @@ public sealed class FakeLlmServer : IAsyncDisposable
 }
 
 /// <summary>A request the server received. <see cref="Turn"/> is the scripted turn it was answered from (0-based; the
-/// number of earlier assistant turns in its transcript), null when none was played.</summary>
+/// number of earlier assistant turns in its transcript), null when none was played. <see cref="Tokens"/> is set when
+/// the answer was given in tokens (Chat Completions with <c>return_token_ids</c> or <c>logprobs</c>, and Completions), so
+/// a test can compare what a client captured with what the fake generated, token for token.</summary>
 public sealed record RecordedRequest(
     string Method, string Path, string Body, string? Authorization, DateTimeOffset ReceivedAt, int StatusCode, FakeUsage? ReportedUsage,
-    int? Turn = null);
+    int? Turn = null, FakeTokens? Tokens = null);
 
 public sealed record FakeUsage(int PromptTokens, int CompletionTokens);
+
+/// <summary>The tokens of one answer: the prompt as the server rendered (or received) it, the completion (ending with
+/// the EOS, <c>&lt;|im_end|&gt;</c>) and the logprob of each completion token.</summary>
+public sealed record FakeTokens(int[] PromptIds, int[] CompletionIds, float[] Logprobs);
 
 /// <summary>The server's record of requests, and the in-flight counter tests use to check concurrency limits.
 /// A request is recorded on arrival (so a test can see a request that is still being answered) and completed later.
@@ -149,10 +164,14 @@ internal sealed class RequestLog(bool keep = true)
         }
     }
 
-    public void End(int entry, int statusCode, FakeUsage? usage, int? turn = null)
+    public void End(int entry, int statusCode, FakeUsage? usage, int? turn = null, FakeTokens? tokens = null)
     {
         if (entry < 0) return;
-        lock (_gate) Matched(_requests[entry] = _requests[entry] with { StatusCode = statusCode, ReportedUsage = usage, Turn = turn ?? _requests[entry].Turn });
+        lock (_gate)
+            Matched(_requests[entry] = _requests[entry] with
+            {
+                StatusCode = statusCode, ReportedUsage = usage, Turn = turn ?? _requests[entry].Turn, Tokens = tokens ?? _requests[entry].Tokens,
+            });
     }
 
     /// <summary>Notes the turn as soon as it is known, so a test can see it while the answer is still delayed.</summary>
@@ -242,13 +261,14 @@ internal sealed class RequestLog(bool keep = true)
 /// <summary>Errors in OpenAI's shape: <c>{"error":{"message","type","param","code"}}</c>.</summary>
 internal static class OpenAiErrors
 {
-    public static Task WriteAsync(HttpContext context, int status, string message, string? code, string type = "invalid_request_error")
+    public static Task WriteAsync(HttpContext context, int status, string message, string? code, string type = "invalid_request_error",
+        string? param = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         var body = new System.Text.Json.Nodes.JsonObject
         {
-            ["error"] = new System.Text.Json.Nodes.JsonObject { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = code },
+            ["error"] = new System.Text.Json.Nodes.JsonObject { ["message"] = message, ["type"] = type, ["param"] = param, ["code"] = code },
         };
         return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
     }

@@ -13,7 +13,12 @@ namespace ActorRollouts.FakeLlm;
 ///     { "content": "Let me look.", "tool_calls": [ { "name": "read_file", "arguments": { "path": "a.txt" } } ] },
 ///     { "tool_calls": [ { "name": "write_file", "arguments_raw": "{\"path\": broken" } ] },
 ///     { "content": "Fixed.", "delay_ms": 20 } ] } ] }
-/// </code></summary>
+/// </code>
+/// For token capture (vLLM's <c>return_token_ids</c>, <c>/tokenize</c>, <c>/v1/completions</c>; see <see cref="FakeChatTemplate"/>):
+/// a turn's optional <c>"retokenize": true</c> makes the template encode that answer differently whenever it comes back
+/// in a later request's history (same text, other ids: the drift a real server's re-tokenization causes), and a
+/// scenario's optional <c>"template"</c> is <c>"chatml"</c> (the default) or <c>"drop_think"</c>, which renders every
+/// earlier assistant message without its <c>&lt;think&gt;</c> block, as Qwen3's template does.</summary>
 public sealed class FakeScript
 {
     public ImmutableList<FakeScenario> Scenarios { get; }
@@ -47,21 +52,40 @@ public sealed class FakeScript
         Scenarios.FirstOrDefault(s => string.IsNullOrEmpty(s.Match) || firstUserMessage.Contains(s.Match, StringComparison.Ordinal));
 }
 
-public sealed record FakeScenario(int Index, string? Match, int DelayMs, ImmutableList<FakeTurn> Turns)
+public sealed record FakeScenario(int Index, string? Match, int DelayMs, ImmutableList<FakeTurn> Turns,
+    FakeTemplateStyle Template = FakeTemplateStyle.ChatMl)
 {
     internal static FakeScenario Parse(JsonNode? node, string where, int index)
     {
         if (node is not JsonObject o) throw new FakeScriptException($"{where} must be an object.");
         if (o["turns"] is not JsonArray turns) throw new FakeScriptException($"{where} needs a \"turns\" array.");
+        var template = o["template"] switch
+        {
+            null => FakeTemplateStyle.ChatMl,
+            JsonValue v when v.TryGetValue(out string? name) && name == "chatml" => FakeTemplateStyle.ChatMl,
+            JsonValue v when v.TryGetValue(out string? name) && name == "drop_think" => FakeTemplateStyle.DropThink,
+            var other => throw new FakeScriptException($"{where}.template must be \"chatml\" or \"drop_think\", not {other.ToJsonString()}."),
+        };
         return new FakeScenario(index, (string?)o["match"], (int?)o["delay_ms"] ?? 0,
-            turns.Select((t, i) => FakeTurn.Parse(t, $"{where}.turns[{i}]")).ToImmutableList());
+            turns.Select((t, i) => FakeTurn.Parse(t, $"{where}.turns[{i}]")).ToImmutableList(), template);
     }
 }
 
-/// <summary>One scripted answer. <see cref="Reasoning"/> (Responses API only) becomes a reasoning item with that
-/// summary and an encrypted_content. <see cref="Fault"/>, when set, is served instead of the answer for the first
-/// <see cref="FakeFault.Times"/> requests of this turn.</summary>
-public sealed record FakeTurn(string? Content, ImmutableList<FakeToolCall> ToolCalls, int? DelayMs, FakeFault? Fault, string? Reasoning = null)
+/// <summary>How the fake chat template renders earlier assistant messages: as they are (ChatML), or without their
+/// reasoning (DropThink, as Qwen3's template).</summary>
+public enum FakeTemplateStyle
+{
+    ChatMl,
+    DropThink,
+}
+
+/// <summary>One scripted answer. <see cref="Reasoning"/> becomes, in the Responses API, a reasoning item with that
+/// summary and an encrypted_content; in Chat Completions asked for token ids and in <c>/v1/completions</c>, a
+/// <c>&lt;think&gt;</c> block at the start of the text. <see cref="Fault"/>, when set, is served instead of the answer for
+/// the first <see cref="FakeFault.Times"/> requests of this turn. <see cref="Retokenize"/>: this answer, back in a later
+/// history, is encoded differently (<see cref="FakeChatTemplate"/>).</summary>
+public sealed record FakeTurn(string? Content, ImmutableList<FakeToolCall> ToolCalls, int? DelayMs, FakeFault? Fault, string? Reasoning = null,
+    bool Retokenize = false)
 {
     internal static FakeTurn Parse(JsonNode? node, string where)
     {
@@ -71,8 +95,14 @@ public sealed record FakeTurn(string? Content, ImmutableList<FakeToolCall> ToolC
             : [];
         if (o["content"] is null && calls.IsEmpty && o["fault"] is null)
             throw new FakeScriptException($"{where} needs \"content\", \"tool_calls\" or a \"fault\".");
+        var retokenize = o["retokenize"] switch
+        {
+            null => false,
+            JsonValue v when v.TryGetValue(out bool flag) => flag,
+            var other => throw new FakeScriptException($"{where}.retokenize must be true or false, not {other.ToJsonString()}."),
+        };
         return new FakeTurn((string?)o["content"], calls, (int?)o["delay_ms"],
-            o["fault"] is JsonObject fault ? FakeFault.Parse(fault, $"{where}.fault") : null, (string?)o["reasoning"]);
+            o["fault"] is JsonObject fault ? FakeFault.Parse(fault, $"{where}.fault") : null, (string?)o["reasoning"], retokenize);
     }
 }
 

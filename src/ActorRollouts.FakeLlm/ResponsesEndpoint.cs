@@ -38,18 +38,18 @@ internal sealed class ResponsesEndpoint(FakeScript script, RequestLog log) : Scr
         return turns;
     }
 
-    protected override async Task<FakeUsage?> AnswerAsync(HttpContext context, ScriptedRequest request, ScriptedTurn turn)
+    protected override async Task<Answered> AnswerAsync(HttpContext context, ScriptedRequest request, ScriptedTurn turn)
     {
         var answer = new ResponsesAnswer(request, turn, Tag(turn), UsageFor(request, turn.Turn));
         if (!request.Stream)
         {
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(answer.Response("completed", answer.Items(complete: true)).ToJsonString(), context.RequestAborted);
-            return answer.Usage;
+            return new Answered(answer.Usage);
         }
         var events = (turn.StreamFault?.FailedCode is not null ? answer.FailedEvents(turn.StreamFault) : answer.Events())
             .Select(e => $"event: {(string)e["type"]!}\ndata: {e.ToJsonString()}\n\n");
-        return await StreamAsync(context, events, turn.StreamFault) ? answer.Usage : null;
+        return new Answered(await StreamAsync(context, events, turn.StreamFault) ? answer.Usage : null);
     }
 
     private sealed class ResponsesAnswer(ScriptedRequest request, ScriptedTurn turn, string tag, FakeUsage usage)

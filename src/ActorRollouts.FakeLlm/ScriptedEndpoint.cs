@@ -4,8 +4,18 @@ using Microsoft.AspNetCore.Http;
 
 namespace ActorRollouts.FakeLlm;
 
-/// <summary>What an API endpoint needs from a request to pick the scripted answer.</summary>
-internal sealed record ScriptedRequest(string Model, bool Stream, bool IncludeUsage, string FirstUserMessage, int TurnIndex, int BodyLength);
+/// <summary>What an API endpoint needs from a request to pick the scripted answer. <see cref="Root"/> is the parsed body,
+/// <see cref="Tokens"/> what it asks of tokens, <see cref="PromptIds"/> a prompt sent as token ids (Completions).</summary>
+internal sealed record ScriptedRequest(string Model, bool Stream, bool IncludeUsage, string FirstUserMessage, int TurnIndex, int BodyLength)
+{
+    public JsonObject Root { get; init; } = [];
+    public TokenOptions Tokens { get; init; } = TokenOptions.None;
+    public int[]? PromptIds { get; init; }
+}
+
+/// <summary>What an endpoint answered: the usage it reported (null if the answer did not complete) and, when it spoke
+/// tokens, the tokens (kept even when a fault then cut the stream: they are what the model generated).</summary>
+internal sealed record Answered(FakeUsage? Usage, FakeTokens? Tokens = null);
 
 /// <summary>The turn chosen for a request, with the fault to inject in its stream (if any).</summary>
 internal sealed record ScriptedTurn(FakeScenario Scenario, int Index, FakeTurn Turn, FakeFault? StreamFault, long Sequence);
@@ -20,8 +30,8 @@ internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
 
     protected abstract ScriptedRequest Parse(JsonObject body, int bodyLength);
 
-    /// <summary>Writes the answer; returns the usage it reported.</summary>
-    protected abstract Task<FakeUsage?> AnswerAsync(HttpContext context, ScriptedRequest request, ScriptedTurn turn);
+    /// <summary>Writes the answer; returns the usage it reported and the tokens it generated.</summary>
+    protected abstract Task<Answered> AnswerAsync(HttpContext context, ScriptedRequest request, ScriptedTurn turn);
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -29,8 +39,8 @@ internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
         var entry = log.Begin(context, body);
         try
         {
-            var (status, usage) = await PlayAsync(context, body, entry);
-            log.End(entry, status, usage);
+            var (status, answered) = await PlayAsync(context, body, entry);
+            log.End(entry, status, answered?.Usage, tokens: answered?.Tokens);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -42,7 +52,7 @@ internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
         }
     }
 
-    private async Task<(int Status, FakeUsage? Usage)> PlayAsync(HttpContext context, string body, int entry)
+    private async Task<(int Status, Answered? Answered)> PlayAsync(HttpContext context, string body, int entry)
     {
         ScriptedRequest request;
         try
@@ -74,8 +84,7 @@ internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
             await WriteHttpFaultAsync(context, fault, status);
             return (status, null);
         }
-        var usage = await AnswerAsync(context, request, new ScriptedTurn(scenario, request.TurnIndex, turn, fault, Interlocked.Increment(ref _sequence)));
-        return (200, usage);
+        return (200, await AnswerAsync(context, request, new ScriptedTurn(scenario, request.TurnIndex, turn, fault, Interlocked.Increment(ref _sequence))));
     }
 
     private static async Task WriteHttpFaultAsync(HttpContext context, FakeFault fault, int status)
@@ -115,13 +124,7 @@ internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
         return true;
     }
 
-    /// <summary>Message content is a string or an array of parts <c>[{"type":"text"|"input_text","text":…}]</c>.</summary>
-    protected static string TextOf(JsonNode? content) => content switch
-    {
-        JsonValue v => (string?)v ?? "",
-        JsonArray parts => string.Concat(parts.Select(p => (string?)p?["text"] ?? "")),
-        _ => "",
-    };
+    protected static string TextOf(JsonNode? content) => MessageText.Of(content);
 
     /// <summary>Pieces of about three words, spaces kept, so a client really has to assemble.</summary>
     protected static IEnumerable<string> SplitWords(string text)

@@ -24,6 +24,23 @@ public class FakeScriptTests
         Assert.Contains(expected, Assert.Throws<FakeScriptException>(() => FakeScript.Parse(json)).Message);
     }
 
+    [Theory]
+    [InlineData("""{"scenarios":[{"template":"x","turns":[{"content":"a"}]}]}""", "scenarios[0].template must be \"chatml\" or \"drop_think\"")]
+    [InlineData("""{"scenarios":[{"turns":[{"content":"a"},{"content":"b","retokenize":"yes"}]}]}""", "scenarios[0].turns[1].retokenize must be true or false")]
+    public void Parse_BadTokenOption_NamesTheField(string json, string expected)
+    {
+        Assert.Contains(expected, Assert.Throws<FakeScriptException>(() => FakeScript.Parse(json)).Message);
+    }
+
+    [Fact]
+    public void Parse_TokenOptions_DefaultToChatMlWithoutDrift()
+    {
+        var script = FakeScript.Parse("""{"scenarios":[{"turns":[{"content":"a"}]},{"template":"drop_think","turns":[{"content":"b","retokenize":true}]}]}""");
+
+        Assert.Equal((FakeTemplateStyle.ChatMl, false), (script.Scenarios[0].Template, script.Scenarios[0].Turns[0].Retokenize));
+        Assert.Equal((FakeTemplateStyle.DropThink, true), (script.Scenarios[1].Template, script.Scenarios[1].Turns[0].Retokenize));
+    }
+
     [Fact]
     public void Load_MissingFile_IsClear()
     {
