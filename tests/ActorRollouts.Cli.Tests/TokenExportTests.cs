@@ -1,0 +1,161 @@
+using System.Text.Json.Nodes;
+using ActorRollouts.FakeLlm;
+
+namespace ActorRollouts.Cli.Tests;
+
+/// <summary><c>run --tokens capture</c> against a vLLM-shaped server, then <c>export --format tokens</c>: the samples rebuilt
+/// from the journal hold, token for token, the ids the server saw and generated and the logprobs it gave; they split
+/// exactly where the server re-tokenized the model's answer; and each generated token carries the policy version of the
+/// request that produced it, across a kill and a <c>resume --policy-version</c>.</summary>
+public class TokenExportTests
+{
+    /// <summary>Three tool turns over the template's file, then an answer. <paramref name="retokenizeTurn"/> (0-based) makes
+    /// the server re-tokenize that answer when it comes back in history.</summary>
+    private static string Script(int delayMs = 0, int? retokenizeTurn = null)
+    {
+        string[] turns =
+        [
+            """ "content": "Reading it.", "tool_calls": [ { "name": "read_file", "arguments": { "path": "a.txt" } } ] """,
+            """ "tool_calls": [ { "name": "list_files", "arguments": {} } ] """,
+            """ "content": "Once more.", "tool_calls": [ { "name": "read_file", "arguments": { "path": "a.txt" } } ] """,
+            """ "content": "It says hello." """,
+        ];
+        var played = turns.Select((t, i) => "{" + t + (i == retokenizeTurn ? ", \"retokenize\": true" : "") + "}");
+        return $$"""{ "scenarios": [ { "delay_ms": {{delayMs}}, "turns": [ {{string.Join(", ", played)}} ] } ] }""";
+    }
+
+    private static async Task<(string Tasks, string Data)> FleetFiles(int tasks)
+    {
+        var dir = Cli.NewTempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "template"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "template", "a.txt"), "hello\n");
+        var file = Path.Combine(dir, "tasks.jsonl");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(0, tasks).Select(i =>
+            $$"""{"id":"t{{i}}","prompt":"task {{i}}: what does a.txt say?","workspace":"template","metadata":{"n":{{i}}} """ + "}"));
+        return (file, Path.Combine(dir, "data"));
+    }
+
+    private static async Task<List<JsonObject>> ExportAsync(string data, string fleet)
+    {
+        var file = Path.Combine(Cli.NewTempDir(), "tokens.jsonl");
+        var export = await Cli.RunAsync(["export", "--fleet", fleet, "--format", "tokens", "--data-dir", data, "--out", file]);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        return (await File.ReadAllLinesAsync(file)).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+    }
+
+    /// <summary>What the server saw and generated for one session, turn by turn: each turn's last answered request (one
+    /// cut by a kill was sent again).</summary>
+    private static List<FakeTokens> Generated(FakeLlmServer server, string taskId) =>
+        server.Requests.Where(r => r.StatusCode == 200 && r.Tokens is not null && r.Body.Contains($"task {taskId[1..]}: what", StringComparison.Ordinal))
+            .GroupBy(r => r.Turn).OrderBy(g => g.Key).Select(g => g.OrderBy(r => r.ReceivedAt).Last().Tokens!).ToList();
+
+    /// <summary>The sample a sequence of extending turns makes: the first prompt, then each completion and the tokens
+    /// between it and the next prompt.</summary>
+    private static (int[] Prompt, int[] Response, int[] Mask, float[] Logprobs) Expected(IReadOnlyList<FakeTokens> turns)
+    {
+        var (response, mask, logprobs) = (new List<int>(), new List<int>(), new List<float>());
+        for (var k = 0; k < turns.Count; k++)
+        {
+            response.AddRange(turns[k].CompletionIds);
+            mask.AddRange(turns[k].CompletionIds.Select(_ => 1));
+            logprobs.AddRange(turns[k].Logprobs);
+            if (k + 1 == turns.Count) break;
+            var between = turns[k + 1].PromptIds[(turns[k].PromptIds.Length + turns[k].CompletionIds.Length)..];
+            response.AddRange(between);
+            mask.AddRange(between.Select(_ => 0));
+            logprobs.AddRange(between.Select(_ => 0f));
+        }
+        return (turns[0].PromptIds, [.. response], [.. mask], [.. logprobs]);
+    }
+
+    private static int[] Ints(JsonNode? array) => array!.AsArray().Select(n => (int)n!).ToArray();
+    private static float[] Floats(JsonNode? array) => array!.AsArray().Select(n => (float)(double)n!).ToArray();
+
+    [Fact]
+    public async Task Capture_ExportsSamplesEqualTokenForTokenToWhatTheServerSawAndGenerated()
+    {
+        var (tasks, data) = await FleetFiles(tasks: 3);
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script()));
+
+        var run = await Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "tok", "--data-dir", data,
+            "--tokens", "capture", "--sandbox", "none"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = await ExportAsync(data, "tok");
+
+        Assert.Equal(3, lines.Count);
+        foreach (var line in lines)
+        {
+            var taskId = (string)line["task_id"]!;
+            var turns = Generated(server, taskId);
+            Assert.Equal(4, turns.Count);
+            var (prompt, response, mask, logprobs) = Expected(turns);
+            Assert.Equal(prompt, Ints(line["prompt_ids"]));
+            Assert.Equal(response, Ints(line["response_ids"]));
+            Assert.Equal(mask, Ints(line["response_mask"]));
+            Assert.Equal(logprobs, Floats(line["response_logprobs"]));
+            Assert.Equal([1, 2, 3, 4], Ints(line["turns"]));
+            Assert.Equal("complete", (string?)line["tokens"]);
+            Assert.Null(line["drift"]);
+            Assert.Equal("done", (string?)line["stop_reason"]);
+            Assert.Equal(int.Parse(taskId[1..]), (int)line["metadata"]!["n"]!);
+            Assert.Equal(mask.Select(m => m == 1 ? 0 : -1), Ints(line["policy_versions"]));
+        }
+        // Every request asked for ids, logprobs and the salt of policy version 0.
+        Assert.All(server.Requests, r => Assert.Equal("policy-0", (string?)JsonNode.Parse(r.Body)!["cache_salt"]));
+    }
+
+    [Fact]
+    public async Task Drift_SplitsTheSampleExactlyAtTheTurnThatSawTheRetokenizedAnswer()
+    {
+        var (tasks, data) = await FleetFiles(tasks: 1);
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script(retokenizeTurn: 1)));
+
+        var run = await Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "drift", "--data-dir", data,
+            "--tokens", "capture", "--sandbox", "none"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = await ExportAsync(data, "drift");
+        var turns = Generated(server, "t0");
+
+        // Turn 2's answer comes back re-tokenized in turn 3's prompt: turns 1–2 are one sample, 3–4 the next.
+        Assert.Equal(2, lines.Count);
+        Assert.Equal([1, 2], Ints(lines[0]["turns"]));
+        Assert.Equal([3, 4], Ints(lines[1]["turns"]));
+        Assert.Null(lines[0]["drift"]);
+        Assert.Equal(3, (int)lines[1]["drift"]!);
+        Assert.Equal("drift", (string?)lines[1]["start_reason"]);
+        var (firstPrompt, firstResponse, _, _) = Expected(turns[..2]);
+        var (secondPrompt, secondResponse, _, _) = Expected(turns[2..]);
+        Assert.Equal(firstPrompt, Ints(lines[0]["prompt_ids"]));
+        Assert.Equal(firstResponse, Ints(lines[0]["response_ids"]));
+        Assert.Equal(secondPrompt, Ints(lines[1]["prompt_ids"]));
+        Assert.Equal(secondResponse, Ints(lines[1]["response_ids"]));
+
+        var stats = await Cli.RunAsync(["stats", "--fleet", "drift", "--data-dir", data]);
+        Assert.Contains("tokens: 2 samples from 1 sessions; 1 turns drifted", stats.Stdout);
+    }
+
+    [Fact]
+    public async Task ResumeWithANewPolicyVersion_LabelsTheEarlyTurnsZeroAndTheLaterOnesThree()
+    {
+        var (tasks, data) = await FleetFiles(tasks: 1);
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script(delayMs: 200)));
+        using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        // Killed with SIGKILL while turn 3's request is in flight: turns 1 and 2 were answered under version 0.
+        var run = Cli.Start(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "pv", "--data-dir", data, "--tokens", "capture", "--sandbox", "none"]);
+        await server.WhenRequest(r => r.Turn == 2, bounded.Token);
+        await FleetSettingsTests.KillHard(run);
+        var resume = await Cli.RunAsync(["resume", "pv", "--data-dir", data, "--policy-version", "3"]);
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        Assert.Contains("policy_version: 0 → 3", resume.Stderr);
+
+        var line = Assert.Single(await ExportAsync(data, "pv"));
+        var mask = Ints(line["response_mask"]);
+        var generatedVersions = Ints(line["policy_versions"]).Where((_, i) => mask[i] == 1);
+        var turns = Generated(server, "t0");
+        Assert.Equal(turns.SelectMany((t, k) => Enumerable.Repeat(k < 2 ? 0 : 3, t.CompletionIds.Length)), generatedVersions);
+        Assert.Equal(Expected(turns).Response, Ints(line["response_ids"]));
+        Assert.Equal([1, 2, 3, 4], Ints(line["turns"]));
+        Assert.All(server.Requests.Where(r => r.Turn >= 2 && r.StatusCode == 200), r => Assert.Equal("policy-3", (string?)JsonNode.Parse(r.Body)!["cache_salt"]));
+    }
+}
