@@ -62,6 +62,10 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
     /// <summary>Where rows stored apart (<see cref="Storage.StoredApart"/>) find their payload: this system's SQLite journal.</summary>
     private readonly string _sqliteJournal = system.Settings.Config.GetString("akka.persistence.journal.actor-rollouts-sqlite.connection-string", "");
 
+    /// <summary>Where large token arrays go (<see cref="Core.Tokens.TokenBlobs"/>): the SQLite journal's <c>blobs/</c>.</summary>
+    private JournalTokenBlobs? TokenBlobStore => _tokenBlobs ??= JournalTokenBlobs.ForSqlite(_sqliteJournal);
+    private JournalTokenBlobs? _tokenBlobs;
+
     public override string Manifest(object o) =>
         IsCompactable(o) ? CompactToolMessage
         : Manifests.TryGetValue(o.GetType(), out var manifest) ? manifest
@@ -80,6 +84,7 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
     public PooledBytes ToPooledBytes(object obj)
     {
         var stream = PooledBuffers.Streams.GetStream(nameof(RolloutEventSerializer));
+        using (Core.Tokens.TokenBlobs.Use(TokenBlobStore))
         using (var writer = new Utf8JsonWriter((IBufferWriter<byte>)stream, PooledBuffers.WriterOptions))
         using (DirectStringValues.Into(stream, writer))
         {
@@ -104,6 +109,7 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
             return FromBinary(payload, ownManifest);
         }
         var type = TypeOf(manifest);
+        using var blobs = Core.Tokens.TokenBlobs.Use(TokenBlobStore);
         if (type == typeof(Core.Sessions.EventBatch)) return EventBatchJson.Read(bytes, FromElement);
         return Completed(manifest, JsonSerializer.Deserialize(bytes, type, RolloutJson.Options));
     }

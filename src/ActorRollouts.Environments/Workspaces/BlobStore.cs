@@ -23,6 +23,18 @@ public sealed class BlobStore(string folder, ISharedContent? shared = null)
         shared?.Publish(KeyOf(sha256), target);
     }
 
+    /// <summary>Stores <paramref name="content"/> under its SHA-256 (computed here) unless it is stored already; returns the hash.</summary>
+    public string Put(ReadOnlySpan<byte> content)
+    {
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
+        var target = PathOf(sha256);
+        if (File.Exists(target)) return sha256;
+        var copy = content.ToArray();
+        Place(target, staging => File.WriteAllBytes(staging, copy));
+        shared?.Publish(KeyOf(sha256), target);
+        return sha256;
+    }
+
     public Stream Open(string sha256)
     {
         var path = PathOf(sha256);
