@@ -67,36 +67,14 @@ internal static class ChatRequest
         // The SDK's order: the options it has set, messages among them; an extra body field replaces a field of the same name.
         writer.WriteStartObject();
         if (endpoint.Temperature is { } temperature && !extra.ContainsKey("temperature")) writer.WriteNumber("temperature", (float)temperature);
-        writer.WriteStartArray("messages");
-        foreach (var message in request.Messages)
-        {
-            if (message.ToolCalls?.Any(c => c.Arguments.Length > largeArguments) == true) WriteAssistant(writer, message);
-            else ((IJsonModel<ChatMessage>)ChatConversions.ToChatMessage(message)).Write(writer, ModelReaderWriterOptions.Json);
-        }
-        writer.WriteEndArray();
+        WriteMessages(writer, request.Messages, largeArguments);
         writer.WriteString("model", endpoint.Model);
         if (endpoint.MaxOutputTokens is { } max && !extra.ContainsKey("max_completion_tokens")) writer.WriteNumber("max_completion_tokens", max);
         writer.WriteBoolean("stream", true);
         writer.WriteStartObject("stream_options");
         writer.WriteBoolean("include_usage", true);
         writer.WriteEndObject();
-        if (request.Tools.Count > 0)
-        {
-            writer.WriteStartArray("tools");
-            foreach (var tool in request.Tools)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("type", "function");
-                writer.WriteStartObject("function");
-                writer.WriteString("description", tool.Description);
-                writer.WriteString("name", tool.Name);
-                writer.WritePropertyName("parameters");
-                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(tool.ParametersSchema), skipInputValidation: true); // as declared, whitespace too; its own bytes, no string per request
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
-        }
+        WriteTools(writer, request.Tools);
         if (endpoint.RecordsTokens) WriteTokenFields(writer, endpoint, extra);
         foreach (var (key, value) in extra)
         {
@@ -106,6 +84,39 @@ internal static class ChatRequest
         writer.WriteEndObject();
     }
 
+    /// <summary>The <c>messages</c> array: every message as the SDK writes it, except assistant turns with arguments above
+    /// <paramref name="largeArguments"/> bytes, written here with those arguments in bounded pieces.</summary>
+    internal static void WriteMessages(Utf8JsonWriter writer, IEnumerable<Message> messages, int largeArguments)
+    {
+        writer.WriteStartArray("messages");
+        foreach (var message in messages)
+        {
+            if (message.ToolCalls?.Any(c => c.Arguments.Length > largeArguments) == true) WriteAssistant(writer, message);
+            else ((IJsonModel<ChatMessage>)ChatConversions.ToChatMessage(message)).Write(writer, ModelReaderWriterOptions.Json);
+        }
+        writer.WriteEndArray();
+    }
+
+    /// <summary>The <c>tools</c> array (nothing when there are none), each schema as declared.</summary>
+    internal static void WriteTools(Utf8JsonWriter writer, IReadOnlyCollection<ToolSpec> tools)
+    {
+        if (tools.Count == 0) return;
+        writer.WriteStartArray("tools");
+        foreach (var tool in tools)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", "function");
+            writer.WriteStartObject("function");
+            writer.WriteString("description", tool.Description);
+            writer.WriteString("name", tool.Name);
+            writer.WritePropertyName("parameters");
+            writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(tool.ParametersSchema), skipInputValidation: true); // as declared, whitespace too; its own bytes, no string per request
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+    }
+
     /// <summary>What a vLLM-compatible server needs to report tokens: the sampled tokens' log probabilities (and
     /// alternatives), the prompt's and the completion's ids, and a prefix-cache salt per policy version, so its cache never
     /// serves one version's KV to another's request. An extra body field of the same name wins.</summary>
@@ -113,6 +124,12 @@ internal static class ChatRequest
     {
         if (!extra.ContainsKey("logprobs")) writer.WriteBoolean("logprobs", true);
         if (endpoint.TopLogprobs > 0 && !extra.ContainsKey("top_logprobs")) writer.WriteNumber("top_logprobs", endpoint.TopLogprobs);
+        WriteIdsAndSalt(writer, endpoint, extra);
+    }
+
+    /// <summary>Every token request (chat or completions) asks for the ids and carries the policy version's cache salt.</summary>
+    internal static void WriteIdsAndSalt(Utf8JsonWriter writer, Endpoint endpoint, System.Collections.Immutable.ImmutableSortedDictionary<string, JsonElement> extra)
+    {
         if (!extra.ContainsKey("return_token_ids")) writer.WriteBoolean("return_token_ids", true);
         if (!extra.ContainsKey("cache_salt")) writer.WriteString("cache_salt", endpoint.CacheSalt);
     }

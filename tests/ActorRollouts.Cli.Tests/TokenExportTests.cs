@@ -11,7 +11,7 @@ public class TokenExportTests
 {
     /// <summary>Three tool turns over the template's file, then an answer. <paramref name="retokenizeTurn"/> (0-based) makes
     /// the server re-tokenize that answer when it comes back in history.</summary>
-    private static string Script(int delayMs = 0, int? retokenizeTurn = null)
+    private static string Script(int delayMs = 0, int? retokenizeTurn = null, bool dropThink = false)
     {
         string[] turns =
         [
@@ -20,8 +20,10 @@ public class TokenExportTests
             """ "content": "Once more.", "tool_calls": [ { "name": "read_file", "arguments": { "path": "a.txt" } } ] """,
             """ "content": "It says hello." """,
         ];
-        var played = turns.Select((t, i) => "{" + t + (i == retokenizeTurn ? ", \"retokenize\": true" : "") + "}");
-        return $$"""{ "scenarios": [ { "delay_ms": {{delayMs}}, "turns": [ {{string.Join(", ", played)}} ] } ] }""";
+        var played = turns.Select((t, i) => "{" + t + (i == retokenizeTurn ? ", \"retokenize\": true" : "")
+                                                     + (dropThink ? $", \"reasoning\": \"Thinking about step {i + 1}.\"" : "") + "}");
+        var template = dropThink ? "\"template\": \"drop_think\", " : "";
+        return $$"""{ "scenarios": [ { {{template}}"delay_ms": {{delayMs}}, "turns": [ {{string.Join(", ", played)}} ] } ] }""";
     }
 
     private static async Task<(string Tasks, string Data)> FleetFiles(int tasks)
@@ -157,5 +159,55 @@ public class TokenExportTests
         Assert.Equal(Expected(turns).Response, Ints(line["response_ids"]));
         Assert.Equal([1, 2, 3, 4], Ints(line["turns"]));
         Assert.All(server.Requests.Where(r => r.Turn >= 2 && r.StatusCode == 200), r => Assert.Equal("policy-3", (string?)JsonNode.Parse(r.Body)!["cache_salt"]));
+    }
+
+    [Theory]
+    [InlineData("retokenize")]
+    [InlineData("drop_think")]
+    public async Task Exact_IsOneSamplePerSession_TheLastRequestsIdsPlusWhatItGenerated(string history)
+    {
+        var (tasks, data) = await FleetFiles(tasks: 2);
+        var script = history == "retokenize" ? Script(retokenizeTurn: 1) : Script(dropThink: true);
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(script));
+
+        var run = await Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "exact", "--data-dir", data,
+            "--tokens", "exact", "--sandbox", "none"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = await ExportAsync(data, "exact");
+
+        Assert.Equal(2, lines.Count);
+        foreach (var line in lines)
+        {
+            var taskId = (string)line["task_id"]!;
+            var completions = server.Requests.Where(r => r.Path == "/v1/completions" && r.StatusCode == 200 && r.Tokens is not null
+                                                         && FakeTokenizer.Decode(r.Tokens.PromptIds).Contains($"task {taskId[1..]}: what", StringComparison.Ordinal))
+                .OrderBy(r => r.ReceivedAt).Select(r => r.Tokens!).ToList();
+            Assert.Equal(4, completions.Count);
+            var last = completions[^1];
+            Assert.Equal([.. last.PromptIds, .. last.CompletionIds], [.. Ints(line["prompt_ids"]), .. Ints(line["response_ids"])]);
+            Assert.Equal(completions[0].PromptIds, Ints(line["prompt_ids"]));
+            Assert.Equal(Expected(completions).Mask, Ints(line["response_mask"]));
+            Assert.Equal(Expected(completions).Logprobs, Floats(line["response_logprobs"]));
+            Assert.Equal([1, 2, 3, 4], Ints(line["turns"]));
+            Assert.Equal("done", (string?)line["stop_reason"]);
+        }
+        // The tool calls were parsed from the text: every session read a.txt and listed the files.
+        var trace = await Cli.RunAsync(["trace", "exact:t0:0", "--data-dir", data]);
+        Assert.Contains("\"role\":\"tool\",\"content\":\"     1\\thello\\n\"", trace.Stdout);
+        Assert.Contains("\"name\":\"list_files\"", trace.Stdout);
+    }
+
+    [Fact]
+    public async Task Capture_WithAHistoryRewritingTemplate_StartsASampleAtEveryTurn()
+    {
+        var (tasks, data) = await FleetFiles(tasks: 1);
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script(dropThink: true)));
+
+        var run = await Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "rewrite", "--data-dir", data,
+            "--tokens", "capture", "--sandbox", "none"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = await ExportAsync(data, "rewrite");
+
+        Assert.Equal([null, 2, 3, 4], lines.Select(l => (int?)l["drift"]));
     }
 }

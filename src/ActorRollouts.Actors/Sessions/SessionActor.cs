@@ -253,7 +253,8 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         switch (next)
         {
             case SessionEffect.CallModel call:
-                _provider.Tell(new CallModel(new ModelRequest(_services.EndpointFor(_state.Spec!.Endpoint), _state.Messages, _toolSpecs, call.Turn, _sessionId)));
+                _provider.Tell(new CallModel(new ModelRequest(_services.EndpointFor(_state.Spec!.Endpoint), _state.Messages, _toolSpecs, call.Turn, _sessionId,
+                    _state.Spec.Endpoint.IsExact ? Core.Tokens.TokenChain.Last(_state.TokenTurns) : [])));
                 break;
             case SessionEffect.RunTool run:
                 _environment.Tell(new RunTool(run.Call));

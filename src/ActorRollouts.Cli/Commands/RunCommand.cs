@@ -59,7 +59,7 @@ public static partial class RunCommand
             var settings = (existing.IsPlanned ? existing.Settings ?? FleetOptions.Recorded(existing, hocon) : FleetOptions.Defaults(hocon)).With(change);
             ImmutableList<SessionSpec> Plan(string baseUrl) => FleetTemplates.Capture(FleetPlanner.Plan(fleetId, tasks,
                 new RunDefaults(new Endpoint(baseUrl, settings.Model, settings.Api, settings.ApiKeyEnv, settings.ReasoningEffort, settings.Temperature,
-                    settings.MaxOutputTokens, settings.ExtraBody, settings.Tokens, settings.TopLogprobs, settings.PolicyVersion), settings.MaxTurns, [.. ToolCatalog.DefaultToolNames], hocon.Environment.ConfirmTools,
+                    settings.MaxOutputTokens, settings.ExtraBody, settings.Tokens, settings.TopLogprobs, settings.PolicyVersion, settings.ToolCallParser), settings.MaxTurns, [.. ToolCatalog.DefaultToolNames], hocon.Environment.ConfirmTools,
                     settings.Budget)), paths.TemplatesDir, Console.Error, journal.SharedContent);
             return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, existing, settings, Plan,
                 parse.GetValue(Options.Concurrency) ?? (existing.IsPlanned ? existing.Concurrency : FleetOptions.DefaultConcurrency),

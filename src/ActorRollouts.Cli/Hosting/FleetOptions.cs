@@ -38,6 +38,7 @@ public sealed partial class FleetOptions
     public readonly Option<double?> BudgetSeconds = new("--budget-seconds") { Description = "Stop a session after this many seconds of running; a task's budget wins." };
     public readonly Option<string?> Tokens = new("--tokens") { Description = "Record the model's tokens for RL: off (the default), capture (the ids and logprobs a vLLM-compatible server reports) or exact (token in, token out)." };
     public readonly Option<int?> TopLogprobs = new("--top-logprobs") { Description = "With --tokens: alternatives per generated token the server is asked for (default 0)." };
+    public readonly Option<string?> ToolCallParser = new("--tool-call-parser") { Description = "With --tokens exact: how tool calls are read from the generated text: hermes (Qwen, Hermes: <tool_call>{…}</tool_call>; the default)." };
     public readonly Option<int?> PolicyVersion = new("--policy-version") { Description = "The policy (weights) version every model request is labelled with from now on (an integer; default 0)." };
     public readonly Option<string?> FakeLlm = new("--fake-llm") { Description = "Answer with the built-in scripted model from this script (offline; no key needed). Journaled: resume plays it again." };
     public readonly Option<int?> Concurrency = new("--concurrency") { Description = $"Sessions running at once (run: default {DefaultConcurrency}; resume: as the fleet ran)." };
@@ -54,7 +55,7 @@ public sealed partial class FleetOptions
     public IEnumerable<Option> All =>
     [
         Model, BaseUrl, ApiKeyEnv, Api, ReasoningEffort, Temperature, MaxOutputTokens, ExtraBody, MaxTurns, Sandbox, Confirm,
-        MaxConcurrentRequests, Rpm, Tpm, BudgetTokens, BudgetCostUsd, BudgetSeconds, Tokens, TopLogprobs, PolicyVersion, FakeLlm, Concurrency, Out, Watch, View, ViewPort, DataDir, JournalUrl, Config, Seeds, Host,
+        MaxConcurrentRequests, Rpm, Tpm, BudgetTokens, BudgetCostUsd, BudgetSeconds, Tokens, TopLogprobs, ToolCallParser, PolicyVersion, FakeLlm, Concurrency, Out, Watch, View, ViewPort, DataDir, JournalUrl, Config, Seeds, Host,
     ];
 
     public JournalLocation Journal(ParseResult parse) => JournalLocation.From(parse, DataDir, JournalUrl);
@@ -95,8 +96,9 @@ public sealed partial class FleetOptions
         if (parse.GetValue(Concurrency) is < 1) throw new UsageException("--concurrency must be at least 1.");
         var tokens = parse.GetValue(Tokens)?.ToLowerInvariant();
         if (tokens is not null && !Core.Tokens.TokenModes.IsValid(tokens)) throw new UsageException($"--tokens must be off, capture or exact (got '{tokens}').");
-        if (tokens == Core.Tokens.TokenModes.Exact)
-            throw new UsageException("--tokens exact is not built yet: use --tokens capture (the ids and logprobs the server reports, split into samples where it re-tokenized).");
+        var parser = parse.GetValue(ToolCallParser)?.ToLowerInvariant();
+        if (parser is not null && !Core.Tokens.ToolCallParsers.IsKnown(parser))
+            throw new UsageException($"--tool-call-parser must be {Core.Tokens.ToolCallParsers.Hermes} (got '{parser}').");
         if (parse.GetValue(TopLogprobs) is < 0 or > 20) throw new UsageException("--top-logprobs must be between 0 and 20.");
         if (parse.GetValue(PolicyVersion) is < 0) throw new UsageException("--policy-version must be 0 or more.");
         var baseUrl = parse.GetValue(BaseUrl);
@@ -109,7 +111,7 @@ public sealed partial class FleetOptions
         return new FleetSettingsChange(parse.GetValue(Model), baseUrl, api?.ToLowerInvariant(), parse.GetValue(ApiKeyEnv), parse.GetValue(ReasoningEffort),
             parse.GetValue(Temperature), parse.GetValue(MaxOutputTokens), ParseExtraBody(parse.GetValue(ExtraBody)), parse.GetValue(MaxTurns),
             confirm, sandbox, parse.GetValue(MaxConcurrentRequests), parse.GetValue(Rpm), parse.GetValue(Tpm), budget.IsEmpty ? null : budget, fakeLlm,
-            tokens, parse.GetValue(TopLogprobs), parse.GetValue(PolicyVersion));
+            tokens, parse.GetValue(TopLogprobs), parse.GetValue(PolicyVersion), parser);
     }
 
     /// <summary>A new fleet's settings before its command line: our defaults and the HOCON files'.</summary>

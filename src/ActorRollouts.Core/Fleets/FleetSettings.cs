@@ -32,7 +32,8 @@ public sealed record FleetSettings(
     string? FakeLlmScript,
     string? Tokens = null,
     int TopLogprobs = 0,
-    int PolicyVersion = 0)
+    int PolicyVersion = 0,
+    string? ToolCallParser = null)
 {
     /// <summary>These settings with what <paramref name="change"/> sets replaced; moving to a base URL leaves the scripted
     /// model, and moving to the scripted model leaves the base URL.</summary>
@@ -57,6 +58,7 @@ public sealed record FleetSettings(
         Tokens = change.Tokens ?? Tokens,
         TopLogprobs = change.TopLogprobs ?? TopLogprobs,
         PolicyVersion = change.PolicyVersion ?? PolicyVersion,
+        ToolCallParser = change.ToolCallParser ?? ToolCallParser,
     };
 
     /// <summary>What differs from <paramref name="after"/>, one readable line per setting.</summary>
@@ -84,6 +86,7 @@ public sealed record FleetSettings(
             Tokens = Tokens,
             TopLogprobs = TopLogprobs,
             PolicyVersion = PolicyVersion,
+            ToolCallParser = ToolCallParser,
         };
         return spec with
         {
@@ -123,4 +126,5 @@ public sealed record FleetSettingsChange(
     string? FakeLlmScript = null,
     string? Tokens = null,
     int? TopLogprobs = null,
-    int? PolicyVersion = null);
+    int? PolicyVersion = null,
+    string? ToolCallParser = null);

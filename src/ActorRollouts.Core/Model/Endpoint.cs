@@ -18,8 +18,17 @@ public sealed record Endpoint(
     System.Collections.Immutable.ImmutableSortedDictionary<string, System.Text.Json.JsonElement>? ExtraBody = null,
     string? Tokens = null,
     int TopLogprobs = 0,
-    int PolicyVersion = 0)
+    int PolicyVersion = 0,
+    string? ToolCallParser = null)
 {
+    /// <summary>Token in, token out: the session's own ids go to <c>/v1/completions</c>, never re-tokenized.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsExact => Tokens == Core.Tokens.TokenModes.Exact;
+
+    /// <summary>The API a request goes out on, as journaled: <c>completions</c> for exact tokens, else <see cref="Api"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string RequestApi => IsExact ? "completions" : Api;
+
     /// <summary>True when this endpoint's answers carry tokens to journal.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool RecordsTokens => Core.Tokens.TokenModes.Records(Tokens);

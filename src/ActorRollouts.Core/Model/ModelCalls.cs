@@ -2,13 +2,15 @@ using System.Collections.Immutable;
 
 namespace ActorRollouts.Core.Model;
 
-/// <summary>One model call: the transcript so far and the tools on offer.</summary>
+/// <summary>One model call: the transcript so far and the tools on offer. <paramref name="TokenPrefix"/> (exact tokens
+/// only) is the session's token sequence so far — the last turn's prompt and completion — which the next prompt extends.</summary>
 public sealed record ModelRequest(
     Endpoint Endpoint,
     ImmutableList<Message> Messages,
     ImmutableList<ToolSpec> Tools,
     int Turn,
-    string SessionId);
+    string SessionId,
+    ImmutableArray<int> TokenPrefix = default);
 
 /// <summary>The assembled result of one model call. <paramref name="Assistant"/> is the message that enters
 /// the transcript; <paramref name="FinishReason"/> is the API's (stop, tool_calls, length, …). <paramref name="Tokens"/> are

@@ -118,7 +118,7 @@ public static class SessionDecider
     /// records tokens or has a version.</summary>
     private static ModelRequestStarted RequestStarted(Endpoint endpoint, ModelAttemptStarting s) =>
         endpoint.Sampling is { } sampling
-            ? new ModelRequestStarted(s.Turn, s.Attempt, endpoint.Api, endpoint.Model, s.Now, endpoint.PolicyVersion, sampling)
+            ? new ModelRequestStarted(s.Turn, s.Attempt, endpoint.RequestApi, endpoint.Model, s.Now, endpoint.PolicyVersion, sampling)
             : new ModelRequestStarted(s.Turn, s.Attempt, endpoint.Api, endpoint.Model, s.Now);
 
     /// <summary>With tokens recorded, the answer carries them packed against the previous turn's (or "unavailable"), the
