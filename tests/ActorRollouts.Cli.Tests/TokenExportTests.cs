@@ -210,4 +210,66 @@ public class TokenExportTests
 
         Assert.Equal([null, 2, 3, 4], lines.Select(l => (int?)l["drift"]));
     }
+
+    /// <summary>A sample as a comparable text: everything but the session's own id.</summary>
+    private static string Comparable(JsonObject line)
+    {
+        var copy = line.DeepClone().AsObject();
+        copy.Remove("session_id");
+        return copy.ToJsonString();
+    }
+
+    [Fact]
+    public async Task KilledMidTurnAndResumed_ExportsExactlyTheSamplesOfAnUnkilledRun()
+    {
+        var (tasks, data) = await FleetFiles(tasks: 2);
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script(delayMs: 150, retokenizeTurn: 2)));
+        using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var whole = await Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "whole", "--data-dir", data,
+            "--tokens", "capture", "--sandbox", "none"]);
+        Assert.True(whole.ExitCode == 0, whole.ToString());
+        var wholeEnded = DateTimeOffset.UtcNow;
+
+        // The same fleet again, killed with SIGKILL while a turn-2 request is in flight, then resumed.
+        var run = Cli.Start(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "killed", "--data-dir", data, "--tokens", "capture", "--sandbox", "none"]);
+        await server.WhenRequest(r => r.Turn == 1 && r.ReceivedAt > wholeEnded, bounded.Token);
+        await FleetSettingsTests.KillHard(run);
+        var resume = await Cli.RunAsync(["resume", "killed", "--data-dir", data]);
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+
+        var expected = (await ExportAsync(data, "whole")).Select(Comparable).Order().ToList();
+        var actual = (await ExportAsync(data, "killed")).Select(Comparable).Order().ToList();
+        Assert.Equal(4, expected.Count); // two sessions, each split once where turn 3's answer was re-tokenized
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public async Task Fork_SamplesBeginWithTheParentsPrefixIds()
+    {
+        var (tasks, data) = await FleetFiles(tasks: 1);
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script()));
+        var run = await Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "parent", "--data-dir", data,
+            "--tokens", "capture", "--sandbox", "none"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var trace = (await Cli.RunAsync(["trace", "parent:t0:0", "--data-dir", data])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonNode.Parse(l)!).ToList();
+        // Branch after the second tool result: the fork asks for turns 3 and 4 itself.
+        var branch = (long)trace.Where(l => (string?)l["_type"] == "message" && (string?)l["role"] == "tool").ElementAt(1)["seq"]!;
+
+        var fork = await Cli.RunAsync(["fork", "parent:t0:0", "--at", branch.ToString(), "--samples", "2", "--fleet-id", "kids",
+            "--base-url", server.BaseUrl.ToString(), "--data-dir", data]);
+        Assert.True(fork.ExitCode == 0, fork.ToString());
+
+        var parent = Assert.Single(await ExportAsync(data, "parent"));
+        var kids = await ExportAsync(data, "kids");
+        Assert.Equal(2, kids.Count);
+        var parentIds = Ints(parent["prompt_ids"]).Concat(Ints(parent["response_ids"])).ToArray();
+        foreach (var kid in kids)
+        {
+            Assert.Equal(Ints(parent["prompt_ids"]), Ints(kid["prompt_ids"]));
+            Assert.Equal([1, 2, 3, 4], Ints(kid["turns"]));
+            // The whole sample equals the parent's: the same script, the same answers after the branch point.
+            Assert.Equal(parentIds, Ints(kid["prompt_ids"]).Concat(Ints(kid["response_ids"])).ToArray());
+        }
+    }
 }
