@@ -272,4 +272,70 @@ public class TokenExportTests
             Assert.Equal(parentIds, Ints(kid["prompt_ids"]).Concat(Ints(kid["response_ids"])).ToArray());
         }
     }
+
+    [Fact]
+    public async Task ParquetExport_HoldsTheJsonExportsSamples_InListColumnsOfInt32AndFloat()
+    {
+        var (tasks, data) = await FleetFiles(tasks: 2);
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script(retokenizeTurn: 1)));
+        var run = await Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "pq", "--data-dir", data,
+            "--tokens", "capture", "--sandbox", "none"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var file = Path.Combine(Cli.NewTempDir(), "pq.parquet");
+
+        var export = await Cli.RunAsync(["export", "--fleet", "pq", "--format", "tokens-parquet", "--data-dir", data, "--out", file]);
+        var noOut = await Cli.RunAsync(["export", "--fleet", "pq", "--format", "tokens-parquet", "--data-dir", data]);
+
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.Contains("tokens: 4 samples from 2 sessions; 2 turns drifted", export.Stderr);
+        Assert.Equal(2, noOut.ExitCode);
+        Assert.Contains("--out", noOut.Stderr);
+        await using (var stream = File.OpenRead(file))
+        await using (var reader = await Parquet.ParquetReader.CreateAsync(stream))
+        {
+            var fields = reader.Schema.Fields.ToDictionary(f => f.Name);
+            Assert.Equal(typeof(int), ((Parquet.Schema.DataField)Assert.IsType<Parquet.Schema.ListField>(fields["prompt_ids"]).Item).ClrType);
+            Assert.Equal(typeof(float), ((Parquet.Schema.DataField)((Parquet.Schema.ListField)fields["response_logprobs"]).Item).ClrType);
+        }
+        IList<Hosting.TokenSampleRow> rows;
+        await using (var stream = File.OpenRead(file)) rows = await Hosting.TokenParquet.ReadAsync(stream);
+        var lines = await ExportAsync(data, "pq");
+        Assert.Equal(lines.Count, rows.Count);
+        foreach (var (line, row) in lines.Zip(rows))
+        {
+            Assert.Equal((string)line["session_id"]!, row.SessionId);
+            Assert.Equal(Ints(line["prompt_ids"]), row.PromptIds);
+            Assert.Equal(Ints(line["response_ids"]), row.ResponseIds);
+            Assert.Equal(Ints(line["response_mask"]), row.ResponseMask);
+            Assert.Equal(Floats(line["response_logprobs"]), row.ResponseLogprobs);
+            Assert.Equal(Ints(line["policy_versions"]), row.PolicyVersions);
+            Assert.Equal((int?)line["drift"], row.Drift);
+            Assert.Equal(line["metadata"]!.ToJsonString(), row.Metadata);
+        }
+    }
+
+    [Fact]
+    public async Task AnEndpointThatGivesNoTokens_IsNamedOnce_AndEveryTurnAndSampleSaysUnavailable()
+    {
+        var (tasks, data) = await FleetFiles(tasks: 2);
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script()));
+
+        // The Responses API reports no token ids.
+        var run = await Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--api", "responses", "--fleet-id", "none",
+            "--data-dir", data, "--tokens", "capture", "--sandbox", "none"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var warning = $"warning: {server.BaseUrl} (model gpt-4o) answered without token ids";
+        Assert.Single(run.Stderr.Split('\n'), l => l.StartsWith(warning, StringComparison.Ordinal));
+        var lines = await ExportAsync(data, "none");
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, l =>
+        {
+            Assert.Equal("unavailable", (string?)l["tokens"]);
+            Assert.Empty(Ints(l["prompt_ids"]));
+            Assert.Equal([1, 2, 3, 4], Ints(l["unavailable_turns"]));
+        });
+        var trace = await Cli.RunAsync(["trace", "none:t0:0", "--data-dir", data]);
+        Assert.Equal(4, trace.Stdout.Split('\n').Count(l => l.Contains("\"tokens\":\"unavailable\"", StringComparison.Ordinal)));
+    }
 }

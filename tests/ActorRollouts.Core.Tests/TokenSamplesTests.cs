@@ -140,4 +140,18 @@ public class TokenSamplesTests
         Assert.Equal(events, row.Parts().ToImmutableList());
         Assert.Equal(("fp_1", (int?)2), (row.SystemFingerprint, row.PolicyVersion));
     }
+
+    [Fact]
+    public void Trace_ShowsHowManyTokensATurnHas_NotTheIds()
+    {
+        var state = Run(CaptureSession(), new ModelAttemptStarting(1, 1, T0));
+        var received = SessionDecider.Decide(state, new ModelResponded(1, Answer("hi") with { Tokens = Out([1, 2, 3], [10, 11]) }, T0))
+            .OfType<SessionEvents.ModelResponseReceived>().Single();
+        var unavailable = received with { Tokens = TurnTokens.Unavailable };
+
+        var data = Trace.TraceLines.ToLine(4, received)["data"]!;
+
+        Assert.Equal("""{"prompt_shared":0,"prompt_new":3,"completion":2,"logprobs":2}""", data["tokens"]!.ToJsonString());
+        Assert.Equal("unavailable", (string?)Trace.TraceLines.ToLine(4, unavailable)["data"]!["tokens"]);
+    }
 }

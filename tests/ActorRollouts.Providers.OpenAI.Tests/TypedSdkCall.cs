@@ -22,7 +22,8 @@ internal static class TypedSdkCall
     }
 
     /// <summary>A response from the SDK's own reading of the stream's chunks, as <see cref="ChatStreamAssembler"/> made it
-    /// before it read chunks itself: the first choice's text (or refusal), tool calls by index, finish reason, usage.</summary>
+    /// before it read chunks itself: the first choice's text (or refusal), tool calls by index, finish reason, usage, and the
+    /// server's system fingerprint.</summary>
     public static ModelResponse Assemble(IReadOnlyList<StreamingChatCompletionUpdate> updates, long latencyMs)
     {
         var text = string.Concat(updates.SelectMany(u => u.ContentUpdate).Select(p => p.Text));
@@ -47,7 +48,8 @@ internal static class TypedSdkCall
                 ChatFinishReason.FunctionCall => "function_call",
                 _ => finish.ToString(),
             },
-            latencyMs);
+            latencyMs,
+            SystemFingerprint: updates.Select(u => u.SystemFingerprint).FirstOrDefault(f => f is not null));
     }
 
     /// <summary>Tools, temperature, <c>max_completion_tokens</c>, and the endpoint's extra body fields through the SDK's JSON patch.</summary>

@@ -12,6 +12,7 @@ namespace ActorRollouts.Cli.Hosting;
 /// download links serve.</summary>
 public static class ExportRecords
 {
+    /// <summary>The JSON Lines formats (the viewer serves them too); <c>export</c> also writes <c>tokens-parquet</c>.</summary>
     public static readonly string[] Formats = ["trajectories", "openai-chat", "tokens"];
 
     /// <summary>The finished sessions that pass every given filter, in the order given.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using ActorRollouts.Core.Json;
@@ -15,20 +16,25 @@ public static class TokenExport
     public const string NoLogprobs = "no_logprobs";
     public const string Unavailable = "unavailable";
 
-    public static IEnumerable<string> Lines(SessionState session)
+    public static IEnumerable<string> Lines(SessionState session) => Rows(session).Select(Line);
+
+    /// <summary>The session's samples with what the export says beside them: whether they are complete, and the turns the
+    /// session has without tokens.</summary>
+    public static IEnumerable<TokenExportRow> Rows(SessionState session)
     {
         var samples = TokenSamples.From(session.TokenTurns);
-        var gaps = session.TokenTurns.Where(t => !t.Tokens.IsAvailable).Select(t => t.Turn).ToList();
+        var gaps = session.TokenTurns.Where(t => !t.Tokens.IsAvailable).Select(t => t.Turn).ToImmutableList();
         if (samples.IsEmpty)
         {
-            yield return Line(session, new TokenSample(0, [], [], [], [], [], [], TokenSample.FirstTurn, null), Unavailable, gaps);
+            yield return new TokenExportRow(session, new TokenSample(0, [], [], [], [], [], [], TokenSample.FirstTurn, null), Unavailable, gaps);
             yield break;
         }
-        foreach (var sample in samples) yield return Line(session, sample, sample.HasLogprobs ? Complete : NoLogprobs, gaps);
+        foreach (var sample in samples) yield return new TokenExportRow(session, sample, sample.HasLogprobs ? Complete : NoLogprobs, gaps);
     }
 
-    private static string Line(SessionState session, TokenSample sample, string tokens, List<int> gaps)
+    public static string Line(TokenExportRow row)
     {
+        var (session, sample, tokens, gaps) = row;
         var spec = session.Spec!;
         var buffer = new ArrayBufferWriter<byte>(1024 + 16 * (sample.PromptIds.Length + sample.ResponseIds.Length));
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = RolloutJson.Options.Encoder }))
@@ -65,7 +71,7 @@ public static class TokenExport
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static string SessionStatusWord(SessionState session) => Fleets.SessionOutcomes.Of(session.Status);
+    internal static string SessionStatusWord(SessionState session) => Fleets.SessionOutcomes.Of(session.Status);
 
     private static void Ints(Utf8JsonWriter w, string name, ReadOnlySpan<int> values)
     {
@@ -74,3 +80,7 @@ public static class TokenExport
         w.WriteEndArray();
     }
 }
+
+/// <summary>One line of the token export: a sample of <see cref="Session"/>, <see cref="Tokens"/> (complete, no_logprobs or
+/// unavailable) and the session's turns without tokens.</summary>
+public sealed record TokenExportRow(SessionState Session, TokenSample Sample, string Tokens, ImmutableList<int> UnavailableTurns);

@@ -107,6 +107,8 @@ public static class TraceLines
         UsageUpdated e => new JsonObject { ["tokens"] = Node(e.Total), ["cost"] = e.CostUsd },
         // Contents are for rebuilding workspaces (`workspace`), not for reading: the diff shows the change.
         FileChanged e => WithToolCallId(Node(e.Change with { Content = null }), e.ToolCallId),
+        // Token ids are for `export --format tokens`, not for reading: the trace says how many there are.
+        ModelResponseReceived { Tokens: { } tokens } e => WithTokenCounts(WithoutTimestamp(Node(e with { Tokens = null })), tokens),
         SessionSettingsChanged e => new JsonObject { ["changes"] = Node(e.Changes), ["model"] = e.Spec.Endpoint.Model, ["max_turns"] = e.Spec.MaxTurns },
         // The timestamp is its own field on every line; keep it out of data.
         _ => WithoutTimestamp(Node(@event, @event.GetType())),
@@ -115,6 +117,17 @@ public static class TraceLines
     private static JsonNode? WithDuration(JsonNode? node, long durationMs)
     {
         if (node is JsonObject o) o["duration_ms"] = durationMs;
+        return node;
+    }
+
+    private static JsonNode? WithTokenCounts(JsonNode? node, Tokens.TurnTokens tokens)
+    {
+        if (node is JsonObject o)
+            o["tokens"] = !tokens.IsAvailable ? "unavailable" : new JsonObject
+            {
+                ["prompt_shared"] = tokens.PromptShared, ["prompt_new"] = tokens.Prompt.Count,
+                ["completion"] = tokens.Completion.Count, ["logprobs"] = tokens.Logprobs.Count,
+            };
         return node;
     }
 
