@@ -8,6 +8,7 @@ using ActorRollouts.Bench;
 //   real-repo [--quick] [--results DIR]                      workspaces on Debian's Python standard library (issue 10)
 //   real-repo --write-only [--results DIR]                   only its 20 MB write_file against a 20-byte one (and one kept as long), five times
 //   storage [--quick] [--results DIR]                        one long session's bytes, 1,000 vs 10,000 steps (issue 11)
+//   tokens [--quick] [--results DIR]                         journal bytes per token and CPU per step, --tokens off/capture/exact (issue 29)
 //   cluster [--quick] [--results DIR]                        the same fleet on 1, 2 and 3 nodes sharing PostgreSQL (issue 12)
 //   commit                                                   what a SQLite commit costs with synchronous FULL vs NORMAL
 //   serve SCRIPT / mode NAME WORKLOAD BASE_URL DIR           internal: FakeLlm and one mode, each in a process of its own
@@ -34,6 +35,8 @@ switch (args.FirstOrDefault())
         return await ActorRollouts.Bench.RealRepo.RealRepoBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "storage":
         return await StorageBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"));
+    case "tokens":
+        return await TokensBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "cluster":
         return await ClusterBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "mounts":
