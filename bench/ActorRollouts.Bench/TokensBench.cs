@@ -29,7 +29,7 @@ public static class TokensBench
         try
         {
             var tasks = Tasks(work, sessions);
-            await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script()), keepRequests: false, cancellationToken: cancel);
+            await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script(sessions)), keepRequests: false, cancellationToken: cancel);
             var rows = new List<Row>();
             Row? off = null;
             foreach (var mode in new[] { "off", "capture", "exact" })
@@ -103,8 +103,10 @@ public static class TokensBench
         return tasks;
     }
 
-    /// <summary>Each turn: a paragraph of reasoning in words and a read of notes.txt; turn 4 writes a 24 KB file instead.</summary>
-    private static string Script()
+    /// <summary>Each turn: a paragraph of reasoning in words and a read of notes.txt; turn 4 writes a 24 KB file instead.
+    /// A scenario of its own per session, so each session's logprobs differ (as sampled answers do) and no two sessions'
+    /// token blobs are the same content, which blobs/ would store once.</summary>
+    private static string Script(int sessions)
     {
         var paragraph = string.Join(' ', Enumerable.Range(0, 40).Select(i => $"step-word{i % 7}"));
         var turns = new JsonArray();
@@ -116,8 +118,8 @@ public static class TokensBench
             turns.Add(new JsonObject { ["content"] = $"Turn {i + 1}. {paragraph}", ["tool_calls"] = new JsonArray(call) });
         }
         turns.Add(new JsonObject { ["content"] = "The notes are up to date." });
-        var scenario = new JsonObject { ["match"] = "tokens bench", ["turns"] = turns };
-        return new JsonObject { ["scenarios"] = new JsonArray(scenario) }.ToJsonString();
+        var scenarios = Enumerable.Range(0, sessions).Select(i => (JsonNode)new JsonObject { ["match"] = $"tokens bench {i}:", ["turns"] = turns.DeepClone() });
+        return new JsonObject { ["scenarios"] = new JsonArray([.. scenarios]) }.ToJsonString();
     }
 
     public static string Markdown(IReadOnlyList<Row> rows) =>
