@@ -9,17 +9,15 @@ namespace ActorRollouts.Core.Tokens;
 /// sampler computes them in 32-bit floats (vLLM sends those values as JSON doubles), so nothing is lost; a JSON number
 /// would cost 10–20 bytes each. Immutable, compared by content.</summary>
 [JsonConverter(typeof(PackedFloatsJsonConverter))]
-public sealed class PackedFloats : IEquatable<PackedFloats>
+public sealed class PackedFloats : PackedArray
 {
     public static readonly PackedFloats Empty = new([]);
 
-    private readonly byte[] _bytes;
+    private PackedFloats(byte[] bytes) : base(bytes)
+    {
+    }
 
-    private PackedFloats(byte[] bytes) => _bytes = bytes;
-
-    public int Count => _bytes.Length / sizeof(float);
-
-    public int ByteCount => _bytes.Length;
+    public int Count => ByteCount / sizeof(float);
 
     public static PackedFloats Pack(ReadOnlySpan<float> values)
     {
@@ -32,7 +30,7 @@ public sealed class PackedFloats : IEquatable<PackedFloats>
     public ImmutableArray<float> Unpack()
     {
         var values = new float[Count];
-        for (var i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(_bytes.AsSpan(i * sizeof(float)));
+        for (var i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(Bytes[(i * sizeof(float))..]);
         return System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(values);
     }
 
@@ -40,16 +38,6 @@ public sealed class PackedFloats : IEquatable<PackedFloats>
         ? new PackedFloats(bytes)
         : throw new JsonException($"Packed log probabilities are {bytes.Length} bytes, not a whole number of 4-byte floats.");
 
-    internal ReadOnlySpan<byte> Bytes => _bytes;
-
-    public bool Equals(PackedFloats? other) => other is not null && _bytes.AsSpan().SequenceEqual(other._bytes);
-    public override bool Equals(object? obj) => Equals(obj as PackedFloats);
-    public override int GetHashCode()
-    {
-        var hash = new HashCode();
-        hash.AddBytes(_bytes);
-        return hash.ToHashCode();
-    }
 }
 
 internal sealed class PackedFloatsJsonConverter : JsonConverter<PackedFloats>

@@ -9,19 +9,14 @@ namespace ActorRollouts.Core.Tokens;
 /// below 2,097,152: a 150k vocabulary costs under 3 bytes an id), written to JSON as base64. A JSON array of the same ids
 /// would cost 6–7 bytes an id. Immutable, compared by content.</summary>
 [JsonConverter(typeof(PackedIdsJsonConverter))]
-public sealed class PackedIds : IEquatable<PackedIds>
+public sealed class PackedIds : PackedArray
 {
     public static readonly PackedIds Empty = new([], 0);
 
-    private readonly byte[] _bytes;
-
-    private PackedIds(byte[] bytes, int count) => (_bytes, Count) = (bytes, count);
+    private PackedIds(byte[] bytes, int count) : base(bytes) => Count = count;
 
     /// <summary>How many ids it holds.</summary>
     public int Count { get; }
-
-    /// <summary>Its packed size in bytes (before base64).</summary>
-    public int ByteCount => _bytes.Length;
 
     public static PackedIds Pack(ReadOnlySpan<int> ids)
     {
@@ -62,7 +57,7 @@ public sealed class PackedIds : IEquatable<PackedIds>
             uint value = 0;
             for (var shift = 0; ; shift += 7)
             {
-                var b = _bytes[at++];
+                var b = Bytes[at++];
                 value |= (uint)(b & 0x7f) << shift;
                 if (b < 0x80) break;
             }
@@ -80,16 +75,6 @@ public sealed class PackedIds : IEquatable<PackedIds>
         return new PackedIds(bytes, count);
     }
 
-    internal ReadOnlySpan<byte> Bytes => _bytes;
-
-    public bool Equals(PackedIds? other) => other is not null && _bytes.AsSpan().SequenceEqual(other._bytes);
-    public override bool Equals(object? obj) => Equals(obj as PackedIds);
-    public override int GetHashCode()
-    {
-        var hash = new HashCode();
-        hash.AddBytes(_bytes);
-        return hash.ToHashCode();
-    }
 }
 
 internal sealed class PackedIdsJsonConverter : JsonConverter<PackedIds>
