@@ -72,11 +72,26 @@ public class BadInputTests
         Assert.Empty(server.Requests);
     }
 
+    [Fact]
+    public async Task Run_TokensAgainstOpenAisOwnApi_IsRefusedUpFront_SayingWhatWorks()
+    {
+        var run = await Cli.RunAsync(["run", "examples/tasks.jsonl", "--tokens", "capture", "--data-dir", Cli.NewTempDir()],
+            environment: new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-test-not-used" });
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--tokens capture: https://api.openai.com/v1 reports no token ids", run.Stderr);
+        Assert.Contains("vLLM-compatible server", run.Stderr);
+    }
+
     [Theory]
     [InlineData("--concurrency", "0", "--concurrency must be at least 1")]
     [InlineData("--fleet-id", "a/b", "--fleet-id 'a/b' may use only")]
     [InlineData("--base-url", "not a url", "is not an http(s) URL")]
     [InlineData("--bogus", "1", "error:")]
+    [InlineData("--tokens", "all", "--tokens must be off, capture or exact (got 'all')")]
+    [InlineData("--top-logprobs", "21", "--top-logprobs must be between 0 and 20")]
+    [InlineData("--policy-version", "-1", "--policy-version must be 0 or more")]
+    [InlineData("--tool-call-parser", "json", "--tool-call-parser must be hermes (got 'json')")]
     public async Task Run_BadOption_ExitsTwoWithMessage(string option, string value, string expected)
     {
         var run = await Cli.RunAsync(["run", "examples/tasks.jsonl", "--fake-llm", "examples/fake-llm.json", "--data-dir", Cli.NewTempDir(), option, value]);

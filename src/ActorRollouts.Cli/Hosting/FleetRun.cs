@@ -55,6 +55,7 @@ public static class FleetRun
             : null;
         var baseUrl = fakeLlm?.BaseUrl.ToString() ?? fleetSettings.BaseUrl!;
         if (fakeLlm is null) CheckApiKey(baseUrl, fleetSettings.ApiKeyEnv);
+        if (fakeLlm is null) CheckTokens(baseUrl, fleetSettings.Tokens);
         var sessions = run.Existing.IsPlanned ? run.Existing.Sessions : run.Plan(baseUrl);
         // The sessions as the fleet's settings have them now (a resume may have changed the endpoint or the model).
         var withSettings = run.Existing with { Settings = fleetSettings };
@@ -146,6 +147,15 @@ public static class FleetRun
         if (isOpenAi && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(apiKeyEnv)))
             throw new UsageException($"the API key variable {apiKeyEnv} is not set (needed for {baseUrl}). " +
                                      "Set it, pick another with --api-key-env, or run offline with --fake-llm SCRIPT.");
+    }
+
+    /// <summary>OpenAI's own API reports no token ids and refuses vLLM's fields (<c>return_token_ids</c>, <c>cache_salt</c>):
+    /// every request would fail. Refused up front, saying what works.</summary>
+    private static void CheckTokens(string baseUrl, string? tokens)
+    {
+        if (Core.Tokens.TokenModes.Records(tokens) && new Uri(baseUrl).Host.EndsWith("openai.com", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--tokens {tokens}: {baseUrl} reports no token ids (and refuses vLLM's return_token_ids). " +
+                                     "Token capture needs a vLLM-compatible server: --base-url http://HOST:8000/v1, or --tokens off.");
     }
 
     /// <summary>One gate per endpoint the fleet uses, so every session calling it shares its limits.</summary>
