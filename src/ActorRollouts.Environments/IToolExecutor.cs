@@ -6,4 +6,10 @@ namespace ActorRollouts.Environments;
 public interface IToolExecutor
 {
     Task<ToolExecution> ExecuteAsync(ToolCall call, CancellationToken cancellationToken);
+
+    /// <summary>Files the session has seen before this executor existed (journaled: a resume, a restart, a fork), which
+    /// <c>requires_read_first</c> tools may change.</summary>
+    void Remember(IEnumerable<string> seenFiles)
+    {
+    }
 }

@@ -86,6 +86,11 @@ public sealed class ToolExecutor : IToolExecutor
         }
     }
 
+    public void Remember(IEnumerable<string> seenFiles)
+    {
+        foreach (var path in seenFiles) _context.MarkRead(path);
+    }
+
     /// <summary><c>requires_read_first</c>: the model may only change a file it has looked at in this session.</summary>
     private void CheckReadFirst(ITool tool, JsonElement arguments)
     {

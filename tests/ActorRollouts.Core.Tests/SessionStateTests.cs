@@ -88,3 +88,24 @@ public class SessionForkTests
         Assert.Empty(SessionDecider.Decide(started, new Fork(started.Spec!, "/ws", started, [], T0)));
     }
 }
+
+/// <summary>What the session has read or written is folded from its journal, so a resumed or forked session keeps it.</summary>
+public class SeenFilesTests
+{
+    private static ToolResult Seen(ToolCall call, string path) => ToolResult.Success(call, "ok",
+        data: System.Collections.Immutable.ImmutableSortedDictionary<string, System.Text.Json.JsonElement>.Empty
+            .Add(ToolResult.SeenPathKey, System.Text.Json.JsonSerializer.SerializeToElement(path)));
+
+    [Fact]
+    public void SeenFiles_AreTheSuccessfulCallsSeenPaths_NotFailedOnes()
+    {
+        var (read, write, missing) = (Call("c1"), Call("c2", "write_file"), Call("c3"));
+
+        var state = Run(Started(), new ModelAttemptStarting(1, 1, T0), new ModelResponded(1, Answer("x", read, write, missing), T0),
+            new ToolStarting(read, T0), new ToolFinished(Seen(read, "a.txt"), 1, T0),
+            new ToolStarting(write, T0), new ToolFinished(Seen(write, "dir/b.txt"), 1, T0),
+            new ToolStarting(missing, T0), new ToolFinished(ToolResult.Failure(missing, ErrorCodes.NotFound, "no such file"), 1, T0));
+
+        Assert.Equal(["a.txt", "dir/b.txt"], state.SeenFiles.Order());
+    }
+}

@@ -96,6 +96,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
             var replyTo = Sender;
             var cancel = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
             _inFlight = (replyTo, run.Call, cancel);
+            if (run.SeenFiles is { Count: > 0 } seen) _executor!.Remember(seen);
             Execute(_executor!, run.Call, _settings.ToolTimeout, cancel.Token)
                 .PipeTo(Self, success: ran => new Executed(replyTo, ran));
         });

@@ -6,8 +6,9 @@ namespace ActorRollouts.Actors.Environments;
 /// <summary>Between a session and its environment child.</summary>
 public static class EnvironmentProtocol
 {
-    /// <summary>Session → environment: execute this call in the workspace.</summary>
-    public sealed record RunTool(ToolCall Call);
+    /// <summary>Session → environment: execute this call in the workspace. <paramref name="SeenFiles"/> are the files the
+    /// session's journal says it has read or written (an environment that started after them does not know them).</summary>
+    public sealed record RunTool(ToolCall Call, System.Collections.Immutable.ImmutableHashSet<string>? SeenFiles = null);
 
     /// <summary>Environment → session: the call's result (failures are results too) and the files it changed.</summary>
     public sealed record ToolRan(ToolResult Result, long DurationMs, ImmutableList<FileChange> Changes);

@@ -257,7 +257,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
                     _state.Spec.Endpoint.IsExact ? Core.Tokens.TokenChain.Last(_state.TokenTurns) : [])));
                 break;
             case SessionEffect.RunTool run:
-                _environment.Tell(new RunTool(run.Call));
+                _environment.Tell(new RunTool(run.Call, _state.SeenFiles));
                 break;
             case SessionEffect.Confirm confirm:
                 RequestConfirmation(confirm.Call);

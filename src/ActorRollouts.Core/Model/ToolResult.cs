@@ -22,6 +22,15 @@ public sealed record ToolResult(
 
     public static ToolResult Failure(ToolCall call, string errorCode, string message) =>
         new(false, call.Name, $"Error [{errorCode}]: {message}", call.Id, errorCode);
+
+    /// <summary>The <see cref="Data"/> key under which a tool that showed the model a whole file (it read or wrote it)
+    /// names it, workspace-relative: <c>requires_read_first</c> then lets the session change it, across resumes too.</summary>
+    public const string SeenPathKey = "seen_path";
+
+    /// <summary>The file this successful call showed the model, or null.</summary>
+    public string? SeenPath => Ok && Data is { } data && data.TryGetValue(SeenPathKey, out var path) && path.ValueKind == JsonValueKind.String
+        ? path.GetString()
+        : null;
 }
 
 /// <summary>A unified diff of one workspace file (<c>--- a/p</c>, <c>+++ b/p</c>, <c>@@</c> hunks).</summary>

@@ -35,6 +35,10 @@ public sealed record SessionState : IRolloutSnapshot
     /// <summary>Attempts made for the in-flight turn (for numbering the next one).</summary>
     public int InFlightAttempts { get; init; }
 
+    /// <summary>Files the session has read or written whole (<see cref="ToolResult.SeenPath"/>), workspace-relative: a tool
+    /// that requires a read first may change them, also after a resume or a restart of the environment, and in a fork.</summary>
+    public ImmutableHashSet<string> SeenFiles { get; init; } = [];
+
     /// <summary>Tool calls handed to the environment and not completed yet.</summary>
     public ImmutableList<string> RunningToolCalls { get; init; } = [];
 
@@ -141,6 +145,7 @@ public sealed record SessionState : IRolloutSnapshot
         {
             RunningToolCalls = RunningToolCalls.Remove(e.Result.ToolCallId),
             ToolCallsCompleted = ToolCallsCompleted + 1,
+            SeenFiles = e.Result.SeenPath is { } seen ? SeenFiles.Add(seen) : SeenFiles,
         },
         // After an interruption nothing is in flight any more: the request is sent again and the listed
         // idempotent tools run again; other interrupted tools were answered by events before this one.

@@ -55,6 +55,6 @@ internal sealed class ReadFileTool : ITool
 
         var relative = context.Workspace.Relative(full);
         context.MarkRead(relative);
-        return ToolResult.Success(call, output.ToString(), data: ToolData.Of(("lines", lines.Length), ("bytes", Encoding.UTF8.GetByteCount(text))));
+        return ToolResult.Success(call, output.ToString(), data: ToolData.Of(("lines", lines.Length), ("bytes", Encoding.UTF8.GetByteCount(text)), (ToolResult.SeenPathKey, relative)));
     }
 }

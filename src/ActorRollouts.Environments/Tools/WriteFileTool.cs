@@ -37,6 +37,6 @@ internal sealed class WriteFileTool : ITool
         var relative = context.Workspace.Relative(full);
         context.MarkRead(relative); // the model knows what it just wrote
         return ToolResult.Success(call, !existed ? $"Created {relative} ({bytes} bytes)." : $"Wrote {relative} ({bytes} bytes).",
-            data: ToolData.Of(("bytes", bytes), ("created", !existed)));
+            data: ToolData.Of(("bytes", bytes), ("created", !existed), (ToolResult.SeenPathKey, relative)));
     }
 }
