@@ -68,4 +68,21 @@ public class TokenPackingTests
         Assert.InRange(turn.PackedBytes, 4 * 8_000 + 2 * 10_000, 4 * 8_000 + 3 * 10_000);
         Assert.True(json.Length <= turn.PackedBytes * 4 / 3 + 100, $"{json.Length} bytes of JSON for {turn.PackedBytes} packed");
     }
+
+    [Fact]
+    public void TokenChain_Last_IsTheLastUnfoldedPromptAndCompletion_AcrossDriftAndGaps()
+    {
+        TokenTurn Turn(int n, int[] previous, int[] prompt, int[] completion) =>
+            new(n, 0, 0, TurnTokens.From(new TokenOutput([.. prompt], [.. completion], []), previous));
+        var t1 = Turn(1, [], [1, 2], [3]);
+        var t2 = Turn(2, [1, 2, 3], [1, 2, 3, 4], [5, 6]);
+        var t3 = Turn(3, [1, 2, 3, 4, 5, 6], [1, 2, 9, 9], [7]);    // drift: shares only [1, 2]
+        var gap = new TokenTurn(4, 0, 0, TurnTokens.Unavailable);
+        var t5 = Turn(5, [], [1, 8], [2]);
+
+        Assert.Equal([1, 2, 9, 9, 7], TokenChain.Last([t1, t2, t3]).ToArray());
+        Assert.Equal(TokenChain.Unfold([t1, t2, t3]).Last() is var (_, p, c) ? [.. p, .. c] : Array.Empty<int>(), TokenChain.Last([t1, t2, t3]).ToArray());
+        Assert.Empty(TokenChain.Last([t1, t2, t3, gap]));
+        Assert.Equal([1, 8, 2], TokenChain.Last([t1, t2, t3, gap, t5]).ToArray());
+    }
 }

@@ -28,7 +28,31 @@ public static class TokenChain
         }
     }
 
-    /// <summary>The last turn's prompt and completion: what the next turn's prompt is packed against.</summary>
-    public static ImmutableArray<int> Last(IEnumerable<TokenTurn> turns) =>
-        Unfold(turns).LastOrDefault() is { Turn: not null } last ? [.. last.Prompt, .. last.Completion] : [];
+    /// <summary>The last turn's prompt and completion: what the next turn's prompt is packed against. Built in one buffer
+    /// cut back to each turn's shared prefix, so it costs the tokens stored, not the turns times the history (it runs on
+    /// every turn of a session that records tokens).</summary>
+    public static ImmutableArray<int> Last(IEnumerable<TokenTurn> turns)
+    {
+        var sequence = new List<int>();
+        foreach (var turn in turns)
+        {
+            if (!turn.Tokens.IsAvailable)
+            {
+                sequence.Clear();
+                continue;
+            }
+            var shared = Math.Min(turn.Tokens.PromptShared, sequence.Count);
+            sequence.RemoveRange(shared, sequence.Count - shared);
+            Append(sequence, turn.Tokens.Prompt);
+            Append(sequence, turn.Tokens.Completion);
+        }
+        return [.. System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sequence)];
+    }
+
+    private static void Append(List<int> sequence, PackedIds ids)
+    {
+        var start = sequence.Count;
+        System.Runtime.InteropServices.CollectionsMarshal.SetCount(sequence, start + ids.Count);
+        ids.UnpackInto(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sequence)[start..]);
+    }
 }
