@@ -213,7 +213,7 @@ public abstract class AnalysisTestsOn<TFleet>(TFleet fleet) : IClassFixture<TFle
         var tools = notes["messages"]!.AsArray().Where(m => (string?)m!["role"] == "tool").ToList();
         Assert.Equal(["E_NOT_FOUND", "E_TOOL_UNKNOWN", null], tools.Select(t => (string?)t!["tool_result"]!["error_code"]));
         Assert.Equal("Error [E_TOOL_UNKNOWN]: Unknown tool 'delete_file'. Available tools: read_file, write_file.", (string?)tools[1]!["content"]);
-        Assert.Equal("""{"ok":true,"diffs":[{"path":"notes.txt","diff":"--- /dev/null\n+++ b/notes.txt\n@@ -0,0 +1,3 @@\n+a\n+b\n+c\n"}],"files_changed":["notes.txt"],"data":{"bytes":6,"created":true}}""",
+        Assert.Equal("""{"ok":true,"diffs":[{"path":"notes.txt","diff":"--- /dev/null\n+++ b/notes.txt\n@@ -0,0 +1,3 @@\n+a\n+b\n+c\n"}],"files_changed":["notes.txt"],"data":{"bytes":6,"created":true,"seen_path":"notes.txt"}}""",
             Json(tools[2]!["tool_result"]!));
     }
 

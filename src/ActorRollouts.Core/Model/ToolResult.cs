@@ -27,7 +27,8 @@ public sealed record ToolResult(
     /// names it, workspace-relative: <c>requires_read_first</c> then lets the session change it, across resumes too.</summary>
     public const string SeenPathKey = "seen_path";
 
-    /// <summary>The file this successful call showed the model, or null.</summary>
+    /// <summary>The file this successful call showed the model, or null. Read from <see cref="Data"/>, never stored twice.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? SeenPath => Ok && Data is { } data && data.TryGetValue(SeenPathKey, out var path) && path.ValueKind == JsonValueKind.String
         ? path.GetString()
         : null;
