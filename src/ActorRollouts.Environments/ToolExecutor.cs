@@ -44,8 +44,14 @@ public sealed class ToolExecutor : IToolExecutor
         return new ToolExecution(WithSkipped(WithChanges(result, changes), special), changes);
     }
 
-    private ToolResult Unknown(ToolCall call) => ToolResult.Failure(call, ErrorCodes.ToolUnknown,
-        $"Unknown tool '{call.Name}'. Available tools: {string.Join(", ", _enabled.Keys.Order(StringComparer.Ordinal))}.");
+    /// <summary>A call the model named wrongly; or (token in, token out) a <c>&lt;tool_call&gt;</c> block that was not the
+    /// JSON it should be, which the model is told in words it can act on.</summary>
+    private ToolResult Unknown(ToolCall call) => call.Name == Core.Tokens.ToolCallParsers.InvalidCall
+        ? ToolResult.Failure(call, ErrorCodes.Validation,
+            $"A <tool_call> block could not be read: it must be JSON {{\"name\": <tool name>, \"arguments\": {{...}}}}. " +
+            $"What was written: {call.Arguments}. Available tools: {string.Join(", ", _enabled.Keys.Order(StringComparer.Ordinal))}.")
+        : ToolResult.Failure(call, ErrorCodes.ToolUnknown,
+            $"Unknown tool '{call.Name}'. Available tools: {string.Join(", ", _enabled.Keys.Order(StringComparer.Ordinal))}.");
 
     private static ToolResult WithChanges(ToolResult result, ImmutableList<FileChange> changes) => changes.All(c => c.IsDirectory)
         ? result

@@ -18,6 +18,20 @@ public class ToolExecutorTests
     }
 
     [Fact]
+    public async Task Execute_AnUnreadableToolCallBlock_IsValidationQuotingIt_SoTheModelCanWriteItAgain()
+    {
+        using var ws = new TempWorkspace("read_file", "write_file");
+        var broken = Assert.Single(Core.Tokens.ToolCallParsers.Parse(Core.Tokens.ToolCallParsers.Hermes,
+            "<tool_call>\n{\"name\": \"read_file\", \"arguments\": {\"path\": \"a\"\n</tool_call>", 1).Calls);
+
+        var result = await ws.RunRaw(broken.Name, broken.Arguments.ToString());
+
+        Assert.Equal(ErrorCodes.Validation, result.ErrorCode);
+        Assert.Contains("A <tool_call> block could not be read", result.Content);
+        Assert.Contains("read_file", result.Content);
+    }
+
+    [Fact]
     public async Task Execute_ToolNotEnabledForTheTask_IsToolUnknown()
     {
         using var ws = new TempWorkspace("read_file");
