@@ -98,9 +98,12 @@ internal static class ChatChunkReader
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("delta"u8))
+            if (reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("message"u8))
             {
-                if (Next(ref reader, JsonTokenType.StartObject)) ReadDelta(ref reader, into);
+                // A whole (not streamed) completion has a message where a chunk has a delta: its tool calls carry no
+                // index, so their place in the array is theirs.
+                var positional = reader.ValueTextEquals("message"u8);
+                if (Next(ref reader, JsonTokenType.StartObject)) ReadDelta(ref reader, into, positional);
             }
             else if (reader.ValueTextEquals("finish_reason"u8))
             {
@@ -118,7 +121,7 @@ internal static class ChatChunkReader
         }
     }
 
-    private static void ReadDelta(ref Utf8JsonReader reader, ChatStreamAssembler into)
+    private static void ReadDelta(ref Utf8JsonReader reader, ChatStreamAssembler into, bool positional)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -133,9 +136,9 @@ internal static class ChatChunkReader
             else if (reader.ValueTextEquals("tool_calls"u8))
             {
                 if (!Next(ref reader, JsonTokenType.StartArray)) continue;
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                for (var position = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; position++)
                 {
-                    if (reader.TokenType == JsonTokenType.StartObject) ReadToolCall(ref reader, into);
+                    if (reader.TokenType == JsonTokenType.StartObject) ReadToolCall(ref reader, into, positional ? position : 0);
                     else reader.Skip();
                 }
             }
@@ -145,9 +148,9 @@ internal static class ChatChunkReader
 
     /// <summary>One call's fragment. Its index may come after its function, so the fragment is held (in the chunk when it
     /// has no escapes, else unescaped into a rented buffer) until the call's object ends.</summary>
-    private static void ReadToolCall(ref Utf8JsonReader reader, ChatStreamAssembler into)
+    private static void ReadToolCall(ref Utf8JsonReader reader, ChatStreamAssembler into, int defaultIndex)
     {
-        var (index, id, name) = (0, (string?)null, (string?)null);
+        var (index, id, name) = (defaultIndex, (string?)null, (string?)null);
         byte[]? rented = null;
         ReadOnlySpan<byte> arguments = default;
         try

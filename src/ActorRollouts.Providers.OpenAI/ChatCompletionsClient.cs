@@ -23,7 +23,7 @@ public sealed class ChatCompletionsClient : IModelClient
         using var assembler = new ChatStreamAssembler(onDelta);
         return await ModelCallErrors.AttemptAsync(request.Endpoint, "chat/completions", async () =>
         {
-            await foreach (var chunk in ChatRequest.StreamAsync(chat, request, _largeArguments, cancellationToken)) assembler.Add(chunk);
+            await foreach (var chunk in ChatRequest.StreamAsync(chat, request, _largeArguments, _clients.Stream, cancellationToken)) assembler.Add(chunk);
         }, assembler.Complete, cancellationToken);
     }
 }

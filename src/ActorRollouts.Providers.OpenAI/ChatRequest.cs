@@ -22,14 +22,21 @@ internal static class ChatRequest
     /// <summary>As the SDK writes its requests: non-ASCII text and markup characters as they are.</summary>
     private static readonly JsonWriterOptions SdkWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>The answer's chunks, each the JSON of one server-sent event, up to <c>[DONE]</c>.</summary>
+    /// <summary>The answer's chunks, each the JSON of one server-sent event, up to <c>[DONE]</c>; not
+    /// <paramref name="stream"/>ed, the whole completion as one (its choice has a <c>message</c> where a chunk's has a
+    /// <c>delta</c>: <see cref="ChatChunkReader"/> reads both).</summary>
     public static async IAsyncEnumerable<byte[]> StreamAsync(ChatClient chat, ModelRequest request,
-        int largeArguments, [EnumeratorCancellation] CancellationToken cancellationToken)
+        int largeArguments, bool stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ClientResult result;
-        using (var content = Body(request, largeArguments)) // sent by the time the answer's headers are back
-            result = await chat.CompleteChatAsync(content, new RequestOptions { BufferResponse = false, CancellationToken = cancellationToken });
+        using (var content = Body(request, largeArguments, stream)) // sent by the time the answer's headers are back
+            result = await chat.CompleteChatAsync(content, new RequestOptions { BufferResponse = !stream, CancellationToken = cancellationToken });
         using var response = result.GetRawResponse();
+        if (!stream)
+        {
+            yield return response.Content.ToArray();
+            yield break;
+        }
         var events = SseParser.Create(response.ContentStream!, static (_, data) => data.ToArray());
         await foreach (var item in events.EnumerateAsync(cancellationToken))
         {
@@ -41,12 +48,12 @@ internal static class ChatRequest
     /// <summary>The body, written into pooled blocks. An ordinary one is copied out at its size and its blocks go back at
     /// once (thousands of requests wait for their answers at a time); a large one is sent from its blocks, given back
     /// when the content is disposed.</summary>
-    private static BinaryContent Body(ModelRequest request, int largeArguments)
+    private static BinaryContent Body(ModelRequest request, int largeArguments, bool stream)
     {
         var body = PooledBuffers.Streams.GetStream(nameof(ChatRequest));
         using (var writer = new Utf8JsonWriter((System.Buffers.IBufferWriter<byte>)body, SdkWriterOptions))
         using (DirectStringValues.Into(body, writer))
-            WriteBody(writer, request, largeArguments);
+            WriteBody(writer, request, largeArguments, stream);
         if (body.Length > LargeBody)
         {
             body.Position = 0;
@@ -60,7 +67,7 @@ internal static class ChatRequest
     /// <summary>What <see cref="ChatClient.CompleteChatStreamingAsync(IEnumerable{ChatMessage}, ChatCompletionOptions, CancellationToken)"/>
     /// sends for <see cref="ChatConversions.ToOptions"/>: every message as the SDK writes it, except assistant turns
     /// with arguments above <paramref name="largeArguments"/> bytes, written here with those arguments in bounded pieces.</summary>
-    internal static void WriteBody(Utf8JsonWriter writer, ModelRequest request, int largeArguments)
+    internal static void WriteBody(Utf8JsonWriter writer, ModelRequest request, int largeArguments, bool stream = true)
     {
         var endpoint = request.Endpoint;
         var extra = endpoint.ExtraBody ?? System.Collections.Immutable.ImmutableSortedDictionary<string, JsonElement>.Empty;
@@ -70,10 +77,13 @@ internal static class ChatRequest
         WriteMessages(writer, request.Messages, largeArguments);
         writer.WriteString("model", endpoint.Model);
         if (endpoint.MaxOutputTokens is { } max && !extra.ContainsKey("max_completion_tokens")) writer.WriteNumber("max_completion_tokens", max);
-        writer.WriteBoolean("stream", true);
-        writer.WriteStartObject("stream_options");
-        writer.WriteBoolean("include_usage", true);
-        writer.WriteEndObject();
+        writer.WriteBoolean("stream", stream);
+        if (stream)
+        {
+            writer.WriteStartObject("stream_options");
+            writer.WriteBoolean("include_usage", true);
+            writer.WriteEndObject();
+        }
         WriteTools(writer, request.Tools);
         if (endpoint.RecordsTokens) WriteTokenFields(writer, endpoint, extra);
         foreach (var (key, value) in extra)

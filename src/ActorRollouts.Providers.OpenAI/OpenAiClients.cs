@@ -16,6 +16,9 @@ internal sealed class OpenAiClients(ProviderSettings settings)
 
     private readonly ConcurrentDictionary<(string BaseUrl, string Key), OpenAIClient> _clients = new();
 
+    /// <summary>Answers as server-sent events (the default), or whole.</summary>
+    public bool Stream => settings.Stream;
+
     public OpenAIClient For(Endpoint endpoint)
     {
         // The key is read at call time from the named variable and never stored in anything we journal or log.

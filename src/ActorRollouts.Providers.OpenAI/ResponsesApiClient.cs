@@ -17,7 +17,14 @@ public sealed class ResponsesApiClient : IModelClient
         var assembler = new ResponsesStreamAssembler(onDelta);
         return await ModelCallErrors.AttemptAsync(request.Endpoint, "responses", async () =>
         {
-            await foreach (var update in await responses.CreateResponseStreamingAsync(ResponsesConversions.ToOptions(request), cancellationToken))
+            var options = ResponsesConversions.ToOptions(request);
+            if (!_clients.Stream)
+            {
+                options.StreamingEnabled = false;
+                assembler.AddWhole(await responses.CreateResponseAsync(options, cancellationToken));
+                return;
+            }
+            await foreach (var update in await responses.CreateResponseStreamingAsync(options, cancellationToken))
                 assembler.Add(update);
         }, assembler.Complete, cancellationToken);
     }

@@ -56,6 +56,16 @@ internal sealed class ResponsesStreamAssembler(Action<ModelDelta>? onDelta)
         }
     }
 
+    /// <summary>A whole (not streamed) response: what the stream's terminal event would have carried.</summary>
+    public void AddWhole(ResponseResult response)
+    {
+        if (response.Status == ResponseStatus.Failed)
+            throw Failure(response.Error?.Code.ToString(), response.Error?.Message ?? "the response failed");
+        var reason = response.IncompleteStatusDetails?.Reason;
+        Finish(response, response.Status != ResponseStatus.Incomplete ? "stop"
+            : reason == ResponseIncompleteStatusReason.MaxOutputTokens ? "length" : reason?.ToString() ?? "incomplete");
+    }
+
     public ModelResponse Complete(long latencyMs)
     {
         if (_finishReason is null)

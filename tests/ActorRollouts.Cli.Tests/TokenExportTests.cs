@@ -340,4 +340,57 @@ public class TokenExportTests
         var trace = await Cli.RunAsync(["trace", "none:t0:0", "--data-dir", data]);
         Assert.Equal(4, trace.Stdout.Split('\n').Count(l => l.Contains("\"tokens\":\"unavailable\"", StringComparison.Ordinal)));
     }
+
+    /// <summary>HOCON that asks every provider for whole answers instead of server-sent events.</summary>
+    private static async Task<string> NotStreamedConfig()
+    {
+        var file = Path.Combine(Cli.NewTempDir(), "not-streamed.conf");
+        await File.WriteAllTextAsync(file, "actor-rollouts.provider.stream = off");
+        return file;
+    }
+
+    [Theory]
+    [InlineData("capture")]
+    [InlineData("exact")]
+    public async Task NotStreamed_TheSamplesStillEqualWhatTheServerSawAndGenerated(string mode)
+    {
+        var (tasks, data) = await FleetFiles(tasks: 2);
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script()));
+
+        var run = await Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--fleet-id", "whole", "--data-dir", data,
+            "--tokens", mode, "--sandbox", "none", "--config", await NotStreamedConfig()]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var generating = server.Requests.Where(r => r.Tokens is not null).ToList();
+        Assert.Equal(8, generating.Count);
+        Assert.All(generating, r => Assert.False((bool)JsonNode.Parse(r.Body)!["stream"]!));
+        foreach (var line in await ExportAsync(data, "whole"))
+        {
+            var turns = server.Requests.Where(r => r.StatusCode == 200 && r.Tokens is not null
+                                                   && FakeTokenizer.Decode(r.Tokens.PromptIds).Contains($"task {((string)line["task_id"]!)[1..]}: what", StringComparison.Ordinal))
+                .OrderBy(r => r.ReceivedAt).Select(r => r.Tokens!).ToList();
+            var (prompt, response, mask, logprobs) = Expected(turns);
+            Assert.Equal(prompt, Ints(line["prompt_ids"]));
+            Assert.Equal(response, Ints(line["response_ids"]));
+            Assert.Equal(mask, Ints(line["response_mask"]));
+            Assert.Equal(logprobs, Floats(line["response_logprobs"]));
+            Assert.Equal([1, 2, 3, 4], Ints(line["turns"]));
+        }
+    }
+
+    [Fact]
+    public async Task NotStreamed_TheResponsesApi_RunsTheSameSessions()
+    {
+        var (tasks, data) = await FleetFiles(tasks: 1);
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(Script()));
+
+        var run = await Cli.RunAsync(["run", tasks, "--base-url", server.BaseUrl.ToString(), "--api", "responses", "--fleet-id", "resp", "--data-dir", data,
+            "--sandbox", "none", "--config", await NotStreamedConfig()]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(4, server.Requests.Count(r => r.Path == "/v1/responses" && r.StatusCode == 200 && !(bool)JsonNode.Parse(r.Body)!["stream"]!));
+        var trace = (await Cli.RunAsync(["trace", "resp:t0:0", "--data-dir", data])).Stdout;
+        Assert.Contains("\"role\":\"tool\",\"content\":\"     1\\thello\\n\"", trace);
+        Assert.Contains("\"content\":\"It says hello.\"", trace);
+    }
 }

@@ -45,7 +45,7 @@ public sealed class EngineMode(EngineMode.Journal journal) : IMode
         var settings = RolloutSettings.From(system.Settings.Config);
         var paths = new FleetPaths(dataDir, fleetId);
         var services = new FleetServices(
-            new SessionServices(new TimedModelClient(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), clock),
+            new SessionServices(new TimedModelClient(new OpenAiModelClient(settings.Provider.Client), clock),
                 settings, paths.WorkspacesDir, TimeProvider.System),
             paths.DefaultTrajectories);
         using var progress = Progress.Every(TimeSpan.FromSeconds(5), () => $"{Name}: {clock.Calls:N0}/{workload.Steps:N0} model calls");

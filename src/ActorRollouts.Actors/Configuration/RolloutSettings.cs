@@ -9,7 +9,11 @@ namespace ActorRollouts.Actors.Configuration;
 
 /// <summary>Retry and timeout settings of the provider actor (HOCON <c>actor-rollouts.provider</c>).</summary>
 public sealed record ProviderRetrySettings(
-    int MaxAttempts, TimeSpan InitialBackoff, TimeSpan MaxBackoff, TimeSpan MaxRetryAfter, TimeSpan RequestTimeout);
+    int MaxAttempts, TimeSpan InitialBackoff, TimeSpan MaxBackoff, TimeSpan MaxRetryAfter, TimeSpan RequestTimeout, bool Stream = true)
+{
+    /// <summary>What the OpenAI clients need of these settings.</summary>
+    public global::ActorRollouts.Providers.OpenAI.ProviderSettings Client => new(RequestTimeout, Stream);
+}
 
 /// <summary>Endpoint limits (HOCON <c>actor-rollouts.gate</c>); 0 means unlimited.</summary>
 public sealed record GateSettings(int MaxConcurrentRequests, int RequestsPerMinute, long TokensPerMinute, TimeSpan Window)
@@ -50,7 +54,8 @@ public sealed record RolloutSettings(
                 InitialBackoff: c.GetTimeSpan("provider.initial-backoff", TimeSpan.FromMilliseconds(500)),
                 MaxBackoff: c.GetTimeSpan("provider.max-backoff", TimeSpan.FromSeconds(8)),
                 MaxRetryAfter: c.GetTimeSpan("provider.max-retry-after", TimeSpan.FromSeconds(120)),
-                RequestTimeout: c.GetTimeSpan("provider.request-timeout", TimeSpan.FromSeconds(120))),
+                RequestTimeout: c.GetTimeSpan("provider.request-timeout", TimeSpan.FromSeconds(120)),
+                Stream: c.GetBoolean("provider.stream", true)),
             Environment: new EnvironmentSettings(
                 ToolTimeout(c),
                 new EnvironmentOptions(

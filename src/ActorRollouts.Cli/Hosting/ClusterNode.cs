@@ -31,7 +31,7 @@ public sealed class ClusterNode
         _system = system;
         _journal = journal;
         _hocon = hocon;
-        _modelClient = new OpenAiModelClient(new ProviderSettings(hocon.Provider.RequestTimeout));
+        _modelClient = new OpenAiModelClient(hocon.Provider.Client);
         _workspacesDir = new FleetPaths(journal.DataDir, "-").WorkspacesDir;
         _gates = ShardedGates.Start(system, TimeProvider.System);
     }

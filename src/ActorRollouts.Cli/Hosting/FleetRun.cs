@@ -64,7 +64,7 @@ public static class FleetRun
         if (sessions.Any(s => s.TemplateFolder(run.Paths.TemplatesDir) is not null)) CheckWorkspaces(run.Paths.WorkspacesDir);
         Func<Endpoint, Endpoint>? rebase = fakeLlm is null ? null : e => e with { BaseUrl = baseUrl };
         var services = new FleetServices(
-            new SessionServices(new OpenAiModelClient(new ProviderSettings(settings.Provider.RequestTimeout)), settings,
+            new SessionServices(new OpenAiModelClient(settings.Provider.Client), settings,
                 run.Paths.WorkspacesDir, TimeProvider.System, Gates(system, current, settings.Gate.Limits, rebase),
                 settings.Environment.ConfirmPolicy == ConfirmPolicies.Ask ? system.ActorOf(TerminalConfirmer.Props(Console.In, Console.Error), "confirmer") : null,
                 rebase, run.Journal.SharedContent),

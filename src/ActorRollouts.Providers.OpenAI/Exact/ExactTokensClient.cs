@@ -25,7 +25,13 @@ internal sealed class ExactTokensClient(OpenAiClients clients)
             if (maxTokens < 1)
                 throw new ModelCallException(ModelErrorKinds.Http,
                     $"the prompt of {prompt.Length} tokens fills the model's context of {maxModelLen} tokens (context_length_exceeded)");
-            using var response = await server.PostAsync(server.CompletionsUri, writer => WriteBody(writer, request.Endpoint, prompt, maxTokens), stream: true, cancellationToken);
+            var stream = clients.Stream;
+            using var response = await server.PostAsync(server.CompletionsUri, writer => WriteBody(writer, request.Endpoint, prompt, maxTokens, stream), stream, cancellationToken);
+            if (!stream)
+            {
+                assembler.Add(response.Content.ToArray()); // a whole completion reads as one chunk
+                return;
+            }
             var events = SseParser.Create(response.ContentStream!, static (_, data) => data.ToArray());
             await foreach (var item in events.EnumerateAsync(cancellationToken))
             {
@@ -50,7 +56,7 @@ internal sealed class ExactTokensClient(OpenAiClients clients)
         return (next, maxModelLen);
     }
 
-    private static void WriteBody(Utf8JsonWriter writer, Endpoint endpoint, ImmutableArray<int> prompt, int maxTokens)
+    private static void WriteBody(Utf8JsonWriter writer, Endpoint endpoint, ImmutableArray<int> prompt, int maxTokens, bool stream)
     {
         var extra = endpoint.ExtraBody ?? ImmutableSortedDictionary<string, JsonElement>.Empty;
         writer.WriteString("model", endpoint.Model);
@@ -61,10 +67,13 @@ internal sealed class ExactTokensClient(OpenAiClients clients)
         if (endpoint.Temperature is { } temperature && !extra.ContainsKey("temperature")) writer.WriteNumber("temperature", temperature);
         if (!extra.ContainsKey("logprobs")) writer.WriteNumber("logprobs", endpoint.TopLogprobs); // 0: the sampled token's alone
         ChatRequest.WriteIdsAndSalt(writer, endpoint, extra);
-        writer.WriteBoolean("stream", true);
-        writer.WriteStartObject("stream_options");
-        writer.WriteBoolean("include_usage", true);
-        writer.WriteEndObject();
+        writer.WriteBoolean("stream", stream);
+        if (stream)
+        {
+            writer.WriteStartObject("stream_options");
+            writer.WriteBoolean("include_usage", true);
+            writer.WriteEndObject();
+        }
         foreach (var (key, value) in extra)
         {
             writer.WritePropertyName(key);
