@@ -48,12 +48,17 @@ internal static class ChatRequest
     /// <summary>The body, written into pooled blocks. An ordinary one is copied out at its size and its blocks go back at
     /// once (thousands of requests wait for their answers at a time); a large one is sent from its blocks, given back
     /// when the content is disposed.</summary>
-    private static BinaryContent Body(ModelRequest request, int largeArguments, bool stream)
+    private static BinaryContent Body(ModelRequest request, int largeArguments, bool stream) =>
+        JsonContent(writer => WriteBody(writer, request, largeArguments, stream));
+
+    /// <summary>A JSON request body written by <paramref name="write"/> into pooled blocks, large string values escaped
+    /// straight into them: every request we write ourselves (chat, <c>/tokenize</c>, completions) goes through here.</summary>
+    internal static BinaryContent JsonContent(Action<Utf8JsonWriter> write)
     {
         var body = PooledBuffers.Streams.GetStream(nameof(ChatRequest));
         using (var writer = new Utf8JsonWriter((System.Buffers.IBufferWriter<byte>)body, SdkWriterOptions))
         using (DirectStringValues.Into(body, writer))
-            WriteBody(writer, request, largeArguments, stream);
+            write(writer);
         if (body.Length > LargeBody)
         {
             body.Position = 0;

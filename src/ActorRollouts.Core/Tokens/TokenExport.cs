@@ -61,17 +61,15 @@ public static class TokenExport
             Ints(w, "unavailable_turns", [.. gaps]);
             if (session.Reward is { } reward) w.WriteNumber("reward", reward);
             else w.WriteNull("reward");
-            w.WriteString("status", SessionStatusWord(session));
+            w.WriteString("status", Fleets.SessionOutcomes.Of(session.Status));
             if (session.StopReason is { } stop) w.WriteString("stop_reason", stop);
             else w.WriteNull("stop_reason");
             w.WritePropertyName("metadata");
-            JsonSerializer.Serialize(w, spec.Metadata ?? System.Collections.Immutable.ImmutableSortedDictionary<string, JsonElement>.Empty, RolloutJson.Options);
+            JsonSerializer.Serialize(w, spec.Metadata ?? ImmutableSortedDictionary<string, JsonElement>.Empty, RolloutJson.Options);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
-
-    internal static string SessionStatusWord(SessionState session) => Fleets.SessionOutcomes.Of(session.Status);
 
     private static void Ints(Utf8JsonWriter w, string name, ReadOnlySpan<int> values)
     {

@@ -43,18 +43,16 @@ internal sealed class TokenServer(OpenAIClient client, Endpoint endpoint)
     /// <summary>Sends a JSON body written by <paramref name="body"/>; an error status throws as the SDK's calls do.</summary>
     public async Task<PipelineResponse> PostAsync(Uri uri, Action<Utf8JsonWriter> body, bool stream, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
         using var message = client.Pipeline.CreateMessage();
         message.Request.Method = "POST";
         message.Request.Uri = uri;
         message.Request.Headers.Set("Content-Type", "application/json");
-        message.Request.Content = BinaryContent.Create(new BinaryData(buffer.ToArray()));
+        message.Request.Content = ChatRequest.JsonContent(writer =>
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        });
         message.Apply(new RequestOptions { BufferResponse = !stream, CancellationToken = cancellationToken });
         await client.Pipeline.SendAsync(message);
         var response = message.ExtractResponse() ?? throw new ModelCallException(ModelErrorKinds.Protocol, $"{uri} gave no response");
