@@ -23,6 +23,7 @@ public static class Program
             FakeLlmCommand.Create(),
             NodeCommand.Create(),
             ViewCommand.Create(),
+            ServeCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

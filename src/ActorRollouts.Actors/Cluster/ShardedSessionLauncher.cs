@@ -14,6 +14,8 @@ public sealed class ShardedSessionLauncher(IActorRef sessionRegion, TimeSpan ref
 
     public void Cancel(IActorContext fleet, CancelSession cancel) => sessionRegion.Tell(cancel, fleet.Self);
 
+    public void UpdateSpec(IActorContext fleet, UpdateSpec update) => sessionRegion.Tell(update, fleet.Self);
+
     public void Release(IActorContext fleet, IActorRef session) { } // the entity passivates itself once it reported
 
     public TimeSpan? RefreshInterval => refreshInterval;

@@ -22,6 +22,9 @@ public interface ISessionLauncher
 
     void Cancel(IActorContext fleet, CancelSession cancel);
 
+    /// <summary>A weight update for a running session; it answers the fleet with <c>SpecApplied</c>.</summary>
+    void UpdateSpec(IActorContext fleet, UpdateSpec update);
+
     /// <summary>The session reported its end: its actor may go.</summary>
     void Release(IActorContext fleet, IActorRef session);
 

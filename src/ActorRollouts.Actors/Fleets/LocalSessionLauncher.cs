@@ -21,6 +21,8 @@ public sealed class LocalSessionLauncher(SessionServices services) : ISessionLau
 
     public void Cancel(IActorContext fleet, CancelSession cancel) => fleet.Child(ChildName(cancel.SessionId)).Tell(cancel);
 
+    public void UpdateSpec(IActorContext fleet, UpdateSpec update) => fleet.Child(ChildName(update.SessionId)).Tell(update, fleet.Self);
+
     public void Release(IActorContext fleet, IActorRef session) => fleet.Stop(session);
 
     public TimeSpan? RefreshInterval => null;

@@ -40,6 +40,19 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private RunFleet? _run;
     private IActorRef? _writer;
 
+    /// <summary>A served fleet's gate, which every model attempt passes (weight updates); null for other fleets.</summary>
+    private readonly IActorRef? _policyGate;
+
+    /// <summary>The weight update being applied, if one is.</summary>
+    private PolicyUpdateInProgress? _updating;
+
+    /// <summary><see cref="Pending"/>: the running sessions told of it that have not answered yet (once <see cref="Journaled"/>).</summary>
+    private sealed record PolicyUpdateInProgress(UpdatePolicy Request, IActorRef ReplyTo, HashSet<string> Pending)
+    {
+        public bool Journaled { get; set; }
+        public int Told { get; set; }
+    }
+
     public override string PersistenceId => FleetEvents.PersistenceId(_fleetId);
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -47,6 +60,11 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     public RolloutSupervisor(string fleetId, FleetServices services)
     {
         _fleetId = fleetId;
+        if (services.Served)
+        {
+            _policyGate = Context.ActorOf(Providers.PolicyGate.Props(), "policy");
+            services = services with { Sessions = services.Sessions with { PolicyGate = _policyGate } };
+        }
         _services = services;
         _launcher = services.Launcher ?? new LocalSessionLauncher(services.Sessions);
 
@@ -67,6 +85,11 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new FleetRejected(_fleetId, $"the fleet cannot start: {failed.Reason}"));
         });
         Command<CancelSession>(OnCancel);
+        Command<AddSessions>(OnAddSessions);
+        Command<UpdatePolicy>(OnUpdatePolicy);
+        Command<Providers.PolicyGate.ReadyToApply>(_ => ApplyPolicy());
+        Command<SpecApplied>(applied => PolicyReached(applied.SessionId));
+        Command<GetStatus>(_ => Sender.Tell(new FleetStatus(_state, _live.Count, _policyGate, _updating?.Request.Mode)));
         Command<SessionEnded>(OnSessionEnded);
         Command<Terminated>(t => OnSessionStopped(LocalSessionLauncher.SessionIdOf(t.ActorRef), null)); // ignores what is not running
         Command<SessionStopped>(s => OnSessionStopped(s.SessionId, s.Reason));
@@ -130,6 +153,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
             if (again && (run.Settings is null || _state.Settings?.ChangesTo(run.Settings).IsEmpty == true))
             {
                 // A submitter attaching again (it re-sends its run until the fleet ends): it now hears the progress.
+                OpenPolicyGate();
                 PublishProgress();
                 ReportIfComplete();
                 return;
@@ -143,11 +167,13 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
                 Persist(new FleetSettingsChanged(run.Settings!, changes, Now), e =>
                 {
                     _state = _state.Apply(e);
+                    OpenPolicyGate();
                     _log.Info("Fleet {0} settings changed: {1}", _fleetId, string.Join("; ", changes));
                     LaunchWhatFits();
                 });
                 return;
             }
+            OpenPolicyGate();
             LaunchWhatFits();
             return;
         }
@@ -161,9 +187,10 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new FleetRejected(_fleetId, "the fleet has no sessions"));
             return;
         }
-        Persist(new FleetStarted(_fleetId, run.Sessions, _concurrency, Now, run.Settings), e =>
+        Persist(new FleetStarted(_fleetId, run.Sessions, _concurrency, Now, run.Settings, run.Open ? true : null), e =>
         {
             _state = _state.Apply(e);
+            OpenPolicyGate();
             LaunchWhatFits();
         });
     }
@@ -263,6 +290,9 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private void OnSessionEnded(SessionEnded ended)
     {
         _launcher.Release(Context, Sender);
+        PolicyReached(ended.SessionId);
+        if (ended.StopReason == StopReasons.Stale && _state.Settings?.RestartStale == true && !_state.Finished.ContainsKey(ended.SessionId))
+            AddFreshSample(ended.SessionId);
         // A local session's slot frees when its actor terminates; a sharded one passivates itself, and its slot frees now.
         var freed = _launcher.Sharded && _running.Remove(ended.SessionId);
         if (freed) _live.Remove(ended.SessionId);
@@ -275,6 +305,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     /// host knows it), when it is relaunched from its journal after a backoff or, too often, recorded as failed.</summary>
     private void OnSessionStopped(string sessionId, string? reason)
     {
+        PolicyReached(sessionId); // a relaunch resumes under the fleet's settings now
         if (!_running.Remove(sessionId)) return;
         _live.Remove(sessionId);
         if (_state.Finished.ContainsKey(sessionId))
@@ -324,12 +355,114 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
 
     private void ReportIfComplete()
     {
-        if (!_state.IsComplete || _running.Count > 0) return;
+        if (!_state.IsComplete || _running.Count > 0 || _state.Open) return; // a served fleet waits for more
         var failed = _state.FailedCount;
         _requester?.Tell(new FleetFinished(_fleetId, _state.Sessions.Count, _state.Sessions.Count - failed, failed));
         _requester = null;
         // A finished sharded fleet leaves its node (and is no longer remembered); asked again, it recovers and answers.
         if (_launcher.Sharded) Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
+    }
+
+    /// <summary>Served fleets: new sessions join the plan (journaled before the reply) and the queue.</summary>
+    private void OnAddSessions(AddSessions add)
+    {
+        if (!_state.IsPlanned || !_state.Open)
+        {
+            Sender.Tell(new FleetRejected(_fleetId, _state.IsPlanned ? "the fleet was not started by serve: sessions cannot be added to it" : "the fleet has not started"));
+            return;
+        }
+        var known = add.Sessions.Where(s => _state.SessionIds.Contains(s.SessionId)).Select(s => s.SessionId).ToImmutableList();
+        var fresh = add.Sessions.Where(s => !_state.SessionIds.Contains(s.SessionId)).DistinctBy(s => s.SessionId).ToImmutableList();
+        var replyTo = Sender;
+        if (fresh.IsEmpty)
+        {
+            replyTo.Tell(new SessionsAdded([], known));
+            return;
+        }
+        Persist(new FleetSessionsAdded(fresh, Now), e =>
+        {
+            Planned(e);
+            replyTo.Tell(new SessionsAdded([.. fresh.Select(s => s.SessionId)], known));
+        });
+    }
+
+    /// <summary>Sessions added to the plan wait their turn behind those already queued.</summary>
+    private void Planned(FleetSessionsAdded added)
+    {
+        var before = _state.SessionIds;
+        _state = _state.Apply(added);
+        foreach (var spec in added.Sessions.Where(s => !before.Contains(s.SessionId))) _waiting?.Enqueue(spec);
+        PublishProgress();
+        LaunchWhatFits();
+    }
+
+    /// <summary><c>restart_stale</c>: a session that went stale is replaced by a fresh sample of its task (the next sample
+    /// number), planned like any other and run under the policy now.</summary>
+    private void AddFreshSample(string staleId)
+    {
+        if (_state.Sessions.FirstOrDefault(s => s.SessionId == staleId) is not { } stale) return;
+        var sample = _state.Sessions.Where(s => s.TaskId == stale.TaskId).Max(s => s.Sample) + 1;
+        var fresh = stale with { SessionId = SessionSpec.MakeSessionId(_fleetId, stale.TaskId, sample), Sample = sample };
+        _log.Info("Session {0} went stale; {1} replaces it (restart_stale)", staleId, fresh.SessionId);
+        Persist(new FleetSessionsAdded([fresh], Now, $"a fresh sample of task {stale.TaskId}: {staleId} went stale"), Planned);
+    }
+
+    /// <summary>Tells the policy gate the version in force, opening it (served fleets).</summary>
+    private void OpenPolicyGate()
+    {
+        if (_policyGate is not null && _updating is null) _policyGate.Tell(new Providers.PolicyGate.Applied(_state.Settings?.PolicyVersion ?? 0));
+    }
+
+    /// <summary>A weight update starts at the gate: it holds new requests and, in <c>abort</c> mode, cuts those in flight;
+    /// it answers <c>ReadyToApply</c> when the change may be journaled (<see cref="ApplyPolicy"/>).</summary>
+    private void OnUpdatePolicy(UpdatePolicy update)
+    {
+        string? refusal = _policyGate is null || !_state.Open ? "weight updates are for fleets started by serve"
+            : _updating is not null ? $"a weight update (mode {_updating.Request.Mode}, policy version {_updating.Request.PolicyVersion}) is being applied; try again when it returns"
+            : update.PolicyVersion <= (_state.Settings?.PolicyVersion ?? 0) ? $"policy_version must be above the current {_state.Settings?.PolicyVersion ?? 0} (got {update.PolicyVersion})"
+            : null;
+        if (refusal is not null)
+        {
+            Sender.Tell(new FleetRejected(_fleetId, refusal, Conflict: true));
+            return;
+        }
+        _updating = new PolicyUpdateInProgress(update, Sender, []);
+        _log.Info("Fleet {0}: weight update to policy version {1} (mode {2})", _fleetId, update.PolicyVersion, update.Mode);
+        _policyGate!.Tell(new Providers.PolicyGate.Begin(update.Mode));
+    }
+
+    /// <summary>Journals the new settings, then tells every running session (each journals them as its own and answers);
+    /// sessions launched later get them from the plan.</summary>
+    private void ApplyPolicy()
+    {
+        if (_updating is not { } updating) return;
+        var request = updating.Request;
+        var settings = _state.Settings!.With(new FleetSettingsChange(Model: request.Model, BaseUrl: request.BaseUrl, PolicyVersion: request.PolicyVersion));
+        var changes = _state.Settings.ChangesTo(settings).Add($"weight update, mode {request.Mode}");
+        Persist(new FleetSettingsChanged(settings, changes, Now), e =>
+        {
+            _state = _state.Apply(e);
+            foreach (var id in _live)
+            {
+                updating.Pending.Add(id);
+                _launcher.UpdateSpec(Context, new UpdateSpec(_state.SpecFor(_state.Sessions.First(s => s.SessionId == id))));
+            }
+            (updating.Journaled, updating.Told) = (true, updating.Pending.Count);
+            PolicyReached(null);
+        });
+    }
+
+    /// <summary>A running session has the update (or ended, or stopped: a relaunch resumes under it). Once all have, the
+    /// gate opens under the new version and the caller hears.</summary>
+    private void PolicyReached(string? sessionId)
+    {
+        if (_updating is not { Journaled: true } updating) return;
+        if (sessionId is not null) updating.Pending.Remove(sessionId);
+        if (updating.Pending.Count > 0) return;
+        _updating = null;
+        _policyGate!.Tell(new Providers.PolicyGate.Applied(updating.Request.PolicyVersion));
+        updating.ReplyTo.Tell(new PolicyUpdated(updating.Request.PolicyVersion, updating.Request.Mode,
+            _state.SettingsChanges[^1].Changes, updating.Told));
     }
 
     private void PublishProgress()

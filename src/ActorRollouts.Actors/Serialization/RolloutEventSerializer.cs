@@ -41,6 +41,7 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(FleetSessionLaunched)] = "fleet-session-launched.v1",
         [typeof(FleetSessionFinished)] = "fleet-session-finished.v1",
         [typeof(FleetSettingsChanged)] = "fleet-settings-changed.v1",
+        [typeof(FleetSessionsAdded)] = "fleet-sessions-added.v1",
         [typeof(Core.Fleets.FleetControl.SessionCancelRequested)] = "session-cancel-requested.v1",
         [typeof(SessionSettingsChanged)] = "session-settings-changed.v1",
         [typeof(SessionForked)] = "session-forked.v1",

@@ -89,6 +89,8 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
                 () => Act(SessionEffect.Nothing));
         });
         Command<AttemptStarting>(a => Handle(new ModelAttemptStarting(a.Turn, a.Attempt, Now)));
+        Command<AttemptAborted>(a => Handle(new ModelAttemptAborted(a.Turn, a.Attempt, a.Reason, Now)));
+        Command<UpdateSpec>(OnUpdateSpec);
         Command<AttemptFailed>(f => Handle(new ModelAttemptFailed(f.Turn, f.Attempt, f.ErrorKind, f.HttpStatus, f.RetryAfter, f.WillRetry, f.Error, Now)));
         Command<ModelAnswered>(OnModelAnswered);
         Command<ToolRan>(t => Handle(new ToolFinished(t.Result, t.DurationMs, Now, t.Changes)));
@@ -215,6 +217,24 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
 
     private void Handle(ISessionInput input) => Step(input);
 
+    /// <summary>A weight update: the fleet's new settings are journaled as the session's own before it answers, so the
+    /// fleet knows every running session goes on under them (and a stale one has stopped).</summary>
+    private void OnUpdateSpec(UpdateSpec update)
+    {
+        var (replyTo, applied) = (Sender, new SpecApplied(_sessionId));
+        var (events, next) = SessionDecider.Step(_state, new SpecUpdated(update.Spec, Now), Now);
+        if (events.IsEmpty)
+        {
+            replyTo.Tell(applied);
+            return;
+        }
+        PersistThen(events, () =>
+        {
+            replyTo.Tell(applied);
+            Act(next);
+        });
+    }
+
     /// <summary>Journals what the decider makes of <paramref name="input"/> with the start of the step after it, in one
     /// atomic write (<see cref="SessionDecider.Step"/>), then carries that step out. An input that changes nothing
     /// persists and does nothing.</summary>
@@ -254,7 +274,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         {
             case SessionEffect.CallModel call:
                 _provider.Tell(new CallModel(new ModelRequest(_services.EndpointFor(_state.Spec!.Endpoint), _state.Messages, _toolSpecs, call.Turn, _sessionId,
-                    _state.Spec.Endpoint.IsExact ? Core.Tokens.TokenChain.Last(_state.TokenTurns) : [])));
+                    _state.Spec.Endpoint.IsExact ? Core.Tokens.TokenChain.Last(_state.TokenTurns) : []), call.Attempt));
                 break;
             case SessionEffect.RunTool run:
                 _environment.Tell(new RunTool(run.Call, _state.SeenFiles));
@@ -349,7 +369,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         // Task files are checked; a test executor may add tools of its own.
         _toolSpecs = ToolCatalog.Specs(spec.Tools.Where(ToolCatalog.IsKnown), _services.Settings.Environment.Options);
         _provider = Context.ActorOf(ProviderActor.Props(_services.ModelClient, _services.Settings.Provider, _sessionId,
-            _services.GateFor(spec.Endpoint)), "provider");
+            _services.GateFor(spec.Endpoint), _services.PolicyGate), "provider");
         _environment = Context.ActorOf(
             // Where this process keeps workspaces, not the folder journaled at the start: a session resumed with another data
             // dir or on another cluster node works in (and if need be rebuilds) its workspace there.

@@ -17,6 +17,13 @@ public static class SessionCommands
     /// <summary>Stop the session now with <c>stop_reason: "cancelled"</c>; <paramref name="Reason"/> is journaled.</summary>
     public sealed record CancelSession(string SessionId, string Reason) : IWithSessionId;
 
+    /// <summary>A weight update: go on as <paramref name="Spec"/> (the fleet's new settings) says. Answered with
+    /// <see cref="SessionNotifications.SpecApplied"/> once journaled.</summary>
+    public sealed record UpdateSpec(SessionSpec Spec) : IWithSessionId
+    {
+        public string SessionId => Spec.SessionId;
+    }
+
     /// <summary>Start the session, or continue it if its journal says it already began.</summary>
     public sealed record StartSession(SessionSpec Spec) : IWithSessionId
     {
@@ -27,6 +34,9 @@ public static class SessionCommands
 /// <summary>What a session tells its parent and the EventStream.</summary>
 public static class SessionNotifications
 {
+    /// <summary>The session journaled the settings of an <see cref="SessionCommands.UpdateSpec"/> (or had nothing to change).</summary>
+    public sealed record SpecApplied(string SessionId) : IWithSessionId;
+
     /// <summary>Sent to the parent once the session's end is journaled.</summary>
     public sealed record SessionEnded(
         string SessionId, string Status, string? StopReason, string? Error, SessionFigures Figures, Trajectory? Trajectory) : IWithSessionId;

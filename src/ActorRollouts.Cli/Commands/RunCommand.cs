@@ -57,10 +57,7 @@ public static partial class RunCommand
             if (existing.IsPlanned)
                 Console.Error.WriteLine($"fleet {fleetId} exists: continuing it ({existing.Finished.Count} of {existing.Sessions.Count} sessions finished; the task file is not read again).");
             var settings = (existing.IsPlanned ? existing.Settings ?? FleetOptions.Recorded(existing, hocon) : FleetOptions.Defaults(hocon)).With(change);
-            ImmutableList<SessionSpec> Plan(string baseUrl) => FleetTemplates.Capture(FleetPlanner.Plan(fleetId, tasks,
-                new RunDefaults(new Endpoint(baseUrl, settings.Model, settings.Api, settings.ApiKeyEnv, settings.ReasoningEffort, settings.Temperature,
-                    settings.MaxOutputTokens, settings.ExtraBody, settings.Tokens, settings.TopLogprobs, settings.PolicyVersion, settings.ToolCallParser), settings.MaxTurns, [.. ToolCatalog.DefaultToolNames], hocon.Environment.ConfirmTools,
-                    settings.Budget)), paths.TemplatesDir, Console.Error, journal.SharedContent);
+            ImmutableList<SessionSpec> Plan(string baseUrl) => FleetPlan.Make(fleetId, tasks, settings, baseUrl, hocon, paths, journal);
             return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, existing, settings, Plan,
                 parse.GetValue(Options.Concurrency) ?? (existing.IsPlanned ? existing.Concurrency : FleetOptions.DefaultConcurrency),
                 parse.GetValue(Options.Watch), member, Options.ViewerPort(parse)), cancel);

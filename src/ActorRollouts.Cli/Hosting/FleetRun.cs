@@ -64,10 +64,8 @@ public static class FleetRun
         if (sessions.Any(s => s.TemplateFolder(run.Paths.TemplatesDir) is not null)) CheckWorkspaces(run.Paths.WorkspacesDir);
         Func<Endpoint, Endpoint>? rebase = fakeLlm is null ? null : e => e with { BaseUrl = baseUrl };
         var services = new FleetServices(
-            new SessionServices(new OpenAiModelClient(settings.Provider.Client), settings,
-                run.Paths.WorkspacesDir, TimeProvider.System, Gates(system, current, settings.Gate.Limits, rebase),
-                settings.Environment.ConfirmPolicy == ConfirmPolicies.Ask ? system.ActorOf(TerminalConfirmer.Props(Console.In, Console.Error), "confirmer") : null,
-                rebase, run.Journal.SharedContent),
+            SessionServicesFor(system, settings, run.Paths, run.Journal, current, rebase,
+                settings.Environment.ConfirmPolicy == ConfirmPolicies.Ask ? system.ActorOf(TerminalConfirmer.Props(Console.In, Console.Error), "confirmer") : null),
             run.Trajectories);
         if (run.Watch is { } watched)
         {
@@ -94,6 +92,23 @@ public static class FleetRun
             return ExitCodes.Interrupted;
         }
         return await FinishAsync(run, progress, outcome);
+    }
+
+    /// <summary>What the sessions of a fleet share in this process: the model client, its settings, the workspaces folder and
+    /// one gate per endpoint with limits.</summary>
+    internal static SessionServices SessionServicesFor(ActorSystem system, RolloutSettings settings, FleetPaths paths, JournalLocation journal,
+        IEnumerable<SessionSpec> current, Func<Endpoint, Endpoint>? rebase = null, IActorRef? confirmer = null) =>
+        new(new OpenAiModelClient(settings.Provider.Client), settings, paths.WorkspacesDir, TimeProvider.System,
+            Gates(system, current, settings.Gate.Limits, rebase, $"gate-{paths.FleetId}"), confirmer, rebase, journal.SharedContent);
+
+    /// <summary>The checks a new fleet passes before anything starts: a key for OpenAI, token capture only where it works,
+    /// a sandbox for commands, overlay mounts for workspaces. Each failure is a <see cref="UsageException"/>.</summary>
+    internal static void CheckBeforeStart(FleetSettings fleet, RolloutSettings settings, IReadOnlyList<SessionSpec> sessions, FleetPaths paths, string baseUrl)
+    {
+        CheckApiKey(baseUrl, fleet.ApiKeyEnv);
+        CheckTokens(baseUrl, fleet.Tokens);
+        CheckSandbox(settings.Environment.Options.Sandbox, sessions, settings.Environment.Options.CommandCeiling);
+        if (sessions.Any(s => s.TemplateFolder(paths.TemplatesDir) is not null)) CheckWorkspaces(paths.WorkspacesDir);
     }
 
     /// <summary>The fleet ended (or was rejected): the summary table from the fleet's journal, and the exit code.</summary>
@@ -160,11 +175,11 @@ public static class FleetRun
 
     /// <summary>One gate per endpoint the fleet uses, so every session calling it shares its limits.</summary>
     private static IReadOnlyDictionary<string, IActorRef>? Gates(ActorSystem system, IEnumerable<SessionSpec> sessions, GateLimits limits,
-        Func<Endpoint, Endpoint>? rebase) =>
+        Func<Endpoint, Endpoint>? rebase, string namePrefix) =>
         limits.IsUnlimited
             ? null
             : sessions.Select(s => (rebase?.Invoke(s.Endpoint) ?? s.Endpoint).BaseUrl).Distinct().Select((url, i) => (url, i))
-                .ToDictionary(e => e.url, e => system.ActorOf(EndpointGate.Props(limits, TimeProvider.System), $"gate-{e.i}"));
+                .ToDictionary(e => e.url, e => system.ActorOf(EndpointGate.Props(limits, TimeProvider.System), $"{namePrefix}-{e.i}"));
 
     /// <summary>Workspaces over a template are overlay mounts in a user namespace of their own: a kernel or distribution
     /// that does not allow that stops the run here, once, with the reason, instead of failing every session. (Sessions

@@ -27,6 +27,17 @@ public sealed class ViewerAccess(string? token)
             return;
         }
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        if (context.Request.Path.StartsWithSegments("/v1"))
+        {
+            // The service's clients read JSON errors.
+            await context.Response.WriteAsJsonAsync(new
+            {
+                error = token is null
+                    ? "this server answers only requests to 127.0.0.1 or localhost"
+                    : "this server needs the token it printed when it started, as Authorization: Bearer TOKEN",
+            });
+            return;
+        }
         await context.Response.WriteAsync(token is null
             ? "401: this viewer answers only requests to 127.0.0.1 or localhost.\n"
             : "401: this viewer needs the token it printed when it started: open the URL it printed (…/?token=…).\n");

@@ -14,8 +14,9 @@ using Microsoft.Extensions.Logging;
 namespace ActorRollouts.Cli.Viewer;
 
 /// <summary>The web viewer (<c>view</c>, <c>run --view</c>): Kestrel in this process, serving the static pages in
-/// <c>viewer/</c> beside the binary and the read-only JSON and Server-Sent Events API over the journal. Nothing it
-/// serves changes a fleet: it maps GETs only.</summary>
+/// <c>viewer/</c> beside the binary and the read-only JSON and Server-Sent Events API over the journal. Nothing the viewer
+/// serves changes a fleet: it maps GETs only. <c>serve</c> adds the service's API under <c>/v1</c>, behind the same access
+/// rule.</summary>
 public sealed class ViewerServer : IAsyncDisposable
 {
     public const int DefaultPort = 7878;
@@ -39,7 +40,9 @@ public sealed class ViewerServer : IAsyncDisposable
 
     public static string StaticFolder => Path.Combine(AppContext.BaseDirectory, "viewer");
 
-    public static async Task<ViewerServer> StartAsync(ActorSystem system, JournalLocation location, string host, int port, CancellationToken cancel)
+    /// <param name="service">Maps the service's routes (<c>serve</c>); they alone may take other methods than GET.</param>
+    public static async Task<ViewerServer> StartAsync(ActorSystem system, JournalLocation location, string host, int port, CancellationToken cancel,
+        Action<WebApplication>? service = null)
     {
         if (!IPAddress.TryParse(host, out _) && host != "localhost")
             throw new UsageException($"--host '{host}' is not an IP address (use 127.0.0.1, the default, or 0.0.0.0 for every interface).");
@@ -54,10 +57,11 @@ public sealed class ViewerServer : IAsyncDisposable
         var journal = new ViewerJournal(new JournalReader(system), location);
         var workspaces = new WorkspaceBrowser(journal);
         app.Use(access.GuardAsync);
-        app.Use(ReadOnlyAsync);
+        app.Use(service is null ? ReadOnlyAsync : (context, next) => context.Request.Path.StartsWithSegments("/v1") ? next(context) : ReadOnlyAsync(context, next));
         app.Use(SecurityHeadersAsync);
         var files = new PhysicalFileProvider(StaticFolder);
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        service?.Invoke(app);
         ViewerApi.Map(app, journal, workspaces);
         LiveFeeds.Map(app, journal);
         app.MapGet("/api/{**rest}", () => Results.NotFound(new { error = "no such API" }));

@@ -11,8 +11,14 @@ public static class FleetEvents
 
     /// <summary>A fleet was planned: every session it will run, in launch order, and the settings it runs under (null in
     /// journals written before settings were journaled).</summary>
+    /// <paramref name="Open"/>: a served fleet (<c>serve</c>): sessions may be added while it runs, and it never ends by itself.
     public sealed record FleetStarted(
-        string FleetId, ImmutableList<SessionSpec> Sessions, int Concurrency, DateTimeOffset Timestamp, FleetSettings? Settings = null) : IFleetEvent;
+        string FleetId, ImmutableList<SessionSpec> Sessions, int Concurrency, DateTimeOffset Timestamp, FleetSettings? Settings = null,
+        bool? Open = null) : IFleetEvent;
+
+    /// <summary>Sessions were added to a served fleet's plan (<c>POST /v1/fleets/{id}/tasks</c>, or a fresh sample of a
+    /// task whose session went stale); <paramref name="Reason"/> says why when it was not a client's request.</summary>
+    public sealed record FleetSessionsAdded(ImmutableList<SessionSpec> Sessions, DateTimeOffset Timestamp, string? Reason = null) : IFleetEvent;
 
     /// <summary>A <c>run</c> or <c>resume</c> changed the fleet's settings: the whole new settings, and what changed.</summary>
     public sealed record FleetSettingsChanged(FleetSettings Settings, ImmutableList<string> Changes, DateTimeOffset Timestamp) : IFleetEvent;

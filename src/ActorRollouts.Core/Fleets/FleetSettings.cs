@@ -33,7 +33,10 @@ public sealed record FleetSettings(
     string? Tokens = null,
     int TopLogprobs = 0,
     int PolicyVersion = 0,
-    string? ToolCallParser = null)
+    string? ToolCallParser = null,
+    int? MaxStaleness = null,
+    bool? RestartStale = null,
+    int? MaxQueued = null)
 {
     /// <summary>These settings with what <paramref name="change"/> sets replaced; moving to a base URL leaves the scripted
     /// model, and moving to the scripted model leaves the base URL.</summary>
@@ -59,6 +62,9 @@ public sealed record FleetSettings(
         TopLogprobs = change.TopLogprobs ?? TopLogprobs,
         PolicyVersion = change.PolicyVersion ?? PolicyVersion,
         ToolCallParser = change.ToolCallParser ?? ToolCallParser,
+        MaxStaleness = change.MaxStaleness ?? MaxStaleness,
+        RestartStale = change.RestartStale ?? RestartStale,
+        MaxQueued = change.MaxQueued ?? MaxQueued,
     };
 
     /// <summary>What differs from <paramref name="after"/>, one readable line per setting.</summary>
@@ -87,6 +93,7 @@ public sealed record FleetSettings(
             TopLogprobs = TopLogprobs,
             PolicyVersion = PolicyVersion,
             ToolCallParser = ToolCallParser,
+            MaxStaleness = MaxStaleness,
         };
         return spec with
         {
@@ -127,4 +134,7 @@ public sealed record FleetSettingsChange(
     string? Tokens = null,
     int? TopLogprobs = null,
     int? PolicyVersion = null,
-    string? ToolCallParser = null);
+    string? ToolCallParser = null,
+    int? MaxStaleness = null,
+    bool? RestartStale = null,
+    int? MaxQueued = null);

@@ -17,6 +17,12 @@ public sealed record FleetState
         ImmutableDictionary<string, FleetSessionFinished>.Empty;
     public DateTimeOffset? StartedAt { get; init; }
 
+    /// <summary>A served fleet: sessions may be added, and it runs until its server stops.</summary>
+    public bool Open { get; init; }
+
+    /// <summary>Every planned session's id, kept as events apply so adding sessions never rescans the plan.</summary>
+    public ImmutableHashSet<string> SessionIds { get; init; } = [];
+
     /// <summary>The settings the fleet runs under now (null for a journal from before settings were journaled).</summary>
     public FleetSettings? Settings { get; init; }
 
@@ -35,13 +41,20 @@ public sealed record FleetState
     public bool IsPlanned => FleetId is not null;
     public bool IsComplete => IsPlanned && Finished.Count == Sessions.Count;
 
+    /// <summary>Planned sessions that have not been launched yet.</summary>
+    public int QueuedCount => Sessions.Count - Launched.Count - Finished.Count(f => !Launched.Contains(f.Key));
+
     public FleetState Apply(IFleetEvent @event) => @event switch
     {
         FleetStarted e when !IsPlanned => this with
         {
             FleetId = e.FleetId, Sessions = e.Sessions, Concurrency = e.Concurrency, StartedAt = e.Timestamp,
-            Settings = e.Settings, PlannedSettings = e.Settings,
+            Settings = e.Settings, PlannedSettings = e.Settings, Open = e.Open == true, SessionIds = [.. e.Sessions.Select(x => x.SessionId)],
         },
+        // A session already planned is not planned twice (the supervisor adds only new ones; Apply stays total).
+        FleetSessionsAdded e when IsPlanned => e.Sessions.Where(x => !SessionIds.Contains(x.SessionId)).ToList() is var added
+            ? this with { Sessions = Sessions.AddRange(added), SessionIds = SessionIds.Union(added.Select(x => x.SessionId)) }
+            : this,
         // A journal without planned settings records its first settings as the baseline: nothing was planned under others.
         FleetSettingsChanged e when IsPlanned => this with
         {

@@ -19,7 +19,8 @@ public sealed record Endpoint(
     string? Tokens = null,
     int TopLogprobs = 0,
     int PolicyVersion = 0,
-    string? ToolCallParser = null)
+    string? ToolCallParser = null,
+    int? MaxStaleness = null)
 {
     /// <summary>Token in, token out: the session's own ids go to <c>/v1/completions</c>, never re-tokenized.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

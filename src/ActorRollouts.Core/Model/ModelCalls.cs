@@ -43,6 +43,9 @@ public static class ModelErrorKinds
     public const string Protocol = "protocol";
     /// <summary>The API reported a failure inside a successful (200) stream: <c>error</c> / <c>response.failed</c>.</summary>
     public const string ApiError = "api_error";
+    /// <summary>Cut (or held back) by a weight update (<c>mode: "abort"</c>, or a request waiting while one was applied): it
+    /// is sent again under the new policy, and nothing it generated reaches a sample.</summary>
+    public const string Aborted = "aborted";
 }
 
 /// <summary>Thrown by a model client when a call fails. Carries what the retry decision needs.</summary>

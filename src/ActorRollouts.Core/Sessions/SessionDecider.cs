@@ -45,6 +45,8 @@ public static class SessionDecider
                 new MessageAppended(Message.ToolMessage(f.Result), f.Now),
             ],
             Resume r => ResumeEvents(state, r),
+            SpecUpdated u => SpecUpdatedEvents(state, u),
+            ModelAttemptAborted a when a.Turn == state.InFlightTurn => AbortedEvents(state, a),
             Finish f => [new SessionCompleted(f.StopReason, f.Now)],
             Stop s => StopEvents(state, s),
             CheckBudget c => state.BudgetExhausted(c.Now) is { } why ? StopEvents(state, new Stop(StopReasons.Budget, why, c.Now)) : [],
@@ -62,7 +64,10 @@ public static class SessionDecider
     {
         var events = Decide(state, input);
         if (events.IsEmpty) return ([], SessionEffect.Nothing);
-        var (start, next) = StartNext(events.Aggregate(state, (s, e) => s.Apply(e)), now);
+        var after = events.Aggregate(state, (s, e) => s.Apply(e));
+        // An aborted attempt's next attempt is journaled with it: the provider only has to send it.
+        if (input is ModelAttemptAborted && after.InFlightTurn is { } turn) return (events, new SessionEffect.CallModel(turn, after.InFlightAttempts));
+        var (start, next) = StartNext(after, now);
         return (events.AddRange(start), next);
     }
 
@@ -74,6 +79,8 @@ public static class SessionDecider
         // A budget is checked before anything new starts: a model call, a tool call, a confirmation.
         if (effect is SessionEffect.CallModel or SessionEffect.RunTool or SessionEffect.Confirm && state.BudgetExhausted(now) is { } why)
             return (Decide(state, new Stop(StopReasons.Budget, why, now)), SessionEffect.Nothing);
+        if (effect is SessionEffect.CallModel && Staleness(state) is { } stale)
+            return (Decide(state, new Stop(StopReasons.Stale, stale, now)), SessionEffect.Nothing);
         ISessionInput? start = effect switch
         {
             SessionEffect.CallModel call => new ModelAttemptStarting(call.Turn, 1, now),
@@ -134,6 +141,33 @@ public static class SessionDecider
             : Tokens.TurnTokens.Unavailable;
         return new ModelResponseReceived(r.Turn, response.ResponseId, response.Usage, response.FinishReason, response.LatencyMs, r.Now,
             tokens, endpoint.PolicyVersion, response.SystemFingerprint);
+    }
+
+    /// <summary>Why the session is too stale to go on (its first turn ran under a policy more than <c>max_staleness</c>
+    /// versions behind the fleet's now), or null.</summary>
+    public static string? Staleness(SessionState state) =>
+        state.Spec?.Endpoint is { MaxStaleness: { } limit } endpoint && state.FirstPolicyVersion is { } first && endpoint.PolicyVersion - first > limit
+            ? $"its first turn ran under policy version {first}, {endpoint.PolicyVersion - first} behind the current {endpoint.PolicyVersion} (max_staleness {limit})"
+            : null;
+
+    /// <summary>A weight update reached a running session: its settings change now (journaled), and a session it leaves too
+    /// stale stops at once, abandoning what is in flight (that answer would be off-policy anyway).</summary>
+    private static ImmutableList<ISessionEvent> SpecUpdatedEvents(SessionState state, SpecUpdated u)
+    {
+        var changes = state.Spec!.SettingsChangesTo(u.Current);
+        if (changes.IsEmpty) return [];
+        var changed = new SessionSettingsChanged(u.Current, changes, u.Now);
+        var after = state.Apply(changed);
+        return Staleness(after) is { } stale ? [changed, .. StopEvents(after, new Stop(StopReasons.Stale, stale, u.Now))] : [changed];
+    }
+
+    /// <summary>An attempt cut or held back by a weight update is journaled as failed (kind <c>aborted</c>, retried) and sent
+    /// again at once, as the next attempt under the session's settings now, unless they make the session stale.</summary>
+    private static ImmutableList<ISessionEvent> AbortedEvents(SessionState state, ModelAttemptAborted a)
+    {
+        var failed = new ModelRequestFailed(a.Turn, a.Attempt, ModelErrorKinds.Aborted, null, null, true, a.Reason, a.Now);
+        if (Staleness(state) is { } stale) return [failed, .. StopEvents(state, new Stop(StopReasons.Stale, stale, a.Now))];
+        return [failed, RequestStarted(state.Spec!.Endpoint, new ModelAttemptStarting(a.Turn, a.Attempt + 1, a.Now))];
     }
 
     /// <summary>A score is a reward; a grader that gave none is journaled as failed, with why, and no reward.</summary>

@@ -5,8 +5,8 @@ namespace ActorRollouts.Core.Sessions;
 /// <summary>What a session should do next, derived from its state alone.</summary>
 public abstract record SessionEffect
 {
-    /// <summary>Ask the model for turn <paramref name="Turn"/>.</summary>
-    public sealed record CallModel(int Turn) : SessionEffect;
+    /// <summary>Ask the model for turn <paramref name="Turn"/> (<paramref name="Attempt"/> &gt; 1: again, after an aborted attempt).</summary>
+    public sealed record CallModel(int Turn, int Attempt = 1) : SessionEffect;
 
     /// <summary>Hand this tool call to the environment.</summary>
     public sealed record RunTool(ToolCall Call) : SessionEffect;

@@ -113,4 +113,8 @@ public static class StopReasons
     public const string MaxTokens = "max_tokens";
     public const string Budget = "budget";
     public const string Cancelled = "cancelled";
+
+    /// <summary>The policy moved more than the fleet's <c>max_staleness</c> versions past the one the session's first turn
+    /// ran under (a served fleet's weight updates).</summary>
+    public const string Stale = "stale";
 }

@@ -59,4 +59,12 @@ public static class SessionInputs
     public sealed record Graded(int? ExitCode, string Stdout, bool TimedOut, DateTimeOffset Now, string? Failure = null) : ISessionInput;
 
     public sealed record Fail(string Error, DateTimeOffset Now) : ISessionInput;
+
+    /// <summary>The fleet's settings changed while the session runs (a weight update): it goes on as
+    /// <paramref name="Current"/> has it from its next request on.</summary>
+    public sealed record SpecUpdated(SessionSpec Current, DateTimeOffset Now) : ISessionInput;
+
+    /// <summary>An attempt in flight was cut, or held back unsent, by a weight update: it is sent again under the session's
+    /// settings now.</summary>
+    public sealed record ModelAttemptAborted(int Turn, int Attempt, string Reason, DateTimeOffset Now) : ISessionInput;
 }

@@ -28,6 +28,10 @@ public sealed record SessionState : IRolloutSnapshot
     /// <summary>The policy version the in-flight request was sent under (null when none was journaled).</summary>
     public int? InFlightPolicyVersion { get; init; }
 
+    /// <summary>The policy version the session's first answered turn was requested under (null before it has one): how
+    /// stale the session is (<c>max_staleness</c>) counts from it.</summary>
+    public int? FirstPolicyVersion { get; init; }
+
     /// <summary>Each answered turn's tokens, when the session records them (<c>--tokens</c>): what samples are built from.
     /// A fork inherits its parent's, so its samples begin with the parent's prefix.</summary>
     public ImmutableList<Tokens.TokenTurn> TokenTurns { get; init; } = [];
@@ -132,6 +136,7 @@ public sealed record SessionState : IRolloutSnapshot
         ModelResponseReceived e when InFlightTurn == e.Turn => this with
         {
             Turns = e.Turn, InFlightTurn = null, InFlightAttempts = 0, LastFinishReason = e.FinishReason, InFlightPolicyVersion = null,
+            FirstPolicyVersion = FirstPolicyVersion ?? InFlightPolicyVersion ?? e.PolicyVersion ?? 0,
             TokenTurns = e.Tokens is { } tokens
                 ? TokenTurns.Add(new Tokens.TokenTurn(e.Turn, InFlightPolicyVersion ?? e.PolicyVersion ?? 0, e.PolicyVersion ?? InFlightPolicyVersion ?? 0, tokens))
                 : TokenTurns,

@@ -55,7 +55,16 @@ public static partial class TaskFile
         }
         if (root.ValueKind != JsonValueKind.Object)
             throw new TaskFileException($"{where}: each line must be a JSON object, got {root.ValueKind.ToString().ToLowerInvariant()}.");
+        return ParseObject(root, where, baseDir, isKnownTool);
+    }
 
+    /// <summary>One task given as a JSON object (a task file's line, or an element of the service's <c>tasks</c> array);
+    /// every problem names <paramref name="where"/> and the field. A relative <c>workspace</c> is resolved against
+    /// <paramref name="baseDir"/>.</summary>
+    public static TaskDefinition ParseObject(JsonElement root, string where, string baseDir, Func<string, bool> isKnownTool)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new TaskFileException($"{where}: a task must be a JSON object, got {root.ValueKind.ToString().ToLowerInvariant()}.");
         foreach (var p in root.EnumerateObject())
             if (!KnownFields.Contains(p.Name))
                 throw new TaskFileException($"{where}: unknown field '{p.Name}' (known fields: {string.Join(", ", KnownFields)}).");

@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using ActorRollouts.Actors.Configuration;
+using ActorRollouts.Actors.Fleets;
+using ActorRollouts.Actors.Trace;
+using ActorRollouts.Cli.Hosting;
+using ActorRollouts.Core.Fleets;
+using ActorRollouts.Core.Tasks;
+using Akka.Actor;
+using static ActorRollouts.Actors.Fleets.FleetCommands;
+using static ActorRollouts.Actors.Fleets.FleetNotifications;
+
+namespace ActorRollouts.Cli.Service;
+
+/// <summary>The fleets <c>serve</c> runs, each under its own supervisor in this process: started by a client, or found
+/// open in the journal when the server starts (after a crash too), and continued from it. Every change a client asks for
+/// goes to the fleet's supervisor, which journals it before it answers.</summary>
+public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, JournalLocation journal) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, ServedFleet> _fleets = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _starting = new(1, 1);
+    private readonly JournalReader _reader = new(system);
+
+    /// <summary>How long a weight update may take: a <c>drain</c> waits for the requests in flight.</summary>
+    private TimeSpan UpdateTimeout => hocon.Provider.RequestTimeout * 2 + TimeSpan.FromMinutes(1);
+
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+
+    public JournalReader Reader => _reader;
+
+    public JournalLocation Journal => journal;
+
+    /// <summary>Continues every open fleet in the journal; returns their ids.</summary>
+    public async Task<ImmutableList<string>> ContinueAllAsync()
+    {
+        var continued = ImmutableList.CreateBuilder<string>();
+        foreach (var id in await _reader.FleetIdsAsync())
+        {
+            var fleet = await _reader.FleetAsync(id);
+            if (!fleet.Open || fleet.Settings is null) continue;
+            await StartAsync(id, fleet, fleet.Settings, fleet.Sessions, fleet.Concurrency);
+            continued.Add(id);
+        }
+        return continued.ToImmutable();
+    }
+
+    /// <summary><c>POST /v1/fleets</c>: plans and starts a fleet, or (<c>Created: false</c>) finds the one with that id.</summary>
+    public async Task<(bool Created, string FleetId)> CreateAsync(string? fleetId, ServiceSettings.Parsed settings, IReadOnlyList<TaskDefinition> tasks)
+    {
+        if (fleetId is not null && !Commands.RunCommand.IsValidFleetId(fleetId))
+            throw ApiError.BadRequest($"fleet_id '{fleetId}' may use only letters, digits, '.', '_' and '-' (at most 64).");
+        var id = fleetId ?? Commands.RunCommand.NewFleetId("fleet");
+        await _starting.WaitAsync();
+        try
+        {
+            if (_fleets.ContainsKey(id)) return (false, id);
+            var existing = await _reader.FleetAsync(id);
+            if (existing.IsPlanned)
+                throw ApiError.Conflict($"fleet '{id}' exists in {journal.Display} and was started by `run`, not by serve: continue it with `actor-rollouts resume {id}`.");
+            var fleetSettings = FleetOptions.Defaults(hocon).With(settings.Change);
+            if (fleetSettings.BaseUrl is not { } baseUrl) throw ApiError.BadRequest("settings.base_url is required.");
+            var paths = new FleetPaths(journal.DataDir, id);
+            var sessions = FleetPlan.Make(id, tasks, fleetSettings, baseUrl, hocon, paths, journal, TextWriter.Null);
+            try
+            {
+                FleetRun.CheckBeforeStart(fleetSettings, hocon.Under(fleetSettings), sessions, paths, baseUrl);
+            }
+            catch (UsageException ex)
+            {
+                throw ApiError.BadRequest(ex.Message);
+            }
+            await StartAsync(id, existing, fleetSettings, sessions, settings.Concurrency ?? FleetOptions.DefaultConcurrency);
+            return (true, id);
+        }
+        finally
+        {
+            _starting.Release();
+        }
+    }
+
+    /// <summary>Takes the fleet's lock (no <c>resume</c> of it meanwhile), starts its supervisor, and waits until its plan is
+    /// journaled.</summary>
+    private async Task StartAsync(string id, FleetState existing, FleetSettings settings, ImmutableList<SessionSpec> sessions, int concurrency)
+    {
+        var paths = new FleetPaths(journal.DataDir, id);
+        var fleetLock = await FleetLock.AcquireAsync(paths, journal);
+        var current = sessions.Select((existing with { Settings = settings }).SpecFor);
+        var services = new FleetServices(FleetRun.SessionServicesFor(system, hocon.Under(settings), paths, journal, current), null, Served: true);
+        var supervisor = system.ActorOf(RolloutSupervisor.Props(id, services), $"fleet-{id}");
+        var control = system.ActorOf(FleetControlWriter.Props(id, TimeProvider.System), $"control-{id}");
+        _reader.FollowControl(id, request => supervisor.Tell(new Actors.Sessions.SessionCommands.CancelSession(request.SessionId, request.Reason)));
+        supervisor.Tell(new RunFleet(sessions, concurrency, settings, Open: true));
+        _fleets[id] = new ServedFleet(id, supervisor, control, fleetLock, new Pulse());
+        await StatusAsync(id); // answered after the plan is journaled: Persist holds other messages back until then
+    }
+
+    /// <summary><c>POST /v1/fleets/{id}/tasks</c>: tasks whose id the fleet has are left out (idempotent by task id); the
+    /// rest are planned under the fleet's settings now. Refused with 429 while more sessions wait than <c>max_queued</c>.</summary>
+    public async Task<(ImmutableList<string> Added, ImmutableList<string> AlreadyPlanned)> AddAsync(string fleetId, IReadOnlyList<TaskDefinition> tasks)
+    {
+        var fleet = Get(fleetId);
+        var state = (await StatusAsync(fleetId)).State;
+        if (state.Settings!.MaxQueued is { } max && state.QueuedCount > max)
+            throw new ApiError(429, $"fleet '{fleetId}' has {state.QueuedCount} sessions waiting to start, more than its max_queued {max}: try again later.",
+                retryAfterSeconds: 2);
+        var planned = state.Sessions.Select(s => s.TaskId).ToHashSet(StringComparer.Ordinal);
+        var known = tasks.Where(t => planned.Contains(t.Id)).Select(t => t.Id).ToImmutableList();
+        var fresh = tasks.Where(t => !planned.Contains(t.Id)).ToList();
+        if (fresh.Count == 0) return ([], known);
+        var sessions = FleetPlan.Make(fleetId, fresh, state.Settings, state.Settings.BaseUrl!, hocon, new FleetPaths(journal.DataDir, fleetId), journal, TextWriter.Null);
+        var answer = await fleet.Supervisor.Ask<object>(new AddSessions(sessions), AskTimeout);
+        return answer switch
+        {
+            SessionsAdded added => (added.Added, known),
+            FleetRejected rejected => throw ApiError.Conflict(rejected.Reason),
+            _ => throw new InvalidOperationException($"unexpected answer {answer.GetType().Name}"),
+        };
+    }
+
+    public async Task<FleetStatus> StatusAsync(string fleetId) =>
+        await Get(fleetId).Supervisor.Ask<FleetStatus>(GetStatus.Instance, AskTimeout);
+
+    /// <summary>Model requests in flight and held back, as the fleet's policy gate counts them.</summary>
+    public async Task<Actors.Providers.PolicyGate.InFlight?> InFlightAsync(FleetStatus status) =>
+        status.PolicyGate is { } gate ? await gate.Ask<Actors.Providers.PolicyGate.InFlight>(Actors.Providers.PolicyGate.CountInFlight.Instance, AskTimeout) : null;
+
+    /// <summary><c>POST /v1/fleets/{id}/policy</c>: answered once the update is journaled and in effect.</summary>
+    public async Task<PolicyUpdated> UpdatePolicyAsync(string fleetId, UpdatePolicy update)
+    {
+        var answer = await Get(fleetId).Supervisor.Ask<object>(update, UpdateTimeout);
+        return answer switch
+        {
+            PolicyUpdated updated => updated,
+            FleetRejected rejected => throw ApiError.Conflict(rejected.Reason),
+            _ => throw new InvalidOperationException($"unexpected answer {answer.GetType().Name}"),
+        };
+    }
+
+    /// <summary><c>POST /v1/sessions/{id}/cancel</c>: journaled in the fleet's control journal, which the fleet follows.
+    /// False when the session had already ended.</summary>
+    public async Task<bool> CancelAsync(string sessionId, string reason)
+    {
+        var fleetId = sessionId.Split(':')[0];
+        if (!_fleets.TryGetValue(fleetId, out var fleet)) throw ApiError.NotFound($"no session '{sessionId}' in a fleet this server runs");
+        var state = (await StatusAsync(fleetId)).State;
+        if (!state.SessionIds.Contains(sessionId)) throw ApiError.NotFound($"fleet '{fleetId}' has no session '{sessionId}'");
+        if (state.Finished.ContainsKey(sessionId)) return false;
+        await fleet.Control.Ask<FleetControlWriter.Recorded>(new FleetControlWriter.RequestCancel(sessionId, reason), AskTimeout);
+        return true;
+    }
+
+    /// <summary>Completes when the fleet next records a finished session (or anything else changes its progress).</summary>
+    public Task NextChange(string fleetId) => Get(fleetId).Changes.Next;
+
+    /// <summary>Called on every <c>FleetProgressed</c> of the EventStream.</summary>
+    public void Progressed(string fleetId)
+    {
+        if (_fleets.TryGetValue(fleetId, out var fleet)) fleet.Changes.Fire();
+    }
+
+    public bool Has(string fleetId) => _fleets.ContainsKey(fleetId);
+
+    private ServedFleet Get(string fleetId) =>
+        _fleets.TryGetValue(fleetId, out var fleet) ? fleet : throw ApiError.NotFound($"no fleet '{fleetId}' on this server");
+
+    public void Dispose()
+    {
+        foreach (var fleet in _fleets.Values) fleet.Lock.Dispose();
+    }
+
+    private sealed record ServedFleet(string FleetId, IActorRef Supervisor, IActorRef Control, FleetLock Lock, Pulse Changes);
+
+    /// <summary>A signal waiters take before they read, so a change that lands while they read still wakes them.</summary>
+    private sealed class Pulse
+    {
+        private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Next => Volatile.Read(ref _next).Task;
+
+        public void Fire() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+}
