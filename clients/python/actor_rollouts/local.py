@@ -17,13 +17,19 @@ __all__ = ["LocalProcess", "cli_command", "free_port", "start_fake_llm", "start_
 
 
 def cli_command() -> List[str]:
-    """How to run the CLI here."""
+    """How to run the CLI here: $ACTOR_ROLLOUTS_CLI, else actor-rollouts on PATH, else (in a clone of the repository) the
+    build that ``tests/run`` made."""
     configured = os.environ.get("ACTOR_ROLLOUTS_CLI")
     if configured:
         return shlex.split(configured)
     found = shutil.which("actor-rollouts")
     if found:
         return [found]
+    repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
+    for configuration in ("Debug", "Release"):
+        built = os.path.join(repo, "src", "ActorRollouts.Cli", "bin", configuration, "net10.0", "actor-rollouts.dll")
+        if os.path.exists(built) and shutil.which("dotnet"):
+            return ["dotnet", os.path.normpath(built)]
     raise FileNotFoundError("actor-rollouts is not on PATH: install it (docs/install.md) or set ACTOR_ROLLOUTS_CLI, "
                             "e.g. ACTOR_ROLLOUTS_CLI='dotnet src/ActorRollouts.Cli/bin/Debug/net10.0/actor-rollouts.dll'")
 

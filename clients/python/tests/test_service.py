@@ -11,7 +11,10 @@ import time
 import unittest
 from typing import Any, Dict, List, Optional
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+try:
+    import actor_rollouts  # noqa: F401  (tests/run tests the installed package)
+except ImportError:
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from actor_rollouts import ApiError, Client  # noqa: E402
 from actor_rollouts.local import free_port, start_fake_llm, start_serve  # noqa: E402
