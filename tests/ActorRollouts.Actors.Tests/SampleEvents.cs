@@ -88,6 +88,8 @@ internal static class SampleEvents
         new FleetStarted("f", [Spec], 4, At, Settings),
         new FleetSettingsChanged(Settings with { ConfirmPolicy = "auto", RequestsPerMinute = 0 }, ["confirm_policy: \"deny\" → \"auto\""], At),
         new FleetControl.SessionCancelRequested("f:t:1", "cancelled by cancel (pid 42)", At),
+        new FleetStarted("f", [Spec], 4, At, Settings with { MaxStaleness = 1, RestartStale = true, MaxQueued = 64 }, Open: true),
+        new FleetSessionsAdded([Spec with { SessionId = "f:u:0", TaskId = "u" }], At, "a fresh sample of task u: f:u:0 went stale"),
         new SessionSettingsChanged(Spec with { MaxTurns = 40, Budget = new Budget(1000, 0.5m, 60) }, ["max_turns: 20 → 40"], At),
         new SessionCompleted(StopReasons.Budget, At, "token budget of 1,000 reached (1,020 used)"),
         new SessionForked(Spec with { SessionId = "g:t:0", FleetId = "g", Fork = new ForkOrigin("f:t:1", 9) }, "/data/workspaces/g/t-0", "f:t:1", 9,

@@ -2,8 +2,8 @@ using System.Diagnostics;
 
 namespace ActorRollouts.Cli.Tests.Viewer;
 
-/// <summary>A real <c>actor-rollouts</c> process that serves the viewer (<c>view</c>, or <c>run --view</c>), and the address it
-/// printed. Disposing stops it with SIGTERM, as a user's Ctrl-C would.</summary>
+/// <summary>A real <c>actor-rollouts</c> process that serves the viewer (<c>view</c>, <c>run --view</c>, or <c>serve</c>), and the
+/// address it printed. Disposing stops it with SIGTERM, as a user's Ctrl-C would.</summary>
 public sealed class ViewerProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -33,6 +33,8 @@ public sealed class ViewerProcess : IAsyncDisposable
             }
             lock (_stdout) _stdout.AppendLine(e.Data);
             if (e.Data.StartsWith("viewer: http", StringComparison.Ordinal)) _url.TrySetResult(e.Data["viewer: ".Length..]);
+            // serve: http://HOST:PORT/v1/ (API) and http://HOST:PORT/?token=… (viewer)
+            if (e.Data.StartsWith("serve: http", StringComparison.Ordinal)) _url.TrySetResult(e.Data.Split(" and ")[1].Split(' ')[0]);
         };
         _process.ErrorDataReceived += (_, e) =>
         {
