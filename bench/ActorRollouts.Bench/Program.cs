@@ -10,6 +10,7 @@ using ActorRollouts.Bench;
 //   storage [--quick] [--results DIR]                        one long session's bytes, 1,000 vs 10,000 steps (issue 11)
 //   tokens [--quick] [--results DIR]                         journal bytes per token and CPU per step, --tokens off/capture/exact (issue 29)
 //   cluster [--quick] [--results DIR]                        the same fleet on 1, 2 and 3 nodes sharing PostgreSQL (issue 12)
+//   service [--quick] [--results DIR]                        CPU per step of a fleet run by `run` and by `serve` over HTTP (issue 30)
 //   commit                                                   what a SQLite commit costs with synchronous FULL vs NORMAL
 //   serve SCRIPT / mode NAME WORKLOAD BASE_URL DIR           internal: FakeLlm and one mode, each in a process of its own
 using var cancel = new CancellationTokenSource();
@@ -37,6 +38,8 @@ switch (args.FirstOrDefault())
         return await StorageBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"));
     case "tokens":
         return await TokensBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
+    case "service":
+        return await ServeBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "cluster":
         return await ClusterBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "mounts":
