@@ -66,13 +66,14 @@ public sealed class ServeApiTests(ServedFleet served) : IClassFixture<ServedFlee
     public static TheoryData<string, string, string, int, string[]> BadRequests => new()
     {
         // route, path, body, status, what the error names
-        { "create: malformed JSON", "/v1/fleets", """{"settings": {""", 400, ["not valid JSON"] },
+        { "create: malformed JSON", "/v1/fleets", """{"settings": {""", 400, ["not valid JSON", "(line 1, byte"] },
         { "create: unknown field", "/v1/fleets", """{"fleet_id": "x1", "setings": {}, "tasks": []}""", 400, ["unknown field 'setings'"] },
         { "create: bad task", "/v1/fleets", """{"fleet_id": "x2", "settings": {"base_url": "http://127.0.0.1:9/v1"}, "tasks": [{"id": "a", "prompt": "p"}, {"id": "b"}]}""", 400, ["tasks[1]", "'prompt'"] },
         { "create: unknown task field", "/v1/fleets", """{"fleet_id": "x3", "settings": {"base_url": "http://127.0.0.1:9/v1"}, "tasks": [{"id": "a", "prompt": "p", "sampels": 2}]}""", 400, ["tasks[0]", "'sampels'"] },
         { "create: unknown setting", "/v1/fleets", """{"fleet_id": "x4", "settings": {"max_turn": 3}, "tasks": [{"id": "a", "prompt": "p"}]}""", 400, ["settings", "'max_turn'"] },
         { "create: bad setting", "/v1/fleets", """{"fleet_id": "x5", "settings": {"max_turns": 0}, "tasks": [{"id": "a", "prompt": "p"}]}""", 400, ["settings.max_turns", "at least 1"] },
         { "create: setting of the wrong type", "/v1/fleets", """{"fleet_id": "x6", "settings": {"tokens": 3}, "tasks": [{"id": "a", "prompt": "p"}]}""", 400, ["settings.tokens", "string"] },
+        { "create: no base URL", "/v1/fleets", """{"fleet_id": "x7", "settings": {"model": "m"}, "tasks": [{"id": "a", "prompt": "p"}]}""", 400, ["settings.base_url is required"] },
         { "create: bad fleet id", "/v1/fleets", """{"fleet_id": "a/b", "settings": {}, "tasks": [{"id": "a", "prompt": "p"}]}""", 400, ["fleet_id 'a/b'"] },
         { "tasks: malformed JSON", $"/v1/fleets/{Fleet}/tasks", "{", 400, ["not valid JSON"] },
         { "tasks: unknown field", $"/v1/fleets/{Fleet}/tasks", """{"tasks": [{"id": "n", "prompt": "p"}], "priority": 1}""", 400, ["unknown field 'priority'"] },
@@ -100,7 +101,7 @@ public sealed class ServeApiTests(ServedFleet served) : IClassFixture<ServedFlee
         await AssertErrorAsync(await served.PostAsync(path, body), (HttpStatusCode)status, mentions);
         Assert.True(before == await UnchangedPartAsync(), $"{route} changed the fleet");
         // A fleet a bad create named was not started.
-        foreach (var id in new[] { "x1", "x2", "x3", "x4", "x5", "x6" })
+        foreach (var id in new[] { "x1", "x2", "x3", "x4", "x5", "x6", "x7" })
             Assert.Equal(HttpStatusCode.NotFound, (await served.Http.GetAsync($"/v1/fleets/{id}")).StatusCode);
     }
 

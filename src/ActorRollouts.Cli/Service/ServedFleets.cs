@@ -57,8 +57,9 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
             var existing = await _reader.FleetAsync(id);
             if (existing.IsPlanned)
                 throw ApiError.Conflict($"fleet '{id}' exists in {journal.Display} and was started by `run`, not by serve: continue it with `actor-rollouts resume {id}`.");
+            // No default endpoint: a trainer's fleet names the server that holds its policy.
+            if (settings.Change.BaseUrl is not { } baseUrl) throw ApiError.BadRequest("settings.base_url is required (the model server, e.g. http://gpu:8000/v1).");
             var fleetSettings = FleetOptions.Defaults(hocon).With(settings.Change);
-            if (fleetSettings.BaseUrl is not { } baseUrl) throw ApiError.BadRequest("settings.base_url is required.");
             var paths = new FleetPaths(journal.DataDir, id);
             var sessions = FleetPlan.Make(id, tasks, fleetSettings, baseUrl, hocon, paths, journal, TextWriter.Null);
             try
@@ -67,7 +68,7 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
             }
             catch (UsageException ex)
             {
-                throw ApiError.BadRequest(ex.Message);
+                throw ApiError.BadRequest(ServiceSettings.Named(ex.Message));
             }
             await StartAsync(id, existing, fleetSettings, sessions, settings.Concurrency ?? FleetOptions.DefaultConcurrency);
             return (true, id);

@@ -111,7 +111,8 @@ public static class ServiceApi
         }
         catch (JsonException ex)
         {
-            throw ApiError.BadRequest($"the body is not valid JSON: {ex.Message.Split(" Path:")[0]} (line {(ex.LineNumber ?? 0) + 1})");
+            throw ApiError.BadRequest($"the body is not valid JSON: {ex.Message.Split([" Path:", " LineNumber:"], StringSplitOptions.None)[0]} " +
+                                      $"(line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})");
         }
     }
 

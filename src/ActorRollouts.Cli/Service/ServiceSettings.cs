@@ -85,7 +85,7 @@ public static partial class ServiceSettings
     private static string Key(string optionName) => optionName.TrimStart('-').Replace('-', '_');
 
     /// <summary><c>run</c>'s messages name options (<c>--max-turns</c>); the service's name settings keys.</summary>
-    private static string Named(string message) => OptionName().Replace(message, m => $"settings.{Key(m.Value)}");
+    public static string Named(string message) => OptionName().Replace(message, m => $"settings.{Key(m.Value)}");
 
     [GeneratedRegex("--[a-z][a-z-]*")]
     private static partial Regex OptionName();
