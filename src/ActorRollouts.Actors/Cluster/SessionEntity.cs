@@ -30,6 +30,12 @@ public sealed class SessionEntity : ReceiveActor
         _hosting = hosting;
         Receive<SessionLaunch>(OnLaunch);
         Receive<CancelSession>(c => _session?.Tell(c));
+        // A weight update: a session not running here yet resumes under the fleet's settings anyway, so it has nothing to wait for.
+        Receive<UpdateSpec>(u =>
+        {
+            if (_session is null) Sender.Tell(new SpecApplied(u.SessionId));
+            else _session.Forward(u);
+        });
         Receive<SessionEnded>(ended =>
         {
             _ended = true;

@@ -32,7 +32,16 @@ public static class ShardedGates
         return new GateLimits((int?)Read(parts[1]), (int?)Read(parts[2]), Read(parts[3]), TimeSpan.FromMilliseconds(Read(parts[4])!.Value));
     }
 
-    /// <summary>A local stand-in for one gate: providers talk to it as to a local gate; it forwards (keeping the provider as
+    public const string PolicyRegion = "policy";
+
+    /// <summary>One <see cref="PolicyGate"/> per open fleet in the whole cluster, keyed by fleet id: every node's sessions of
+    /// the fleet pass the same gate, so a weight update holds, waits for or cuts requests cluster-wide. A gate restarted on
+    /// another node starts closed and opens when its fleet next tells it the version (every refresh interval).</summary>
+    public static IActorRef StartPolicyGates(ActorSystem system) =>
+        ClusterSharding.Get(system).Start(PolicyRegion, _ => PolicyGate.Props(),
+            ClusterShardingSettings.Create(system).WithRole(RolloutSharding.NodeRole).WithRememberEntities(false), new GateMessages());
+
+    /// <summary>A local stand-in for one gate (or any entity of <paramref name="region"/>): providers talk to it as to a local gate; it forwards (keeping the provider as
     /// sender, so the gate answers and watches the provider itself).</summary>
     public static Props Forwarder(IActorRef region, string gateId) => Props.Create(() => new GateForwarder(region, gateId));
 

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using ActorRollouts.Core.Tasks;
-using Akka.Actor;
 
 namespace ActorRollouts.Actors.Fleets;
 
@@ -14,9 +13,12 @@ public static class FleetCommands
     public sealed record RunFleet(ImmutableList<SessionSpec> Sessions, int Concurrency, Core.Fleets.FleetSettings? Settings = null, string? PlanKey = null,
         bool Open = false);
 
-    /// <summary>Add these sessions to a served fleet's plan (those it has already are left as they are). Answered with
-    /// <see cref="FleetNotifications.SessionsAdded"/> once journaled, or <see cref="FleetNotifications.FleetRejected"/>.</summary>
-    public sealed record AddSessions(ImmutableList<SessionSpec> Sessions);
+    /// <summary>Add these sessions to a served fleet's plan; the sessions of a task it has already are left out (adding is
+    /// idempotent by task id). Answered with <see cref="FleetNotifications.SessionsAdded"/> once journaled, or
+    /// <see cref="FleetNotifications.FleetRejected"/> (<c>full</c> while more sessions wait than <c>max_queued</c>).</summary>
+    /// <paramref name="PlanKey"/>: the sessions are in the journal's shared content under this key instead (a cluster's
+    /// messages are too small for a large batch), as <see cref="RunFleet"/>'s.
+    public sealed record AddSessions(ImmutableList<SessionSpec> Sessions, string? PlanKey = null);
 
     /// <summary>A weight update (served fleets): <paramref name="Mode"/> is drain, abort or keep (<c>Providers.PolicyModes</c>).
     /// Answered with <see cref="FleetNotifications.PolicyUpdated"/> once journaled and in effect in every running session.</summary>
@@ -27,6 +29,9 @@ public static class FleetCommands
     {
         public static readonly GetStatus Instance = new();
     }
+
+    /// <summary>Does the fleet have this session, and has it ended? Answered with <see cref="FleetNotifications.SessionKnown"/>.</summary>
+    public sealed record FindSession(string SessionId);
 }
 
 public static class FleetNotifications
@@ -39,16 +44,21 @@ public static class FleetNotifications
 
     /// <summary>The fleet cannot run (e.g. the command was empty), or cannot do what it was asked
     /// (<paramref name="Conflict"/>: not now, e.g. while another weight update is applied).</summary>
-    public sealed record FleetRejected(string FleetId, string Reason, bool Conflict = false);
+    public sealed record FleetRejected(string FleetId, string Reason, bool Conflict = false, bool Full = false);
 
-    /// <summary>Sessions journaled into the plan (<paramref name="Added"/>), and those it already had.</summary>
-    public sealed record SessionsAdded(ImmutableList<string> Added, ImmutableList<string> AlreadyPlanned);
+    /// <summary>Sessions journaled into the plan (<paramref name="Added"/>), and the tasks it already had.</summary>
+    public sealed record SessionsAdded(ImmutableList<string> Added, ImmutableList<string> AlreadyPlannedTasks);
+
+    public sealed record SessionKnown(string SessionId, bool Known, bool Finished);
 
     /// <summary>A weight update is journaled and every running session has it: <paramref name="Changes"/> as journaled,
     /// <paramref name="Sessions"/> running sessions told.</summary>
     public sealed record PolicyUpdated(int PolicyVersion, string Mode, ImmutableList<string> Changes, int Sessions);
 
-    /// <summary>The fleet as its supervisor has it now: <paramref name="Running"/> sessions with a live actor;
-    /// <paramref name="PolicyGate"/> (served fleets) counts the model requests in flight.</summary>
-    public sealed record FleetStatus(Core.Fleets.FleetState State, int Running, IActorRef? PolicyGate, string? Updating);
+    /// <summary>The fleet as its supervisor has it now (<paramref name="Running"/>: sessions with a live actor), small enough
+    /// to cross a cluster. The model requests in flight are the policy gate's to count (<c>PolicyGate.CountInFlight</c>, which
+    /// the supervisor forwards to it).</summary>
+    public sealed record FleetStatus(
+        string FleetId, bool Open, int Sessions, int Queued, int Running, int Finished, int Failed, int Concurrency,
+        Core.Fleets.FleetSettings? Settings, ImmutableList<string> SettingsChanges, DateTimeOffset? StartedAt, string? Updating);
 }

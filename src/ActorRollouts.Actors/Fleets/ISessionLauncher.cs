@@ -6,8 +6,9 @@ using static ActorRollouts.Actors.Sessions.SessionCommands;
 namespace ActorRollouts.Actors.Fleets;
 
 /// <summary>A session the fleet starts: its spec as the fleet's settings have it now, under those settings.
-/// <paramref name="FirstLaunch"/> only when the fleet's journal says it never ran (its own journal is empty).</summary>
-public sealed record SessionLaunch(string FleetId, SessionSpec Spec, FleetSettings? Settings, string? CancelledBecause, bool FirstLaunch)
+/// <paramref name="FirstLaunch"/> only when the fleet's journal says it never ran (its own journal is empty).
+/// <paramref name="Served"/>: the fleet is open, and the session's model requests pass its policy gate.</summary>
+public sealed record SessionLaunch(string FleetId, SessionSpec Spec, FleetSettings? Settings, string? CancelledBecause, bool FirstLaunch, bool Served = false)
     : Sessions.IWithSessionId
 {
     public string SessionId => Spec.SessionId;

@@ -13,7 +13,9 @@ public sealed class LocalSessionLauncher(SessionServices services) : ISessionLau
 
     public void Launch(IActorContext fleet, SessionLaunch launch)
     {
-        var session = fleet.ActorOf(SessionActor.Props(launch.Spec, services, launch.CancelledBecause, launch.FirstLaunch),
+        // An open fleet's policy gate is the supervisor's child.
+        var session = fleet.ActorOf(SessionActor.Props(launch.Spec, launch.Served ? services with { PolicyGate = fleet.Child("policy") } : services,
+                launch.CancelledBecause, launch.FirstLaunch),
             ChildName(launch.Spec.SessionId));
         fleet.Watch(session);
         session.Tell(new StartSession(launch.Spec));

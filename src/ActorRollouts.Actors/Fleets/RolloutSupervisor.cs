@@ -40,8 +40,9 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private RunFleet? _run;
     private IActorRef? _writer;
 
-    /// <summary>A served fleet's gate, which every model attempt passes (weight updates); null for other fleets.</summary>
-    private readonly IActorRef? _policyGate;
+    /// <summary>An open (served) fleet's gate, which every model attempt passes (weight updates); null for other fleets.
+    /// A child: the gate itself, or in a cluster a stand-in for the fleet's sharded gate.</summary>
+    private IActorRef? _policyGate;
 
     /// <summary>The weight update being applied, if one is.</summary>
     private PolicyUpdateInProgress? _updating;
@@ -60,11 +61,6 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     public RolloutSupervisor(string fleetId, FleetServices services)
     {
         _fleetId = fleetId;
-        if (services.Served)
-        {
-            _policyGate = Context.ActorOf(Providers.PolicyGate.Props(), "policy");
-            services = services with { Sessions = services.Sessions with { PolicyGate = _policyGate } };
-        }
         _services = services;
         _launcher = services.Launcher ?? new LocalSessionLauncher(services.Sessions);
 
@@ -86,15 +82,23 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         });
         Command<CancelSession>(OnCancel);
         Command<AddSessions>(OnAddSessions);
+        Command<AddedUnreadable>(failed => Sender.Tell(new FleetRejected(_fleetId, $"cannot read the sessions to add: {failed.Reason}")));
         Command<UpdatePolicy>(OnUpdatePolicy);
         Command<Providers.PolicyGate.ReadyToApply>(_ => ApplyPolicy());
         Command<SpecApplied>(applied => PolicyReached(applied.SessionId));
-        Command<GetStatus>(_ => Sender.Tell(new FleetStatus(_state, _live.Count, _policyGate, _updating?.Request.Mode)));
+        Command<GetStatus>(_ => Sender.Tell(Status()));
+        Command<FindSession>(find => Sender.Tell(new SessionKnown(find.SessionId, _state.SessionIds.Contains(find.SessionId), _state.Finished.ContainsKey(find.SessionId))));
+        Command<Providers.PolicyGate.CountInFlight>(count =>
+        {
+            if (PolicyGate is { } gate) gate.Forward(count);
+            else Sender.Tell(new Providers.PolicyGate.InFlight(0, 0, null, ImmutableSortedDictionary<int, int>.Empty));
+        });
         Command<SessionEnded>(OnSessionEnded);
         Command<Terminated>(t => OnSessionStopped(LocalSessionLauncher.SessionIdOf(t.ActorRef), null)); // ignores what is not running
         Command<SessionStopped>(s => OnSessionStopped(s.SessionId, s.Reason));
         Command<RefreshSessions>(_ =>
         {
+            OpenPolicyGate(); // a sharded gate restarted on another node learns the version again
             foreach (var launch in _running.Values)
                 _launcher.Launch(Context, launch with { FirstLaunch = false, CancelledBecause = _cancelled.GetValueOrDefault(launch.SessionId) ?? launch.CancelledBecause });
         });
@@ -150,6 +154,9 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
 
         if (_state.IsPlanned)
         {
+            // An open (served) fleet's settings change only by weight updates: a submitter re-sending the run it started the
+            // fleet with (serve --seeds does, every few seconds) must not undo one.
+            if (_state.Open) run = run with { Settings = null };
             if (again && (run.Settings is null || _state.Settings?.ChangesTo(run.Settings).IsEmpty == true))
             {
                 // A submitter attaching again (it re-sends its run until the fleet ends): it now hears the progress.
@@ -224,6 +231,8 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
 
     private sealed record PlanUnavailable(string Reason);
 
+    private sealed record AddedUnreadable(string Reason);
+
     /// <summary>Fills free slots: relaunches that cooled down first, then sessions this incarnation has not launched
     /// (interrupted ones first, then plan order). Each call looks only at what it launches, so a fleet of N sessions
     /// costs O(N) in all, not O(N) per launch.</summary>
@@ -264,7 +273,7 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     private void Launch(SessionSpec planned, bool firstLaunch)
     {
         var spec = _state.SpecFor(planned);
-        var launch = new SessionLaunch(_fleetId, spec, _state.Settings, _cancelled.GetValueOrDefault(spec.SessionId), firstLaunch);
+        var launch = new SessionLaunch(_fleetId, spec, _state.Settings, _cancelled.GetValueOrDefault(spec.SessionId), firstLaunch, Served: PolicyGate is not null);
         _running[spec.SessionId] = launch;
         _live.Add(spec.SessionId);
         _launcher.Launch(Context, launch);
@@ -366,13 +375,30 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     /// <summary>Served fleets: new sessions join the plan (journaled before the reply) and the queue.</summary>
     private void OnAddSessions(AddSessions add)
     {
+        if (add.PlanKey is { } key)
+        {
+            // Read off the mailbox, then handled as if the sessions had come in the message, for the same asker.
+            var shared = _services.Sessions.Shared;
+            Task.Run(() => shared is null
+                    ? throw new InvalidOperationException("the sessions are in a shared journal's database, and this process has none")
+                    : Cluster.FleetPlans.Load(shared, key))
+                .PipeTo(Self, Sender, sessions => new AddSessions(sessions), ex => new AddedUnreadable(ex.GetBaseException().Message));
+            return;
+        }
         if (!_state.IsPlanned || !_state.Open)
         {
             Sender.Tell(new FleetRejected(_fleetId, _state.IsPlanned ? "the fleet was not started by serve: sessions cannot be added to it" : "the fleet has not started"));
             return;
         }
-        var known = add.Sessions.Where(s => _state.SessionIds.Contains(s.SessionId)).Select(s => s.SessionId).ToImmutableList();
-        var fresh = add.Sessions.Where(s => !_state.SessionIds.Contains(s.SessionId)).DistinctBy(s => s.SessionId).ToImmutableList();
+        if (_state.Settings?.MaxQueued is { } max && _state.QueuedCount > max)
+        {
+            Sender.Tell(new FleetRejected(_fleetId, $"fleet '{_fleetId}' has {_state.QueuedCount} sessions waiting to start, more than its max_queued {max}: try again later.",
+                Full: true));
+            return;
+        }
+        var plannedTasks = _state.Sessions.Select(s => s.TaskId).ToHashSet(StringComparer.Ordinal);
+        var known = add.Sessions.Select(s => s.TaskId).Where(plannedTasks.Contains).Distinct().ToImmutableList();
+        var fresh = add.Sessions.Where(s => !plannedTasks.Contains(s.TaskId) && !_state.SessionIds.Contains(s.SessionId)).DistinctBy(s => s.SessionId).ToImmutableList();
         var replyTo = Sender;
         if (fresh.IsEmpty)
         {
@@ -407,17 +433,36 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         Persist(new FleetSessionsAdded([fresh], Now, $"a fresh sample of task {stale.TaskId}: {staleId} went stale"), Planned);
     }
 
-    /// <summary>Tells the policy gate the version in force, opening it (served fleets).</summary>
+    private FleetStatus Status() => new(_fleetId, _state.Open, _state.Sessions.Count, _state.QueuedCount, _live.Count, _state.Finished.Count,
+        _state.FailedCount, _state.Concurrency, _state.Settings, _state.DescribeSettingsChanges(), _state.StartedAt, _updating?.Request.Mode);
+
+    /// <summary>An open fleet's policy gate (null for other fleets): started, and opened under the version in force, the first
+    /// time it is needed, whichever message comes first after a (re)start.</summary>
+    private IActorRef? PolicyGate
+    {
+        get
+        {
+            if (!_state.Open) return null;
+            if (_policyGate is null)
+            {
+                _policyGate = Context.ActorOf(_services.PolicyGates is { } region ? Cluster.ShardedGates.Forwarder(region, _fleetId) : Providers.PolicyGate.Props(), "policy");
+                OpenPolicyGate();
+            }
+            return _policyGate;
+        }
+    }
+
+    /// <summary>Tells the policy gate the version in force, which opens it (unless an update is being applied).</summary>
     private void OpenPolicyGate()
     {
-        if (_policyGate is not null && _updating is null) _policyGate.Tell(new Providers.PolicyGate.Applied(_state.Settings?.PolicyVersion ?? 0));
+        if (PolicyGate is { } gate && _updating is null) gate.Tell(new Providers.PolicyGate.Applied(_state.Settings?.PolicyVersion ?? 0));
     }
 
     /// <summary>A weight update starts at the gate: it holds new requests and, in <c>abort</c> mode, cuts those in flight;
     /// it answers <c>ReadyToApply</c> when the change may be journaled (<see cref="ApplyPolicy"/>).</summary>
     private void OnUpdatePolicy(UpdatePolicy update)
     {
-        string? refusal = _policyGate is null || !_state.Open ? "weight updates are for fleets started by serve"
+        string? refusal = PolicyGate is null ? "weight updates are for fleets started by serve"
             : _updating is not null ? $"a weight update (mode {_updating.Request.Mode}, policy version {_updating.Request.PolicyVersion}) is being applied; try again when it returns"
             : update.PolicyVersion <= (_state.Settings?.PolicyVersion ?? 0) ? $"policy_version must be above the current {_state.Settings?.PolicyVersion ?? 0} (got {update.PolicyVersion})"
             : null;

@@ -16,13 +16,18 @@ public static class ServeCommand
     private static readonly Option<int> Port = ViewerOptions.Port();
     private static readonly Option<string> Host = ViewerOptions.Host();
     private static readonly Option<string?> Config = CommonOptions.Config();
-    private static readonly Option<string?> Seeds = new("--seeds") { Description = "Run the fleets on a rollout cluster (not yet: serve runs its fleets in this process)." };
+    private static readonly Option<string?> Seeds = new("--seeds") { Description = "Run the fleets on a rollout cluster (actor-rollouts node) through these members, HOST:PORT[,…]; needs --journal-url." };
+    private static readonly Option<string> ClusterHost = new("--cluster-host")
+    {
+        Description = "With --seeds: the address the cluster's members reach this server at.",
+        DefaultValueFactory = _ => "127.0.0.1",
+    };
 
     public static Command Create()
     {
         var command = new Command("serve", "Serve the rollout API a training loop drives (/v1: fleets, tasks, trajectories, weight updates) beside the viewer.")
         {
-            DataDir, JournalUrl, Port, Host, Config, Seeds,
+            DataDir, JournalUrl, Port, Host, Config, Seeds, ClusterHost,
         };
         command.SetAction((parse, cancel) => ServeAsync(parse, cancel));
         return command;
@@ -30,14 +35,17 @@ public static class ServeCommand
 
     private static async Task<int> ServeAsync(ParseResult parse, CancellationToken cancel)
     {
-        if (parse.GetValue(Seeds) is not null)
-            throw new UsageException("serve --seeds is not built yet: serve runs its fleets in this process. Run the cluster's fleets with `run --seeds`.");
         var journal = JournalLocation.From(parse, DataDir, JournalUrl);
+        var member = parse.GetValue(Seeds) is { } seeds
+            ? journal.Url is null
+                ? throw new UsageException("--seeds: a cluster shares one journal: give --journal-url postgresql://user@host:port/database too.")
+                : CommonOptions.Member(parse.GetValue(ClusterHost)!, 0, seeds, hostsSessions: false)
+            : null;
         journal.PrepareForWriting();
-        var system = RolloutHost.Start(journal, parse.GetValue(Config), "actor-rollouts-serve");
+        var system = RolloutHost.Start(journal, parse.GetValue(Config), "actor-rollouts-serve", member);
         try
         {
-            using var fleets = new ServedFleets(system, RolloutSettings.From(system.Settings.Config), journal);
+            using var fleets = new ServedFleets(system, RolloutSettings.From(system.Settings.Config), journal, cluster: member is not null);
             system.ActorOf(ProgressListener.Props(fleets), "progress-listener");
             var continued = await fleets.ContinueAllAsync();
             await using var server = await ViewerServer.StartAsync(system, journal, parse.GetValue(Host)!, parse.GetValue(Port), cancel,

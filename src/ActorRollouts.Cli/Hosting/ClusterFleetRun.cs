@@ -55,7 +55,7 @@ public static class ClusterFleetRun
 
     /// <summary>Each session's launch travels as one message: a task whose spec (its prompt, mostly) is larger than the
     /// cluster's <c>maximum-frame-size</c> could never start, so the fleet is refused now.</summary>
-    private static void CheckLaunchSizes(ActorSystem system, IEnumerable<Core.Tasks.SessionSpec> sessions)
+    internal static void CheckLaunchSizes(ActorSystem system, IEnumerable<Core.Tasks.SessionSpec> sessions)
     {
         var limit = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128_000;
         foreach (var spec in sessions.DistinctBy(s => s.TaskId))

@@ -20,6 +20,7 @@ public sealed class ClusterNode
     private readonly OpenAiModelClient _modelClient;
     private readonly string _workspacesDir;
     private readonly IActorRef _gates;
+    private readonly IActorRef _policyGates;
     private readonly ConcurrentDictionary<string, IActorRef> _gateForwarders = new();
 
     /// <summary>This node as <c>host:port</c>, journaled with every session it starts or resumes.</summary>
@@ -34,6 +35,7 @@ public sealed class ClusterNode
         _modelClient = new OpenAiModelClient(hocon.Provider.Client);
         _workspacesDir = new FleetPaths(journal.DataDir, "-").WorkspacesDir;
         _gates = ShardedGates.Start(system, TimeProvider.System);
+        _policyGates = ShardedGates.StartPolicyGates(system);
     }
 
     public static ClusterNode Start(ActorSystem system, JournalLocation journal, RolloutSettings hocon, ClusterMember member)
@@ -45,7 +47,7 @@ public sealed class ClusterNode
         // Each region's entities need the other's region; entities start only after both regions exist.
         var holder = $"actor-rollouts node {node._address} pid {Environment.ProcessId}";
         var fleets = RolloutSharding.StartFleets(system, fleetId => FleetEntity.Props(fleetId,
-            RolloutSupervisor.Props(fleetId, new FleetServices(node.FleetWide(), TrajectoriesPath: null, new ShardedSessionLauncher(sessions, refresh))),
+            RolloutSupervisor.Props(fleetId, new FleetServices(node.FleetWide(), TrajectoriesPath: null, new ShardedSessionLauncher(sessions, refresh), node._policyGates)),
             id => SharedFleetLock.Acquire(journal.Url!, id, holder)));
         sessions = RolloutSharding.StartSessions(system, sessionId => SessionEntity.Props(sessionId, new SessionHosting(node.ServicesFor, fleets, hocon)));
         return node;
@@ -60,7 +62,8 @@ public sealed class ClusterNode
         var limits = settings.Gate.Limits;
         var url = launch.Spec.Endpoint.BaseUrl;
         var gates = limits.IsUnlimited ? null : new Dictionary<string, IActorRef> { [url] = GateFor(ShardedGates.GateId(launch.FleetId, url, limits)) };
-        return new SessionServices(_modelClient, settings, _workspacesDir, TimeProvider.System, gates, Shared: _journal.SharedContent, Node: _address);
+        return new SessionServices(_modelClient, settings, _workspacesDir, TimeProvider.System, gates, Shared: _journal.SharedContent, Node: _address,
+            PolicyGate: launch.Served ? _gateForwarders.GetOrAdd($"policy|{launch.FleetId}", _ => _system.ActorOf(ShardedGates.Forwarder(_policyGates, launch.FleetId))) : null);
     }
 
     private IActorRef GateFor(string gateId) =>

@@ -12,11 +12,16 @@ using static ActorRollouts.Actors.Fleets.FleetNotifications;
 
 namespace ActorRollouts.Cli.Service;
 
-/// <summary>The fleets <c>serve</c> runs, each under its own supervisor in this process: started by a client, or found
-/// open in the journal when the server starts (after a crash too), and continued from it. Every change a client asks for
-/// goes to the fleet's supervisor, which journals it before it answers.</summary>
-public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, JournalLocation journal) : IDisposable
+/// <summary>The fleets <c>serve</c> runs: started by a client, or found open in the journal when the server starts (after a
+/// crash too), and continued from it. Each runs under its own supervisor: in this process, or with <paramref name="cluster"/>
+/// on the cluster's nodes, as a sharded fleet this process submits and follows (its plan and added tasks travel through the
+/// journal's database). Every change a client asks for goes to the fleet's supervisor, which journals it before it answers.</summary>
+public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, JournalLocation journal, bool cluster = false) : IDisposable
 {
+    private IActorRef? _region;
+
+    private IActorRef Region => _region ??= Actors.Cluster.RolloutSharding.FleetProxy(system);
+
     private readonly ConcurrentDictionary<string, ServedFleet> _fleets = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _starting = new(1, 1);
     private readonly JournalReader _reader = new(system);
@@ -64,7 +69,9 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
             var sessions = FleetPlan.Make(id, tasks, fleetSettings, baseUrl, hocon, paths, journal, TextWriter.Null);
             try
             {
-                FleetRun.CheckBeforeStart(fleetSettings, hocon.Under(fleetSettings), sessions, paths, baseUrl);
+                // In a cluster the nodes run the sessions: this machine's sandbox and mounts are not theirs.
+                if (cluster) ClusterFleetRun.CheckLaunchSizes(system, sessions);
+                else FleetRun.CheckBeforeStart(fleetSettings, hocon.Under(fleetSettings), sessions, paths, baseUrl);
             }
             catch (UsageException ex)
             {
@@ -83,10 +90,15 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
     /// journaled.</summary>
     private async Task StartAsync(string id, FleetState existing, FleetSettings settings, ImmutableList<SessionSpec> sessions, int concurrency)
     {
+        if (cluster)
+        {
+            await SubmitAsync(id, existing, settings, sessions, concurrency);
+            return;
+        }
         var paths = new FleetPaths(journal.DataDir, id);
         var fleetLock = await FleetLock.AcquireAsync(paths, journal);
         var current = sessions.Select((existing with { Settings = settings }).SpecFor);
-        var services = new FleetServices(FleetRun.SessionServicesFor(system, hocon.Under(settings), paths, journal, current), null, Served: true);
+        var services = new FleetServices(FleetRun.SessionServicesFor(system, hocon.Under(settings), paths, journal, current), null);
         var supervisor = system.ActorOf(RolloutSupervisor.Props(id, services), $"fleet-{id}");
         var control = system.ActorOf(FleetControlWriter.Props(id, TimeProvider.System), $"control-{id}");
         _reader.FollowControl(id, request => supervisor.Tell(new Actors.Sessions.SessionCommands.CancelSession(request.SessionId, request.Reason)));
@@ -95,24 +107,45 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
         await StatusAsync(id); // answered after the plan is journaled: Persist holds other messages back until then
     }
 
+    /// <summary>A cluster fleet: the nodes run it (the fleet entity takes its lock, and follows <c>cancel</c> requests itself);
+    /// this process hands it its run again every few seconds, as <c>run --seeds</c> does, so a fleet that moved knows where
+    /// to report its progress. Waits until the fleet's plan is journaled.</summary>
+    private async Task SubmitAsync(string id, FleetState existing, FleetSettings settings, ImmutableList<SessionSpec> sessions, int concurrency)
+    {
+        var supervisor = system.ActorOf(Actors.Cluster.ShardedGates.Forwarder(Region, id), $"fleet-{id}");
+        var control = system.ActorOf(FleetControlWriter.Props(id, TimeProvider.System), $"control-{id}");
+        var run = existing.IsPlanned
+            ? new RunFleet([], concurrency, settings, Open: true)
+            : new RunFleet([], concurrency, settings, Actors.Cluster.FleetPlans.Publish(journal.SharedContent!, sessions), Open: true);
+        var rejected = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var every = system.Settings.Config.GetTimeSpan("actor-rollouts.cluster.submit-interval", TimeSpan.FromSeconds(2));
+        system.ActorOf(Actors.Cluster.FleetSubmitter.Props(id, run, Region, every, rejected), $"submitter-{id}");
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            if (rejected.Task.IsCompleted && await rejected.Task is FleetRejected no) throw ApiError.BadRequest(no.Reason);
+            var status = await supervisor.Ask<FleetStatus>(GetStatus.Instance, AskTimeout);
+            if (status.Open) break;
+            if (DateTimeOffset.UtcNow > deadline) throw new ApiError(503, $"fleet '{id}' was submitted to the cluster, but no node has started it in 2 minutes (are the nodes up?)");
+            await Task.WhenAny(rejected.Task, Task.Delay(TimeSpan.FromMilliseconds(100)));
+        }
+        _fleets[id] = new ServedFleet(id, supervisor, control, null, new Pulse());
+    }
+
     /// <summary><c>POST /v1/fleets/{id}/tasks</c>: tasks whose id the fleet has are left out (idempotent by task id); the
     /// rest are planned under the fleet's settings now. Refused with 429 while more sessions wait than <c>max_queued</c>.</summary>
-    public async Task<(ImmutableList<string> Added, ImmutableList<string> AlreadyPlanned)> AddAsync(string fleetId, IReadOnlyList<TaskDefinition> tasks)
+    public async Task<SessionsAdded> AddAsync(string fleetId, IReadOnlyList<TaskDefinition> tasks)
     {
         var fleet = Get(fleetId);
-        var state = (await StatusAsync(fleetId)).State;
-        if (state.Settings!.MaxQueued is { } max && state.QueuedCount > max)
-            throw new ApiError(429, $"fleet '{fleetId}' has {state.QueuedCount} sessions waiting to start, more than its max_queued {max}: try again later.",
-                retryAfterSeconds: 2);
-        var planned = state.Sessions.Select(s => s.TaskId).ToHashSet(StringComparer.Ordinal);
-        var known = tasks.Where(t => planned.Contains(t.Id)).Select(t => t.Id).ToImmutableList();
-        var fresh = tasks.Where(t => !planned.Contains(t.Id)).ToList();
-        if (fresh.Count == 0) return ([], known);
-        var sessions = FleetPlan.Make(fleetId, fresh, state.Settings, state.Settings.BaseUrl!, hocon, new FleetPaths(journal.DataDir, fleetId), journal, TextWriter.Null);
-        var answer = await fleet.Supervisor.Ask<object>(new AddSessions(sessions), AskTimeout);
+        var settings = (await StatusAsync(fleetId)).Settings!;
+        // Planned under the settings now; the supervisor leaves out the tasks it has and refuses while it is full.
+        var sessions = FleetPlan.Make(fleetId, tasks, settings, settings.BaseUrl!, hocon, new FleetPaths(journal.DataDir, fleetId), journal, TextWriter.Null);
+        var add = cluster ? new AddSessions([], Actors.Cluster.FleetPlans.Publish(journal.SharedContent!, sessions)) : new AddSessions(sessions);
+        var answer = await fleet.Supervisor.Ask<object>(add, AskTimeout);
         return answer switch
         {
-            SessionsAdded added => (added.Added, known),
+            SessionsAdded added => added,
+            FleetRejected { Full: true } full => throw new ApiError(429, full.Reason, retryAfterSeconds: 2),
             FleetRejected rejected => throw ApiError.Conflict(rejected.Reason),
             _ => throw new InvalidOperationException($"unexpected answer {answer.GetType().Name}"),
         };
@@ -122,8 +155,8 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
         await Get(fleetId).Supervisor.Ask<FleetStatus>(GetStatus.Instance, AskTimeout);
 
     /// <summary>Model requests in flight and held back, as the fleet's policy gate counts them.</summary>
-    public async Task<Actors.Providers.PolicyGate.InFlight?> InFlightAsync(FleetStatus status) =>
-        status.PolicyGate is { } gate ? await gate.Ask<Actors.Providers.PolicyGate.InFlight>(Actors.Providers.PolicyGate.CountInFlight.Instance, AskTimeout) : null;
+    public async Task<Actors.Providers.PolicyGate.InFlight> InFlightAsync(string fleetId) =>
+        await Get(fleetId).Supervisor.Ask<Actors.Providers.PolicyGate.InFlight>(Actors.Providers.PolicyGate.CountInFlight.Instance, AskTimeout);
 
     /// <summary><c>POST /v1/fleets/{id}/policy</c>: answered once the update is journaled and in effect.</summary>
     public async Task<PolicyUpdated> UpdatePolicyAsync(string fleetId, UpdatePolicy update)
@@ -143,9 +176,9 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
     {
         var fleetId = sessionId.Split(':')[0];
         if (!_fleets.TryGetValue(fleetId, out var fleet)) throw ApiError.NotFound($"no session '{sessionId}' in a fleet this server runs");
-        var state = (await StatusAsync(fleetId)).State;
-        if (!state.SessionIds.Contains(sessionId)) throw ApiError.NotFound($"fleet '{fleetId}' has no session '{sessionId}'");
-        if (state.Finished.ContainsKey(sessionId)) return false;
+        var found = await fleet.Supervisor.Ask<SessionKnown>(new FindSession(sessionId), AskTimeout);
+        if (!found.Known) throw ApiError.NotFound($"fleet '{fleetId}' has no session '{sessionId}'");
+        if (found.Finished) return false;
         await fleet.Control.Ask<FleetControlWriter.Recorded>(new FleetControlWriter.RequestCancel(sessionId, reason), AskTimeout);
         return true;
     }
@@ -166,10 +199,12 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
 
     public void Dispose()
     {
-        foreach (var fleet in _fleets.Values) fleet.Lock.Dispose();
+        foreach (var fleet in _fleets.Values) fleet.Lock?.Dispose();
     }
 
-    private sealed record ServedFleet(string FleetId, IActorRef Supervisor, IActorRef Control, FleetLock Lock, Pulse Changes);
+    /// <summary><paramref name="Supervisor"/>: the fleet's, or a stand-in for the cluster's. <paramref name="Lock"/>: held while
+    /// this process runs the fleet (null in a cluster, where the fleet's node holds it).</summary>
+    private sealed record ServedFleet(string FleetId, IActorRef Supervisor, IActorRef Control, FleetLock? Lock, Pulse Changes);
 
     /// <summary>A signal waiters take before they read, so a change that lands while they read still wakes them.</summary>
     private sealed class Pulse

@@ -35,8 +35,8 @@ public static class ServiceApi
         {
             var root = Object(body, "tasks");
             if (!fleets.Has(id)) throw ApiError.NotFound($"no fleet '{id}' on this server");
-            var (added, already) = await fleets.AddAsync(id, Tasks(root, taskBaseDir));
-            return Results.Json(new { fleet_id = id, added_sessions = added, already_planned_tasks = already });
+            var added = await fleets.AddAsync(id, Tasks(root, taskBaseDir));
+            return Results.Json(new { fleet_id = id, added_sessions = added.Added, already_planned_tasks = added.AlreadyPlannedTasks });
         }));
 
         app.MapGet("/v1/fleets/{id}", (HttpContext context, string id) => Answer(context, async _ => Results.Json(await StatusAsync(fleets, id)), readsBody: false));
@@ -161,34 +161,32 @@ public static class ServiceApi
     private static async Task<object> StatusAsync(ServedFleets fleets, string id)
     {
         var status = await fleets.StatusAsync(id);
-        var inFlight = await fleets.InFlightAsync(status);
-        var state = status.State;
-        var settings = JsonSerializer.SerializeToElement(state.Settings, RolloutJson.Listing);
+        var inFlight = await fleets.InFlightAsync(id);
         return new
         {
             fleet_id = id,
-            status = state.Finished.Count == state.Sessions.Count ? "idle" : "running",
-            policy_version = state.Settings?.PolicyVersion ?? 0,
+            status = status.Finished == status.Sessions ? "idle" : "running",
+            policy_version = status.Settings?.PolicyVersion ?? 0,
             updating = status.Updating,
-            concurrency = state.Concurrency,
+            concurrency = status.Concurrency,
             counts = new
             {
-                sessions = state.Sessions.Count,
-                queued = state.QueuedCount,
+                sessions = status.Sessions,
+                queued = status.Queued,
                 running = status.Running,
-                finished = state.Finished.Count,
-                completed = state.Finished.Count - state.FailedCount,
-                failed = state.FailedCount,
+                finished = status.Finished,
+                completed = status.Finished - status.Failed,
+                failed = status.Failed,
             },
             model_requests = new
             {
-                in_flight = inFlight?.Running ?? 0,
-                held = inFlight?.Held ?? 0,
-                in_flight_by_policy_version = (inFlight?.ByVersion ?? ImmutableSortedDictionary<int, int>.Empty).ToDictionary(v => v.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), v => v.Value),
+                in_flight = inFlight.Running,
+                held = inFlight.Held,
+                in_flight_by_policy_version = inFlight.ByVersion.ToDictionary(v => v.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), v => v.Value),
             },
-            settings,
-            settings_changes = state.DescribeSettingsChanges(),
-            started_at = state.StartedAt,
+            settings = JsonSerializer.SerializeToElement(status.Settings, RolloutJson.Listing),
+            settings_changes = status.SettingsChanges,
+            started_at = status.StartedAt,
         };
     }
 }
