@@ -141,8 +141,10 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
         if (!Sender.Equals(Context.System.DeadLetters)) _requester = Sender; // a sharded fleet's own restart keeps its requester
         var again = _run is not null;
         _run = run;
-        if (_launcher.Sharded && !again)
+        if (_launcher.Sharded && !_followingControl)
         {
+            // Once per incarnation (a plan loaded from the database comes back through here as a first run).
+            _followingControl = true;
             _log.Info("Fleet {0} is supervised on this node", _fleetId);
             FollowControl();
         }
@@ -226,6 +228,8 @@ public sealed class RolloutSupervisor : ReceivePersistentActor, IWithTimers
     }
 
     private bool _planLoading;
+
+    private bool _followingControl;
 
     private sealed record PlanLoaded(RunFleet Run);
 

@@ -61,7 +61,9 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
             if (_fleets.ContainsKey(id)) return (false, id);
             var existing = await _reader.FleetAsync(id);
             if (existing.IsPlanned)
-                throw ApiError.Conflict($"fleet '{id}' exists in {journal.Display} and was started by `run`, not by serve: continue it with `actor-rollouts resume {id}`.");
+                throw ApiError.Conflict(existing.Open
+                    ? $"fleet '{id}' is served by another process on {journal.Display}: ask that server."
+                    : $"fleet '{id}' exists in {journal.Display} and was started by `run`, not by serve: continue it with `actor-rollouts resume {id}`.");
             // No default endpoint: a trainer's fleet names the server that holds its policy.
             if (settings.Change.BaseUrl is not { } baseUrl) throw ApiError.BadRequest("settings.base_url is required (the model server, e.g. http://gpu:8000/v1).");
             var fleetSettings = FleetOptions.Defaults(hocon).With(settings.Change);

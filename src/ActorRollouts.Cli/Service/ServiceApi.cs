@@ -99,6 +99,16 @@ public static class ServiceApi
             if (context.Response.HasStarted) return Results.Empty;
             return Results.Json(new { error = error.Message }, statusCode: error.Status);
         }
+        catch (Akka.Actor.AskTimeoutException) when (!context.Response.HasStarted)
+        {
+            return Results.Json(new { error = "the fleet did not answer in time (it may be starting on a cluster node): try again" }, statusCode: 503);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            // Never an empty 500: the client hears what failed, and the log has the whole exception.
+            Serilog.Log.Error(ex, "serve: {Method} {Path} failed", context.Request.Method, context.Request.Path);
+            return Results.Json(new { error = $"internal error: {ex.GetBaseException().Message} (see the server's log)" }, statusCode: 500);
+        }
     }
 
     private static async Task<JsonElement> BodyAsync(HttpContext context, bool optional)
