@@ -18,13 +18,13 @@ namespace ActorRollouts.Cli.Service;
 /// journal's database). Every change a client asks for goes to the fleet's supervisor, which journals it before it answers.</summary>
 public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, JournalLocation journal, bool cluster = false) : IDisposable
 {
-    private IActorRef? _region;
-
-    private IActorRef Region => _region ??= Actors.Cluster.RolloutSharding.FleetProxy(system);
-
     private readonly ConcurrentDictionary<string, ServedFleet> _fleets = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _starting = new(1, 1);
     private readonly JournalReader _reader = new(system);
+    private IActorRef? _region;
+
+    /// <summary>The cluster's fleets, reached through a proxy (this process hosts none).</summary>
+    private IActorRef Region => _region ??= Actors.Cluster.RolloutSharding.FleetProxy(system);
 
     /// <summary>How long a weight update may take: a <c>drain</c> waits for the requests in flight.</summary>
     private TimeSpan UpdateTimeout => hocon.Provider.RequestTimeout * 2 + TimeSpan.FromMinutes(1);
@@ -32,8 +32,6 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
     public JournalReader Reader => _reader;
-
-    public JournalLocation Journal => journal;
 
     /// <summary>Continues every open fleet in the journal; returns their ids.</summary>
     public async Task<ImmutableList<string>> ContinueAllAsync()

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.Json;
 using ActorRollouts.Actors.Providers;
 using ActorRollouts.Core.Fleets;
