@@ -8,7 +8,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
 # ReadyToRun: the engine does not spend its first seconds compiling itself (docs/install.md).
-RUN dotnet publish src/ActorRollouts.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o /app
+RUN dotnet publish src/ActorRollouts.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -m:1 -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 RUN apt-get update \
