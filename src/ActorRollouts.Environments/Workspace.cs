@@ -1,3 +1,4 @@
+using ActorRollouts.Core.Tasks;
 using ActorRollouts.Environments.Files;
 using ActorRollouts.Environments.Workspaces;
 
@@ -8,7 +9,10 @@ namespace ActorRollouts.Environments;
 /// read-only by every session. Without a template there is nothing to share: the tree is <c>upper/</c> itself, with no
 /// mount (over an empty lower layer overlayfs would write exactly that folder). Every path a tool touches goes through <see cref="Resolve"/>, which keeps it inside
 /// <see cref="Root"/>: relative, or absolute under <c>/workspace</c> (where commands see the tree), <c>..</c> normalised,
-/// every symlink on the way followed inside the tree; a link whose target leaves it is refused.</summary>
+/// every symlink on the way followed inside the tree; a link whose target leaves it is refused.
+/// <para>A workspace over a container image (<see cref="Image"/>) is the image's whole tree: commands see it as <c>/</c>,
+/// an absolute path or symlink target is a path in the image (a link to <c>/etc/shadow</c> is the image's file, never the
+/// host's), and relative paths start at the image's working folder.</para></summary>
 public sealed class Workspace : IDisposable
 {
     /// <summary>Where commands see the tree, and the one absolute prefix a tool path or a symlink may use.</summary>
@@ -17,12 +21,20 @@ public sealed class Workspace : IDisposable
     private readonly Lock _lock = new();
     private OverlayMount? _mount;
 
-    private Workspace(string folder, string lower, OverlayMount? mount)
+    private Workspace(string folder, string lower, OverlayMount? mount, SessionImage? image = null)
     {
         Folder = folder;
         Lower = lower;
         _mount = mount;
+        Image = image;
+        StartDir = image is null ? "" : image.StartDir.Trim('/');
     }
+
+    /// <summary>The image whose tree this is (its config applies to commands); null for a workspace over a template.</summary>
+    public SessionImage? Image { get; }
+
+    /// <summary>Where relative paths start, relative to <see cref="Root"/>: the image's working folder, else the root.</summary>
+    public string StartDir { get; }
 
     /// <summary>The session's own folder: <c>upper/</c> (its changes), <c>work/</c>, <c>merged/</c>.</summary>
     public string Folder { get; }
@@ -70,11 +82,19 @@ public sealed class Workspace : IDisposable
 
     /// <summary>As <see cref="OpenAsync(string, string?)"/>, mounted first in <paramref name="mounts"/> instead of this
     /// process's shared namespace (tests kill it without touching anyone else's workspaces).</summary>
-    internal static async Task<Workspace> OpenAsync(string folder, string? lower, MountNamespace? mounts)
+    internal static Task<Workspace> OpenAsync(string folder, string? lower, MountNamespace? mounts) => OpenAsync(folder, lower, image: null, mounts);
+
+    /// <summary>A workspace over a container image's unpacked tree <paramref name="rootFs"/> (<paramref name="image"/>: its
+    /// config), or over a template when <paramref name="image"/> is null.</summary>
+    public static async Task<Workspace> OpenAsync(string folder, string? rootFs, SessionImage? image, MountNamespace? mounts = null)
     {
-        var (real, lowerDir) = Prepare(folder, lower);
-        return lowerDir is null ? Unmounted(real)
-            : new Workspace(real, lowerDir, await OverlayMount.StartAsync(lowerDir, UpperOf(real), Path.Combine(real, "work"), Path.Combine(real, "merged"), mounts));
+        var (real, lowerDir) = Prepare(folder, rootFs);
+        if (lowerDir is null) return image is null ? Unmounted(real) : throw new DirectoryNotFoundException("A workspace over an image needs the image's tree.");
+        var mount = await OverlayMount.StartAsync(lowerDir, UpperOf(real), Path.Combine(real, "work"), Path.Combine(real, "merged"), mounts);
+        var workspace = new Workspace(real, lowerDir, mount, image);
+        // As a container runtime does: a working folder the image lacks is made (the next change report shows it).
+        if (workspace.StartDir.Length > 0) Directory.CreateDirectory(Path.Combine(workspace.Root, workspace.StartDir));
+        return workspace;
     }
 
     /// <summary>Creates the folders (moving a legacy copy aside first); the real paths of the folder and the template.</summary>
@@ -111,13 +131,18 @@ public sealed class Workspace : IDisposable
     {
         if (path.Contains('\0') || path.StartsWith('~')) throw Outside(path);
         var root = Root;
-        var relative = Path.IsPathRooted(path) ? InsideSandboxPath(path, root) ?? throw Outside(path) : path;
-        return Follow(root, Path.GetFullPath(relative, root), path, 0);
+        var full = !Path.IsPathRooted(path) ? Path.GetFullPath(path, Path.Combine(root, StartDir))
+            : Path.GetFullPath(InTree(path, root) ?? throw Outside(path), root);
+        return Follow(root, full, path, 0);
     }
 
+    /// <summary>An absolute path (a tool's, or a symlink's target) as a path relative to the root: any path of an image's
+    /// tree; under <c>/workspace</c> (or the root as this process sees it) for a template's; null for one outside.</summary>
+    private string? InTree(string path, string root) => Image is not null ? "." + path : InsideSandboxPath(path, root);
+
     /// <summary>Walks <paramref name="full"/> from the root one name at a time; a symlink's target is followed the same way
-    /// (relative to its folder, or absolute under <c>/workspace</c>), so no chain of links can lead out.</summary>
-    private static string Follow(string root, string full, string shown, int depth)
+    /// (relative to its folder, or absolute in the tree), so no chain of links can lead out.</summary>
+    private string Follow(string root, string full, string shown, int depth)
     {
         if (depth > 40) throw new ToolFailure(Core.Model.ErrorCodes.Permissions, $"Too many levels of symlinks at '{shown}'.");
         if (!IsInside(root, full)) throw Outside(shown);
@@ -130,7 +155,7 @@ public sealed class Workspace : IDisposable
             if (new FileInfo(next).LinkTarget is { } target)
             {
                 var resolved = Path.IsPathRooted(target)
-                    ? InsideSandboxPath(target, root) is { } inside ? Path.GetFullPath(inside, root) : throw Outside(shown)
+                    ? InTree(target, root) is { } inside ? Path.GetFullPath(inside, root) : throw Outside(shown)
                     : Path.GetFullPath(target, current);
                 var rest = string.Join(Path.DirectorySeparatorChar, parts[(i + 1)..]);
                 return Follow(root, rest.Length == 0 ? resolved : Path.Combine(resolved, rest), shown, depth + 1);
@@ -159,8 +184,18 @@ public sealed class Workspace : IDisposable
                 $"'{shownPath}' is {kind.Describe()}, not a regular file; tools do not open special files.");
     }
 
-    /// <summary>Workspace-relative path with '/' separators.</summary>
+    /// <summary>Workspace-relative path with '/' separators: how the journal names a file.</summary>
     public string Relative(string fullPath) => Path.GetRelativePath(Root, fullPath).Replace(Path.DirectorySeparatorChar, '/');
+
+    /// <summary>The path as the model should write it: relative to <see cref="StartDir"/> where it is below it, else (in an
+    /// image) absolute.</summary>
+    public string Shown(string fullPath)
+    {
+        var relative = Relative(fullPath);
+        if (StartDir.Length == 0) return relative;
+        if (relative == StartDir) return ".";
+        return relative.StartsWith(StartDir + "/", StringComparison.Ordinal) ? relative[(StartDir.Length + 1)..] : "/" + (relative == "." ? "" : relative);
+    }
 
     private static bool IsInside(string root, string full) =>
         full == root || full.StartsWith(root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar, StringComparison.Ordinal);

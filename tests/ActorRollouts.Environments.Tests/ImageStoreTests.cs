@@ -1,3 +1,4 @@
+using ActorRollouts.Core.Tasks;
 using ActorRollouts.Environments.Images;
 
 namespace ActorRollouts.Environments.Tests;

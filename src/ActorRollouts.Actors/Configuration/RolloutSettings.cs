@@ -22,13 +22,15 @@ public sealed record GateSettings(int MaxConcurrentRequests, int RequestsPerMinu
 }
 
 /// <summary>The environment actor's settings (HOCON <c>actor-rollouts.environment</c>). <paramref name="ExecutorFactory"/>
-/// replaces the real tool executor (tests inject failures with it).</summary>
+/// replaces the real tool executor (tests inject failures with it). <paramref name="MaxImageBytes"/>: the largest container
+/// image a task may name (its layers as stored).</summary>
 public sealed record EnvironmentSettings(
     TimeSpan ToolTimeout,
     EnvironmentOptions Options,
     Func<Workspace, IReadOnlyList<string>, IToolExecutor>? ExecutorFactory = null,
     string ConfirmPolicy = "auto",
-    ImmutableList<string>? ConfirmTools = null);
+    ImmutableList<string>? ConfirmTools = null,
+    long MaxImageBytes = ActorRollouts.Environments.Images.ImageStore.DefaultMaxBytes);
 
 /// <summary>All of <c>actor-rollouts { … }</c>, read once at start.</summary>
 public sealed record RolloutSettings(
@@ -66,7 +68,9 @@ public sealed record RolloutSettings(
                     ReadLimits(c),
                     ReadCeiling(c)),
                 ConfirmPolicy: ReadConfirmPolicy(c.GetString("environment.confirm-policy", "auto")),
-                ConfirmTools: (c.GetStringList("environment.require-confirmation") ?? ["delete_file"]).ToImmutableList()),
+                ConfirmTools: (c.GetStringList("environment.require-confirmation") ?? ["delete_file"]).ToImmutableList(),
+                MaxImageBytes: c.HasPath("environment.max-image-bytes") ? c.GetByteSize("environment.max-image-bytes") ?? ActorRollouts.Environments.Images.ImageStore.DefaultMaxBytes
+                    : ActorRollouts.Environments.Images.ImageStore.DefaultMaxBytes),
             DefaultMaxTurns: c.GetInt("session.max-turns", 20),
             MaxSessionRestarts: c.GetInt("supervisor.max-session-restarts", 3),
             MaxSessionRelaunches: c.GetInt("supervisor.max-session-relaunches", 3),

@@ -27,13 +27,20 @@ public sealed record SessionServices(
     /// <summary>The gate of the endpoint's base URL, or null when it has no limits.</summary>
     public IActorRef? GateFor(Endpoint endpoint) => Gates?.GetValueOrDefault(EndpointFor(endpoint).BaseUrl);
 
+    /// <summary>The data dir: the workspaces folder's parent, where <c>templates/</c>, <c>images/</c> and <c>blobs/</c> are.</summary>
+    public string DataDir => Path.GetDirectoryName(Path.GetFullPath(WorkspacesDir))!;
+
     /// <summary>Captured templates (<c>templates/&lt;hash&gt;</c>), beside the workspaces folder.</summary>
-    public string TemplatesDir => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(WorkspacesDir))!, "templates");
+    public string TemplatesDir => Path.Combine(DataDir, "templates");
+
+    /// <summary>Unpacked images (<c>images/sha256-&lt;hex&gt;</c>), beside the workspaces folder.</summary>
+    public string ImagesDir => Path.Combine(DataDir, "images");
 
     /// <summary>Large file contents the journal references by hash, beside the workspaces folder.</summary>
-    public ActorRollouts.Environments.Workspaces.BlobStore Blobs => new(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(WorkspacesDir))!, "blobs"), Shared);
+    public ActorRollouts.Environments.Workspaces.BlobStore Blobs => new(Path.Combine(DataDir, "blobs"), Shared);
 
-    public string? TemplateFor(Core.Tasks.SessionSpec spec) => spec.TemplateFolder(TemplatesDir);
+    /// <summary>The session's lower layer: its image's tree or its captured template (null for neither).</summary>
+    public string? TemplateFor(Core.Tasks.SessionSpec spec) => spec.LowerLayer(DataDir);
 
     /// <summary><c>&lt;workspaces&gt;/&lt;fleet-id&gt;/&lt;task-id&gt;-&lt;sample&gt;</c>: readable, and unique per session.</summary>
     public string WorkspaceFor(Core.Tasks.SessionSpec spec) =>

@@ -53,14 +53,14 @@ public static class ForkCommand
             if (existing.IsPlanned)
                 Console.Error.WriteLine($"fleet {fleetId} exists: continuing it ({existing.Finished.Count} of {existing.Sessions.Count} sessions finished).");
             var settings = (existing.IsPlanned ? existing.Settings ?? planned : planned).With(change);
-            ImmutableList<SessionSpec> Plan(string baseUrl)
+            Task<ImmutableList<SessionSpec>> Plan(string baseUrl)
             {
-                var spec = settings.ApplyTo(parent.Spec, planned);
-                return [.. Enumerable.Range(0, samples).Select(sample => spec with
+                var spec = settings.ApplyTo(parent.Spec!, planned);
+                return Task.FromResult<ImmutableList<SessionSpec>>([.. Enumerable.Range(0, samples).Select(sample => spec with
                 {
                     SessionId = SessionSpec.MakeSessionId(fleetId, spec.TaskId, sample), FleetId = fleetId, Sample = sample,
                     Endpoint = spec.Endpoint with { BaseUrl = baseUrl }, Fork = new ForkOrigin(parentId, at),
-                })];
+                })]);
             }
             Console.Error.WriteLine($"forking {parentId} after #{at} ({parent.Messages.Count} messages, {parent.Turns} turns, " +
                                     $"{parent.Usage.InputTokens + parent.Usage.OutputTokens:N0} tokens so far) into {samples} session(s) of fleet {fleetId}");

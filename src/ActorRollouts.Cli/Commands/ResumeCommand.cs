@@ -41,7 +41,7 @@ public static class ResumeCommand
             var hocon = RolloutSettings.From(system.Settings.Config);
             var settings = (fleet.Settings ?? FleetOptions.Recorded(fleet, hocon)).With(change);
             var trajectories = Path.GetFullPath(parse.GetValue(Options.Out) ?? paths.DefaultTrajectories);
-            return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, fleet, settings, _ => fleet.Sessions,
+            return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, fleet, settings, _ => Task.FromResult(fleet.Sessions),
                 parse.GetValue(Options.Concurrency) ?? fleet.Concurrency, parse.GetValue(Options.Watch), member, Options.ViewerPort(parse)), cancel);
         }
         finally

@@ -57,7 +57,7 @@ public static partial class RunCommand
             if (existing.IsPlanned)
                 Console.Error.WriteLine($"fleet {fleetId} exists: continuing it ({existing.Finished.Count} of {existing.Sessions.Count} sessions finished; the task file is not read again).");
             var settings = (existing.IsPlanned ? existing.Settings ?? FleetOptions.Recorded(existing, hocon) : FleetOptions.Defaults(hocon)).With(change);
-            ImmutableList<SessionSpec> Plan(string baseUrl) => FleetPlan.Make(fleetId, tasks, settings, baseUrl, hocon, paths, journal);
+            Task<ImmutableList<SessionSpec>> Plan(string baseUrl) => FleetPlan.MakeAsync(fleetId, tasks, settings, baseUrl, hocon, paths, journal, cancel: cancel);
             return await FleetRun.ExecuteAsync(new FleetRunRequest(system, hocon, journal, paths, trajectories, existing, settings, Plan,
                 parse.GetValue(Options.Concurrency) ?? (existing.IsPlanned ? existing.Concurrency : FleetOptions.DefaultConcurrency),
                 parse.GetValue(Options.Watch), member, Options.ViewerPort(parse)), cancel);

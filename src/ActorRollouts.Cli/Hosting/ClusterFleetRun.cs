@@ -21,7 +21,7 @@ public static class ClusterFleetRun
                                      "resume it without --seeds, or pass --base-url to a `fake-llm` server the nodes can reach.");
         if (settings.ConfirmPolicy == ConfirmPolicies.Ask)
             throw new UsageException($"fleet {fleetId} asks for confirmations on a terminal (--confirm ask): pass --confirm auto or deny to run it in a cluster.");
-        var sessions = run.Existing.IsPlanned ? run.Existing.Sessions : run.Plan(baseUrl);
+        var sessions = run.Existing.IsPlanned ? run.Existing.Sessions : await run.Plan(baseUrl);
         CheckLaunchSizes(system, sessions);
         var withSettings = run.Existing with { Settings = settings };
         FleetRun.Announce(run, [.. sessions.Select(withSettings.SpecFor)], baseUrl);

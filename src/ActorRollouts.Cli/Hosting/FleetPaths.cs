@@ -10,6 +10,9 @@ public sealed record FleetPaths(string DataDir, string FleetId)
     /// <summary>Captured templates, <c>templates/&lt;hash&gt;</c>, shared by every fleet of the data dir.</summary>
     public string TemplatesDir => Path.Combine(DataDir, "templates");
 
+    /// <summary>Unpacked container images, <c>images/sha256-&lt;hex&gt;</c>, shared by every fleet of the data dir.</summary>
+    public string ImagesDir => Path.Combine(DataDir, "images");
+
     /// <summary>Large file contents the journal references by hash.</summary>
     public string BlobsDir => Path.Combine(DataDir, "blobs");
 

@@ -7,14 +7,18 @@ using ActorRollouts.Environments;
 
 namespace ActorRollouts.Cli.Hosting;
 
-/// <summary>Tasks × samples as sessions under a fleet's settings, their workspace templates captured: what <c>run</c> plans
-/// and what <c>serve</c> plans for every batch of tasks a client sends.</summary>
+/// <summary>Tasks × samples as sessions under a fleet's settings, their workspace templates and images captured: what
+/// <c>run</c> plans and what <c>serve</c> plans for every batch of tasks a client sends.</summary>
 public static class FleetPlan
 {
-    public static ImmutableList<SessionSpec> Make(string fleetId, IEnumerable<TaskDefinition> tasks, FleetSettings settings, string baseUrl,
-        RolloutSettings hocon, FleetPaths paths, JournalLocation journal, TextWriter? report = null) =>
-        FleetTemplates.Capture(FleetPlanner.Plan(fleetId, tasks, Defaults(settings, baseUrl, hocon)), paths.TemplatesDir, report ?? Console.Error,
+    public static async Task<ImmutableList<SessionSpec>> MakeAsync(string fleetId, IEnumerable<TaskDefinition> tasks, FleetSettings settings, string baseUrl,
+        RolloutSettings hocon, FleetPaths paths, JournalLocation journal, TextWriter? report = null, CancellationToken cancel = default)
+    {
+        report ??= Console.Error;
+        var planned = FleetTemplates.Capture(FleetPlanner.Plan(fleetId, tasks, Defaults(settings, baseUrl, hocon)), paths.TemplatesDir, report,
             journal.SharedContent);
+        return await FleetImages.CaptureAsync(planned, paths.ImagesDir, hocon.Environment.MaxImageBytes, report, cancel);
+    }
 
     private static RunDefaults Defaults(FleetSettings s, string baseUrl, RolloutSettings hocon) =>
         new(new Endpoint(baseUrl, s.Model, s.Api, s.ApiKeyEnv, s.ReasoningEffort, s.Temperature, s.MaxOutputTokens, s.ExtraBody, s.Tokens, s.TopLogprobs,

@@ -30,7 +30,7 @@ public sealed record FleetRunRequest(
     string Trajectories,
     FleetState Existing,
     FleetSettings Settings,
-    Func<string, ImmutableList<SessionSpec>> Plan,
+    Func<string, Task<ImmutableList<SessionSpec>>> Plan,
     int Concurrency,
     string? Watch = null,
     ClusterMember? Cluster = null,
@@ -56,12 +56,12 @@ public static class FleetRun
         var baseUrl = fakeLlm?.BaseUrl.ToString() ?? fleetSettings.BaseUrl!;
         if (fakeLlm is null) CheckApiKey(baseUrl, fleetSettings.ApiKeyEnv);
         if (fakeLlm is null) CheckTokens(baseUrl, fleetSettings.Tokens);
-        var sessions = run.Existing.IsPlanned ? run.Existing.Sessions : run.Plan(baseUrl);
+        var sessions = run.Existing.IsPlanned ? run.Existing.Sessions : await run.Plan(baseUrl);
         // The sessions as the fleet's settings have them now (a resume may have changed the endpoint or the model).
         var withSettings = run.Existing with { Settings = fleetSettings };
         var current = sessions.Select(withSettings.SpecFor).ToImmutableList();
         CheckSandbox(settings.Environment.Options.Sandbox, sessions, settings.Environment.Options.CommandCeiling);
-        if (sessions.Any(s => s.TemplateFolder(run.Paths.TemplatesDir) is not null)) CheckWorkspaces(run.Paths.WorkspacesDir);
+        if (sessions.Any(s => s.LowerLayer(run.Paths.DataDir) is not null)) CheckWorkspaces(run.Paths.WorkspacesDir);
         Func<Endpoint, Endpoint>? rebase = fakeLlm is null ? null : e => e with { BaseUrl = baseUrl };
         var services = new FleetServices(
             SessionServicesFor(system, settings, run.Paths, run.Journal, current, rebase,
@@ -108,7 +108,7 @@ public static class FleetRun
         CheckApiKey(baseUrl, fleet.ApiKeyEnv);
         CheckTokens(baseUrl, fleet.Tokens);
         CheckSandbox(settings.Environment.Options.Sandbox, sessions, settings.Environment.Options.CommandCeiling);
-        if (sessions.Any(s => s.TemplateFolder(paths.TemplatesDir) is not null)) CheckWorkspaces(paths.WorkspacesDir);
+        if (sessions.Any(s => s.LowerLayer(paths.DataDir) is not null)) CheckWorkspaces(paths.WorkspacesDir);
     }
 
     /// <summary>The fleet ended (or was rejected): the summary table from the fleet's journal, and the exit code.</summary>
@@ -197,6 +197,14 @@ public static class FleetRun
     /// session). Without cgroups, commands run with rlimits only, and the run says so.</summary>
     private static void CheckSandbox(SandboxMode mode, IEnumerable<SessionSpec> sessions, Environments.Sandbox.CommandCeiling ceiling)
     {
+        // An image's tree is the command's root: only bubblewrap can put it there.
+        if (sessions.FirstOrDefault(s => s.Image is not null) is { } imaged)
+        {
+            if (mode == SandboxMode.None)
+                throw new UsageException($"task '{imaged.TaskId}' runs in an image, and commands in an image run under bubblewrap: --sandbox none cannot run it.");
+            if (!Environments.Sandbox.CommandRunner.BwrapAvailable())
+                throw new UsageException($"task '{imaged.TaskId}' runs in an image, and commands in an image run under bubblewrap, which is not installed (apt-get install bubblewrap).");
+        }
         var users = sessions.Where(s => s.Tools.Contains("bash") || s.Grader is not null).ToList();
         if (users.Count == 0) return;
         var what = users.Any(s => s.Tools.Contains("bash")) ? users.Any(s => s.Grader is not null) ? "the bash tool and the graders run" : "the bash tool runs" : "the graders run";

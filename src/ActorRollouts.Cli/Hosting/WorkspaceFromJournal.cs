@@ -16,11 +16,13 @@ public static class WorkspaceFromJournal
         var spec = SessionState.From(events.Select(e => e.Event)).Spec
                    ?? throw new UsageException("the session has no session-started event: nothing to rebuild.");
         var paths = new FleetPaths(journal.DataDir, spec.FleetId);
-        var template = spec.TemplateFolder(paths.TemplatesDir);
+        var template = spec.LowerLayer(paths.DataDir);
         var shared = journal.SharedContent;
         if (template is not null && !Directory.Exists(template) &&
             !(shared is not null && spec.TemplateHash is { } hash && TemplateArchive.TryRestore(shared, hash, paths.TemplatesDir)))
-            throw new UsageException($"the session's template {(spec.TemplateHash is null ? template : spec.TemplateHash[..12])} is not in {paths.TemplatesDir}.");
+            throw new UsageException(spec.Image is { } image
+                ? $"the session's image {image.Reference} ({image.Digest}) is not unpacked in {paths.ImagesDir}: a run or resume of its fleet with this data dir unpacks it."
+                : $"the session's template {(spec.TemplateHash is null ? template : spec.TemplateHash[..12])} is not in {paths.TemplatesDir}.");
         var changes = WorkspaceChanges(events.Where(e => e.Seq <= at).Select(e => e.Event)).ToList();
         return (new WorkspaceRebuild(template, changes, new BlobStore(paths.BlobsDir, shared)), changes.Count);
     }

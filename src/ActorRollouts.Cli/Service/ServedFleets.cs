@@ -66,9 +66,10 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
             if (settings.Change.BaseUrl is not { } baseUrl) throw ApiError.BadRequest("settings.base_url is required (the model server, e.g. http://gpu:8000/v1).");
             var fleetSettings = FleetOptions.Defaults(hocon).With(settings.Change);
             var paths = new FleetPaths(journal.DataDir, id);
-            var sessions = FleetPlan.Make(id, tasks, fleetSettings, baseUrl, hocon, paths, journal, TextWriter.Null);
+            ImmutableList<SessionSpec> sessions;
             try
             {
+                sessions = await FleetPlan.MakeAsync(id, tasks, fleetSettings, baseUrl, hocon, paths, journal, TextWriter.Null);
                 // In a cluster the nodes run the sessions: this machine's sandbox and mounts are not theirs.
                 if (cluster) ClusterFleetRun.CheckLaunchSizes(system, sessions);
                 else FleetRun.CheckBeforeStart(fleetSettings, hocon.Under(fleetSettings), sessions, paths, baseUrl);
@@ -139,7 +140,15 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
         var fleet = Get(fleetId);
         var settings = (await StatusAsync(fleetId)).Settings!;
         // Planned under the settings now; the supervisor leaves out the tasks it has and refuses while it is full.
-        var sessions = FleetPlan.Make(fleetId, tasks, settings, settings.BaseUrl!, hocon, new FleetPaths(journal.DataDir, fleetId), journal, TextWriter.Null);
+        ImmutableList<SessionSpec> sessions;
+        try
+        {
+            sessions = await FleetPlan.MakeAsync(fleetId, tasks, settings, settings.BaseUrl!, hocon, new FleetPaths(journal.DataDir, fleetId), journal, TextWriter.Null);
+        }
+        catch (UsageException ex)
+        {
+            throw ApiError.BadRequest(ex.Message); // an image that cannot be had
+        }
         var add = cluster ? new AddSessions([], Actors.Cluster.FleetPlans.Publish(journal.SharedContent!, sessions)) : new AddSessions(sessions);
         var answer = await fleet.Supervisor.Ask<object>(add, AskTimeout);
         return answer switch

@@ -26,7 +26,8 @@ public static class FleetPlanner
                 task.Metadata,
                 defaults.ConfirmTools,
                 task.Grader,
-                Budget.Merge(task.Budget, defaults.Budget))))
+                Budget.Merge(task.Budget, defaults.Budget),
+                Image: task.Image)))
             .ToImmutableList();
 
     private static Endpoint EndpointFor(TaskDefinition task, Endpoint run)

@@ -9,7 +9,8 @@ namespace ActorRollouts.Core.Tasks;
 /// Built from a task line and the run's options; journaled in session-started (no secrets in it).
 /// <paramref name="TemplateHash"/> names the captured copy of <paramref name="WorkspaceTemplate"/> the workspace is made
 /// over (<c>templates/&lt;hash&gt;</c>); null in journals written before templates were captured. <paramref name="Fork"/>
-/// is set for a session that starts from another's state instead of from the prompt (<c>fork</c>).</summary>
+/// is set for a session that starts from another's state instead of from the prompt (<c>fork</c>). <paramref name="Image"/>
+/// is the container image the session runs in (its tree is the image's, changed copy-on-write), instead of a template.</summary>
 public sealed record SessionSpec(
     string SessionId,
     string FleetId,
@@ -26,11 +27,16 @@ public sealed record SessionSpec(
     Grading.GraderSpec? Grader = null,
     Budget? Budget = null,
     string? TemplateHash = null,
-    ForkOrigin? Fork = null)
+    ForkOrigin? Fork = null,
+    SessionImage? Image = null)
 {
-    /// <summary>The workspace's lower layer: the captured template in <paramref name="templatesDir"/>, or (journals from
-    /// before capture) the template folder itself.</summary>
-    public string? TemplateFolder(string templatesDir) => TemplateHash is { } hash ? global::System.IO.Path.Combine(templatesDir, hash) : WorkspaceTemplate;
+    /// <summary>The workspace's lower layer, under the data dir <paramref name="dataDir"/>: the image's unpacked tree in
+    /// <c>images/</c>, the captured template in <c>templates/</c>, or (journals from before capture) the template folder
+    /// itself.</summary>
+    public string? LowerLayer(string dataDir) =>
+        Image is { } image ? image.RootFs(global::System.IO.Path.Combine(dataDir, "images"))
+        : TemplateHash is { } hash ? global::System.IO.Path.Combine(dataDir, "templates", hash)
+        : WorkspaceTemplate;
 
     /// <summary>Whether a call of this tool waits for an approval (<c>requires_confirmation</c>).</summary>
     public bool NeedsConfirmation(string tool) => ConfirmTools?.Contains(tool) == true;

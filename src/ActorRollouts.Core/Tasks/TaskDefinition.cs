@@ -3,7 +3,8 @@ using System.Text.Json;
 
 namespace ActorRollouts.Core.Tasks;
 
-/// <summary>One line of a task file. <paramref name="Workspace"/> is already resolved to an absolute folder.</summary>
+/// <summary>One line of a task file. <paramref name="Workspace"/> is already resolved to an absolute folder;
+/// <paramref name="Image"/> (instead of a workspace) is the container image the task runs in, with its <c>workdir</c>.</summary>
 public sealed record TaskDefinition(
     string Id,
     string Prompt,
@@ -17,7 +18,8 @@ public sealed record TaskDefinition(
     int Line = 0,
     string? Api = null,
     Grading.GraderSpec? Grader = null,
-    Budget? Budget = null);
+    Budget? Budget = null,
+    SessionImage? Image = null);
 
 /// <summary>A task file could not be used. The message names the file and line.</summary>
 public sealed class TaskFileException(string message) : Exception(message);

@@ -9,7 +9,7 @@ namespace ActorRollouts.Core.Tasks;
 public static partial class TaskFile
 {
     private static readonly string[] KnownFields =
-        ["id", "prompt", "system", "workspace", "tools", "max_turns", "samples", "model", "metadata", "api", "grader", "budget"];
+        ["id", "prompt", "system", "workspace", "tools", "max_turns", "samples", "model", "metadata", "api", "grader", "budget", "image", "workdir"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex IdPattern();
@@ -82,6 +82,8 @@ public static partial class TaskFile
                 throw new TaskFileException($"{where}: workspace folder '{ws}' does not exist (looked for {workspace}).");
         }
 
+        var image = ParseImage(root, where, baseDir, workspace);
+
         ImmutableList<string>? tools = null;
         if (root.TryGetProperty("tools", out var toolsEl))
         {
@@ -107,11 +109,34 @@ public static partial class TaskFile
         return new TaskDefinition(id, prompt, Api: api, Grader: ParseGrader(root, where), Budget: ParseBudget(root, where),
             System: OptionalString(root, "system", where),
             Workspace: workspace,
+            Image: image,
             Tools: tools,
             MaxTurns: OptionalPositiveInt(root, "max_turns", where),
             Samples: OptionalPositiveInt(root, "samples", where) ?? 1,
             Model: OptionalString(root, "model", where),
             Metadata: metadata);
+    }
+
+    /// <summary><c>"image": "docker://…" | "docker-archive:PATH" | "oci-archive:PATH" | "oci:DIR[:TAG]"</c> and its
+    /// <c>"workdir"</c> (absolute, inside the image). A task runs in an image or over a workspace template, not both.</summary>
+    private static SessionImage? ParseImage(JsonElement root, string where, string baseDir, string? workspace)
+    {
+        var text = OptionalString(root, "image", where);
+        var workdir = OptionalString(root, "workdir", where);
+        if (text is null)
+            return workdir is null ? null : throw new TaskFileException($"{where}: 'workdir' is the folder inside the task's image; it needs an 'image'.");
+        if (workspace is not null)
+            throw new TaskFileException($"{where}: a task has an 'image' or a 'workspace', not both (copy the workspace into the image).");
+        if (workdir is not null && (!workdir.StartsWith('/') || workdir.Split('/').Contains("..")))
+            throw new TaskFileException($"{where}: 'workdir' must be an absolute path inside the image without '..' (got '{workdir}').");
+        try
+        {
+            return new SessionImage(ImageReference.Parse(text, baseDir).Skopeo, workdir);
+        }
+        catch (ImageException ex)
+        {
+            throw new TaskFileException($"{where}: 'image': {ex.Message}");
+        }
     }
 
     /// <summary><c>"grader": {"command": "pytest -q", "timeout_s": 60, "reward": "exit"|"stdout"}</c>.</summary>

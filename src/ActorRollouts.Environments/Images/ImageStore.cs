@@ -1,3 +1,4 @@
+using ActorRollouts.Core.Tasks;
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
@@ -70,6 +71,7 @@ public sealed class ImageStore(string imagesDir, long maxBytes)
             var unpacked = await ImageTools.RunAsync("umoci", ["unpack", "--rootless", "--image", $"{layout}:image", bundle], cancel);
             if (unpacked.ExitCode != 0) throw new ImageException($"image {image} cannot be unpacked: {unpacked.Reason}");
             Directory.Delete(layout, recursive: true);
+            AddMountPoints(Path.Combine(bundle, "rootfs"));
             File.WriteAllText(Path.Combine(bundle, CompleteMarker), "");
             try
             {
@@ -83,6 +85,17 @@ public sealed class ImageStore(string imagesDir, long maxBytes)
         finally
         {
             if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>The folders the sandbox mounts <c>/proc</c>, <c>/dev</c> and <c>/tmp</c> on, where the image lacks them (as
+    /// a container runtime makes them): made here, once, they are not a change of every session's.</summary>
+    private static void AddMountPoints(string rootFs)
+    {
+        foreach (var name in (string[])["proc", "dev", "tmp"])
+        {
+            var path = Path.Combine(rootFs, name);
+            if (Files.FileKinds.Of(path) == Files.FileKind.Missing) Directory.CreateDirectory(path);
         }
     }
 

@@ -1,3 +1,4 @@
+using ActorRollouts.Core.Tasks;
 using System.Diagnostics;
 
 namespace ActorRollouts.Environments.Images;

@@ -11,15 +11,16 @@ public sealed record CommandResult(
 
 /// <summary>How to run one command: where, what, how long, in which sandbox, within which limits. With
 /// <paramref name="Namespace"/> (the pid holding a workspace's overlay mount), <paramref name="Workspace"/> is a path inside
-/// that namespace, which the command joins first.</summary>
+/// that namespace, which the command joins first. With <paramref name="Image"/>, that tree is the command's <c>/</c> and the
+/// image's config applies.</summary>
 public sealed record CommandRequest(string Workspace, string Command, TimeSpan Timeout, SandboxMode Mode, int OutputCap, CommandLimits Limits,
-    int? Namespace = null)
+    int? Namespace = null, Core.Tasks.SessionImage? Image = null)
 {
     /// <summary>A command in a session's workspace: inside its overlay's namespace, at its mount point; in its folder when
     /// it has no template (and so no mount).</summary>
     public static CommandRequest In(Workspace workspace, string command, TimeSpan timeout, EnvironmentOptions options) =>
         workspace.Mount is { } mount
-            ? new CommandRequest(mount.MountPoint, command, timeout, options.Sandbox, options.OutputCapBytes, options.CommandLimits, mount.Pid)
+            ? new CommandRequest(mount.MountPoint, command, timeout, options.Sandbox, options.OutputCapBytes, options.CommandLimits, mount.Pid, workspace.Image)
             : new CommandRequest(workspace.Root, command, timeout, options.Sandbox, options.OutputCapBytes, options.CommandLimits);
 }
 
@@ -123,7 +124,11 @@ public static class CommandRunner
         {
             foreach (var arg in (string[])["nsenter", "-t", pid.ToString(), "-U", "-m", "--preserve-credentials"]) start.ArgumentList.Add(arg);
         }
-        if (request.Mode == SandboxMode.Bwrap)
+        if (request.Image is { } image)
+        {
+            foreach (var arg in ImageSandbox.BwrapArguments(request.Workspace, image, request.Command)) start.ArgumentList.Add(arg);
+        }
+        else if (request.Mode == SandboxMode.Bwrap)
         {
             foreach (var arg in BwrapArguments(request.Workspace, request.Command, asRoot: request.Namespace is null)) start.ArgumentList.Add(arg);
         }

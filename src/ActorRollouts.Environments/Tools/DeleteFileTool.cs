@@ -23,6 +23,6 @@ internal sealed class DeleteFileTool : ITool
         if (!File.Exists(full)) throw new ToolFailure(ErrorCodes.NotFound, $"File '{path}' does not exist.");
         var bytes = new FileInfo(full).Length;
         File.Delete(full);
-        return Task.FromResult(ToolResult.Success(call, $"Deleted {context.Workspace.Relative(full)}.", data: ToolData.Of(("bytes", bytes))));
+        return Task.FromResult(ToolResult.Success(call, $"Deleted {context.Workspace.Shown(full)}.", data: ToolData.Of(("bytes", bytes))));
     }
 }

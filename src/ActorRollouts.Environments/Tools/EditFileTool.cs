@@ -40,9 +40,8 @@ internal sealed class EditFileTool : ITool
         var after = replaceAll ? before.Replace(oldString, newString, StringComparison.Ordinal) : ReplaceFirst(before, oldString, newString);
         await File.WriteAllTextAsync(full, after, cancellationToken);
 
-        var relative = context.Workspace.Relative(full);
         var replaced = replaceAll ? occurrences : 1;
-        return ToolResult.Success(call, $"Edited {relative}: {replaced} replacement(s).", data: ToolData.Of(("replacements", replaced)));
+        return ToolResult.Success(call, $"Edited {context.Workspace.Shown(full)}: {replaced} replacement(s).", data: ToolData.Of(("replacements", replaced)));
     }
 
     private static int Count(string text, string value)

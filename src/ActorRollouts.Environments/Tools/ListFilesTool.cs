@@ -31,7 +31,7 @@ internal sealed class ListFilesTool : ITool
 
         var matcher = glob is null ? null : GlobToRegex(glob);
         var files = Directory.EnumerateFiles(full, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
-            .Select(context.Workspace.Relative)
+            .Select(context.Workspace.Shown)
             .Where(rel => matcher is null || matcher.IsMatch(rel))
             .Order(StringComparer.Ordinal)
             .Take(MaxEntries + 1)

@@ -51,7 +51,7 @@ internal sealed class SearchTool : ITool
         int matches = 0, filesWithMatches = 0;
         try
         {
-            foreach (var file in files.Select(f => (Full: f, Rel: context.Workspace.Relative(f))).Where(f => matcher is null || matcher.IsMatch(f.Rel)).OrderBy(f => f.Rel, StringComparer.Ordinal))
+            foreach (var file in files.Select(f => (Full: f, Rel: context.Workspace.Shown(f))).Where(f => matcher is null || matcher.IsMatch(f.Rel)).OrderBy(f => f.Rel, StringComparer.Ordinal))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (Files.FileKinds.Of(file.Full) != Files.FileKind.Regular) continue; // a FIFO would block the read

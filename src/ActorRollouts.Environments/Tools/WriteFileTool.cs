@@ -36,7 +36,7 @@ internal sealed class WriteFileTool : ITool
 
         var relative = context.Workspace.Relative(full);
         context.MarkRead(relative); // the model knows what it just wrote
-        return ToolResult.Success(call, !existed ? $"Created {relative} ({bytes} bytes)." : $"Wrote {relative} ({bytes} bytes).",
+        return ToolResult.Success(call, !existed ? $"Created {context.Workspace.Shown(full)} ({bytes} bytes)." : $"Wrote {context.Workspace.Shown(full)} ({bytes} bytes).",
             data: ToolData.Of(("bytes", bytes), ("created", !existed), (ToolResult.SeenPathKey, relative)));
     }
 }

@@ -1,4 +1,4 @@
-namespace ActorRollouts.Environments.Images;
+namespace ActorRollouts.Core.Tasks;
 
 /// <summary>A task's <c>image</c>, as skopeo names it: <c>docker://REF</c> (a registry), <c>docker-archive:PATH</c> and
 /// <c>oci-archive:PATH</c> (tarballs), or <c>oci:DIR[:TAG]</c> (an OCI layout). Paths are resolved against the task file's
@@ -43,5 +43,6 @@ public sealed record ImageReference(string Transport, string Location)
     };
 }
 
-/// <summary>An image that cannot be had (missing, unreadable, corrupt, too big): the message says which and why.</summary>
+/// <summary>An image that cannot be had (missing, unreadable, corrupt, too big) or a name that is none: the message says
+/// which and why.</summary>
 public sealed class ImageException(string message) : Exception(message);
