@@ -39,7 +39,7 @@ internal static class TestImages
             File.CreateSymbolicLink(Path.Combine(rootfs, "bin", command), "busybox");
     }
 
-    /// <summary>This machine's Python (Debian's <c>python3</c> and its whole standard library, without its tests) copied into
+    /// <summary>This machine's Python (Debian's <c>/usr/bin/python3</c> and its whole standard library, without its tests) copied into
     /// the image with the shared libraries it and its extension modules load, and busybox as the shell: a Python image
     /// built offline from Debian packages.</summary>
     public static void Python(string rootfs)
@@ -47,7 +47,7 @@ internal static class TestImages
         Busybox(rootfs);
         var (executable, stdlib) = HostPython();
         CopyFile(executable, rootfs);
-        File.CreateSymbolicLink(Path.Combine(rootfs, "usr", "bin", "python3"), Path.GetFileName(executable));
+        File.CreateSymbolicLink(Path.Combine(rootfs, Path.GetDirectoryName(executable)!.TrimStart('/'), "python3"), Path.GetFileName(executable));
         CopyTree(stdlib, Path.Combine(rootfs, stdlib.TrimStart('/')), skip: ["test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "site-packages", "dist-packages"]);
         var loaded = new[] { executable }.Concat(Directory.GetFiles(Path.Combine(stdlib, "lib-dynload"), "*.so"))
             .SelectMany(SharedLibraries).Distinct(StringComparer.Ordinal);
@@ -74,7 +74,7 @@ internal static class TestImages
 
     private static (string Executable, string StdLib) HostPython()
     {
-        var (code, stdout, stderr) = RunAsync("python3", "-c", "import sys, sysconfig; print(sys.executable); print(sysconfig.get_paths()['stdlib'])").GetAwaiter().GetResult();
+        var (code, stdout, stderr) = RunAsync("/usr/bin/python3", "-c", "import sys, sysconfig; print(sys.executable); print(sysconfig.get_paths()['stdlib'])").GetAwaiter().GetResult();
         Assert.True(code == 0, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         return (new FileInfo(lines[0]).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? lines[0], lines[1]);
@@ -86,7 +86,7 @@ internal static class TestImages
         var (_, stdout, _) = RunAsync("ldd", binary).GetAwaiter().GetResult();
         foreach (var line in stdout.Split('\n'))
         {
-            var path = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(p => p.StartsWith('/'));
+            var path = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(p => p.StartsWith('/'));
             if (path is not null) yield return path;
         }
     }

@@ -28,13 +28,17 @@ public static class WorkspaceFromJournal
     }
 
     /// <summary>Writes the tree into <paramref name="outDir"/> and returns how many journaled changes it applied over the
-    /// template.</summary>
-    public static int Write(JournalLocation journal, string sessionId, IReadOnlyList<(long Seq, ISessionEvent Event)> events, long at, string outDir)
+    /// template. A session in an image gets what differs from the image (<c>changed/</c>) and a manifest naming the image,
+    /// its digest and what was deleted, unless <paramref name="full"/> asks for the whole tree.</summary>
+    public static int Write(JournalLocation journal, string sessionId, IReadOnlyList<(long Seq, ISessionEvent Event)> events, long at, string outDir,
+        bool full = false)
     {
         var (rebuild, changes) = Open(journal, events, at);
+        var image = SessionState.From(events.Select(e => e.Event)).Spec!.Image;
         try
         {
-            rebuild.WriteTree(outDir);
+            if (image is null || full) rebuild.WriteTree(outDir);
+            else ImageChanges.Write(rebuild, image, sessionId, at, outDir);
         }
         catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException)
         {

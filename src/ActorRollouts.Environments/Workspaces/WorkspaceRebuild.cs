@@ -103,6 +103,35 @@ public sealed class WorkspaceRebuild
         FixFolderModes(folder, Net.Values.Where(c => c.IsDirectory && c.Change != FileChangeKinds.Deleted));
     }
 
+    /// <summary>Writes only what the session created or changed into <paramref name="folder"/> (which must be empty or
+    /// missing), each at its path, and returns the paths it deleted from the template: what differs from an image, for
+    /// <c>workspace --out</c> of a session that ran in one.</summary>
+    public ImmutableList<string> WriteChanges(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        if (Directory.EnumerateFileSystemEntries(folder).Any()) throw new IOException($"'{folder}' is not empty.");
+        var deleted = ImmutableList.CreateBuilder<string>();
+        foreach (var (path, change) in _net)
+        {
+            if (Hidden(path)) continue; // below a folder that was deleted or replaced: listed as that folder
+            var target = Path.Combine(folder, path);
+            if (change.Change == FileChangeKinds.Deleted)
+            {
+                if (_template?.Stat(path).Kind is { } kind && kind != FileKind.Missing) deleted.Add(path);
+                continue;
+            }
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            if (change.IsDirectory) Directory.CreateDirectory(target);
+            else
+            {
+                if (_template?.Stat(path).Kind == FileKind.Directory) deleted.Add(path); // a folder replaced by a file
+                Write(change, target);
+            }
+        }
+        FixFolderModes(folder, Net.Values.Where(c => c.IsDirectory && c.Change != FileChangeKinds.Deleted && !Hidden(c.Path)));
+        return deleted.ToImmutable();
+    }
+
     /// <summary>Writes the session's changes as overlayfs's upper folder over the template: entries for what it created or
     /// changed, whiteouts for what it deleted.</summary>
     public void WriteUpper(string upper)

@@ -1,0 +1,219 @@
+using System.Text.Json.Nodes;
+using ActorRollouts.FakeLlm;
+
+namespace ActorRollouts.Cli.Tests;
+
+/// <summary>The images the fleets below run in, built once, offline, from this machine's Debian packages: a Python image
+/// holding a small project whose test fails until a bug is fixed, and a busybox one.</summary>
+public sealed class TestImageArchives : IAsyncLifetime
+{
+    /// <summary>An <c>oci-archive</c> tarball: Debian's python3 and its standard library, busybox, and <c>/testbed</c>.</summary>
+    public string Python { get; private set; } = "";
+
+    /// <summary>An <c>oci-archive</c> tarball: busybox and an empty <c>/testbed</c>, its working folder.</summary>
+    public string Busybox { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        var dir = Cli.NewTempDir();
+        var python = await TestImages.BuildAsync(Path.Combine(dir, "python"), [TestImages.Python, TestImages.CalcProject], workingDir: "/testbed");
+        Python = await TestImages.ArchiveAsync(python, "oci-archive", Path.Combine(dir, "python.tar"));
+        var busybox = await TestImages.BuildAsync(Path.Combine(dir, "busybox"),
+            [TestImages.Busybox, root => Directory.CreateDirectory(Path.Combine(root, "testbed"))], workingDir: "/testbed");
+        Busybox = await TestImages.ArchiveAsync(busybox, "oci-archive", Path.Combine(dir, "busybox.tar"));
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+}
+
+/// <summary>Fleets whose tasks run in container images, end to end through the real CLI: the grader runs inside the image,
+/// the workspace is rebuilt from the image and the journal, 50 sessions share one unpacked image, a SIGKILL loses nothing,
+/// and an image that cannot be had stops the run before anything starts.</summary>
+public class ImageFleetTests(TestImageArchives images) : IClassFixture<TestImageArchives>
+{
+    private const string FixScript = """
+        { "scenarios": [ { "match": "fix calc", "turns": [
+          { "tool_calls": [ { "name": "read_file", "arguments": { "path": "calc.py" } } ] },
+          { "tool_calls": [ { "name": "edit_file", "arguments": { "path": "calc.py", "old_string": "a - b", "new_string": "a + b" } } ] },
+          { "tool_calls": [ { "name": "bash", "arguments": { "command": "python3 -m unittest -q test_calc" } } ] },
+          { "content": "Fixed: add adds." } ] } ] }
+        """;
+
+    [Fact]
+    public async Task APythonImageFleet_FixesTheBugAndPassesItsGraderInside_WhileTheSameEditOnTheHostRootFails()
+    {
+        var dir = Cli.NewTempDir();
+        File.Copy(images.Python, Path.Combine(dir, "python.tar"));
+        const string grader = """ "grader": {"command": "python3 -m unittest -q test_calc"}, "tools": ["read_file", "edit_file", "bash"] """;
+        await File.WriteAllLinesAsync(Path.Combine(dir, "tasks.jsonl"),
+        [
+            $$"""{"id": "in-image", "prompt": "fix calc", "image": "oci-archive:python.tar", {{grader}} }""",
+            $$"""{"id": "on-host", "prompt": "fix calc", {{grader}} }""",
+        ]);
+        await File.WriteAllTextAsync(Path.Combine(dir, "script.json"), FixScript);
+        var data = Path.Combine(dir, "data");
+
+        var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data, "--fleet-id", "py"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var rewards = JsonNode.Parse((await Cli.RunAsync(["sessions", "--fleet", "py", "--data-dir", data, "--json"])).Stdout)!.AsArray()
+            .ToDictionary(r => (string)r!["task_id"]!, r => (double?)r!["reward"]);
+        Assert.Equal(new Dictionary<string, double?> { ["in-image"] = 1.0, ["on-host"] = 0.0 }, rewards);
+        var bash = ToolResults(await Cli.RunAsync(["trace", "py:in-image:0", "--data-dir", data])).Single(r => (string?)r["name"] == "bash");
+        Assert.StartsWith("Exit code 0\n", (string)bash["content"]!); // the project's tests ran, and passed, inside the image
+        Assert.Contains("Ran 1 test", (string)bash["content"]!);
+        var hostEdit = ToolResults(await Cli.RunAsync(["trace", "py:on-host:0", "--data-dir", data])).Single(r => (string?)r["name"] == "edit_file");
+        Assert.Equal("E_NOT_FOUND", (string?)hostEdit["error_code"]); // the host has no calc.py to fix
+    }
+
+    [Fact]
+    public async Task WorkspaceOut_WritesWhatDiffersFromTheImageWithItsDigest_AndAtAnyPointRebuildsTheTreeExactly()
+    {
+        var dir = Cli.NewTempDir();
+        File.Copy(images.Python, Path.Combine(dir, "python.tar"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "tasks.jsonl"),
+            """{"id": "fix", "prompt": "fix calc", "image": "oci-archive:python.tar", "tools": ["read_file", "edit_file", "bash"]}""" + "\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "script.json"), FixScript);
+        var data = Path.Combine(dir, "data");
+        var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data, "--fleet-id", "w"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var rootfs = Path.Combine(Assert.Single(Directory.GetDirectories(Path.Combine(data, "images"))), "rootfs");
+        var trace = (await Cli.RunAsync(["trace", "w:fix:0", "--data-dir", data])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var beforeEdit = (long)trace.First(l => (string?)l["type"] == "tool_call_started" && (string?)l["data"]!["name"] == "edit_file")["seq"]!;
+
+        var diff = Path.Combine(Cli.NewTempDir(), "diff");
+        var written = await Cli.RunAsync(["workspace", "w:fix:0", "--data-dir", data, "--out", diff]);
+        var full = Path.Combine(Cli.NewTempDir(), "full");
+        var wholeTree = await Cli.RunAsync(["workspace", "w:fix:0", "--data-dir", data, "--out", full, "--full"]);
+        var early = Path.Combine(Cli.NewTempDir(), "early");
+        var atEarly = await Cli.RunAsync(["workspace", "w:fix:0", "--data-dir", data, "--out", early, "--at", beforeEdit.ToString(), "--full"]);
+
+        Assert.True(written.ExitCode == 0 && wholeTree.ExitCode == 0 && atEarly.ExitCode == 0, $"{written}\n{wholeTree}\n{atEarly}");
+        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(diff, "manifest.json")))!;
+        Assert.Equal(Path.GetFileName(Path.GetDirectoryName(rootfs))!.Replace('-', ':'), (string?)manifest["digest"]);
+        Assert.Equal($"oci-archive:{Path.Combine(dir, "python.tar")}", (string?)manifest["image"]);
+        Assert.Contains("testbed/calc.py", manifest["changed"]!.AsArray().Select(p => (string?)p));
+        Assert.Equal("def add(a, b):\n    return a + b\n", await File.ReadAllTextAsync(Path.Combine(diff, "changed", "testbed", "calc.py")));
+        Assert.False(File.Exists(Path.Combine(diff, "changed", "testbed", "test_calc.py")), "an unchanged file of the image was written");
+        // The whole tree is the image with the session's own changes (its overlay's upper folder) over it, byte for byte.
+        Assert.Equal(Overlaid(rootfs, Cli.Changes(data, "w", "fix-0")), TreeListing.Of(full));
+        Assert.Equal(TreeListing.Of(rootfs), TreeListing.Of(early)); // before the edit, nothing had changed
+    }
+
+    [Fact]
+    public async Task FiftySessionsOnOneImage_UnpackItOnce_AndEachSessionsDiskIsWhatItChanged()
+    {
+        var dir = Cli.NewTempDir();
+        File.Copy(images.Busybox, Path.Combine(dir, "busybox.tar"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "tasks.jsonl"),
+            """{"id": "note", "prompt": "take a note", "image": "oci-archive:busybox.tar", "samples": 50, "tools": ["write_file", "bash"]}""" + "\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "script.json"), """
+            { "scenarios": [ { "turns": [
+              { "tool_calls": [ { "name": "write_file", "arguments": { "path": "note.txt", "content": "noted\n" } } ] },
+              { "tool_calls": [ { "name": "bash", "arguments": { "command": "echo ran >> /testbed/log.txt && ls /bin/busybox" } } ] },
+              { "content": "Noted." } ] } ] }
+            """);
+        var data = Path.Combine(dir, "data");
+
+        var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data,
+            "--fleet-id", "fifty", "--concurrency", "16"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("50 sessions: 50 completed", run.Stdout);
+        Assert.Single(run.Stderr.Split('\n'), l => l.StartsWith("image oci-archive:", StringComparison.Ordinal)); // captured once
+        Assert.Single(Directory.GetFileSystemEntries(Path.Combine(data, "images"))); // one unpacked copy, no leftovers
+        foreach (var sample in Enumerable.Range(0, 50))
+        {
+            var upper = Cli.Changes(data, "fifty", $"note-{sample}");
+            Assert.Equal(["testbed/ dir 755", $"testbed/log.txt file 644 {Sha256("ran\n")}", $"testbed/note.txt file 644 {Sha256("noted\n")}"],
+                TreeListing.Of(upper));
+        }
+    }
+
+    [Fact]
+    public async Task AFleetInAnImage_KilledWithSigkillAndResumed_FinishesWithWorkspacesAsTheJournalHasThem()
+    {
+        var dir = Cli.NewTempDir();
+        File.Copy(images.Busybox, Path.Combine(dir, "busybox.tar"));
+        const int sessions = 12;
+        await File.WriteAllTextAsync(Path.Combine(dir, "tasks.jsonl"),
+            $$"""{"id": "slow", "prompt": "work slowly", "image": "oci-archive:busybox.tar", "samples": {{sessions}}, "tools": ["write_file", "bash"]}""" + "\n");
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse("""
+            { "scenarios": [ { "turns": [
+              { "tool_calls": [ { "name": "bash", "arguments": { "command": "echo started > started.txt && sleep 1 && echo done > done.txt" } } ] },
+              { "tool_calls": [ { "name": "write_file", "arguments": { "path": "/etc/notes.txt", "content": "after the command\n" } } ] },
+              { "content": "Done." } ] } ] }
+            """));
+        var data = Path.Combine(dir, "data");
+        var workspaces = Directory.CreateDirectory(Path.Combine(data, "workspaces", "k")).FullName;
+        using var started = new FileAppears(workspaces, "started.txt");
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var first = Cli.Start(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", server.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", "k", "--concurrency", "4"]);
+
+        await Task.WhenAny(started.Seen.WaitAsync(bounded.Token), first.WaitForExitAsync(bounded.Token));
+        Assert.True(started.Seen.IsCompletedSuccessfully, "no command in the image started before the run ended");
+        first.Kill(); // SIGKILL, in the middle of a command in the image
+        await first.WaitForExitAsync();
+        var resume = await Cli.RunAsync(["resume", "k", "--data-dir", data]);
+
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        Assert.Contains($"{sessions} sessions: {sessions} completed", resume.Stdout);
+        foreach (var sample in Enumerable.Range(0, sessions))
+        {
+            var fromJournal = Path.Combine(Cli.NewTempDir(), "out");
+            var written = await Cli.RunAsync(["workspace", $"k:slow:{sample}", "--data-dir", data, "--out", fromJournal]);
+            Assert.True(written.ExitCode == 0, written.ToString());
+            var changed = TreeListing.Of(Path.Combine(fromJournal, "changed"));
+            Assert.Equal(TreeListing.Of(Cli.Changes(data, "k", $"slow-{sample}")), changed); // the disk is what the journal says
+            Assert.Contains($"etc/notes.txt file 644 {Sha256("after the command\n")}", changed);
+        }
+    }
+
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("corrupt")]
+    [InlineData("oversize")]
+    public async Task AnImageThatCannotBeHad_StopsRunAtStartUp_NamingTheTaskAndTheReason(string kind)
+    {
+        var dir = Cli.NewTempDir();
+        if (kind == "corrupt") await File.WriteAllBytesAsync(Path.Combine(dir, "image.tar"), [.. Enumerable.Range(0, 8192).Select(i => (byte)(i * 7))]);
+        if (kind == "oversize") File.Copy(images.Busybox, Path.Combine(dir, "image.tar"));
+        await File.WriteAllLinesAsync(Path.Combine(dir, "tasks.jsonl"),
+        [
+            """{"id": "fine", "prompt": "hi"}""",
+            """{"id": "boxed", "prompt": "hi", "image": "oci-archive:image.tar"}""",
+        ]);
+        await File.WriteAllTextAsync(Path.Combine(dir, "small.conf"), "actor-rollouts.environment.max-image-bytes = 100KiB\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "script.json"), """{ "scenarios": [ { "turns": [ { "content": "Done." } ] } ] }""");
+        var data = Path.Combine(dir, "data");
+
+        var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data, "--fleet-id", "bad",
+            .. kind == "oversize" ? (string[])["--config", Path.Combine(dir, "small.conf")] : []]);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        var reason = kind switch
+        {
+            "missing" => $"task 'boxed': image oci-archive:{Path.Combine(dir, "image.tar")}: {Path.Combine(dir, "image.tar")} does not exist",
+            "corrupt" => $"task 'boxed': image oci-archive:{Path.Combine(dir, "image.tar")} cannot be read: ",
+            _ => "more than environment.max-image-bytes (102,400)",
+        };
+        Assert.Contains(reason, run.Stderr);
+        var fleets = await Cli.RunAsync(["sessions", "--fleet", "bad", "--data-dir", data, "--json"]);
+        Assert.DoesNotContain("\"fine\"", fleets.Stdout); // nothing started, not even the task without an image
+    }
+
+    private static IEnumerable<JsonNode> ToolResults(CliResult trace) =>
+        trace.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)
+            .Where(l => (string?)l["type"] == "tool_call_completed").Select(l => l["data"]!);
+
+    /// <summary>The listing of <paramref name="lower"/> with <paramref name="upper"/>'s entries over it (no deletions here).</summary>
+    private static IReadOnlyList<string> Overlaid(string lower, string upper)
+    {
+        static string PathOf(string line) => line.Split(' ')[0].TrimEnd('/');
+        var merged = TreeListing.Of(lower).ToDictionary(PathOf);
+        foreach (var line in TreeListing.Of(upper)) merged[PathOf(line)] = line;
+        return [.. merged.Values.Order(StringComparer.Ordinal)];
+    }
+
+    private static string Sha256(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+}
