@@ -11,6 +11,7 @@ using ActorRollouts.Bench;
 //   tokens [--quick] [--results DIR]                         journal bytes per token and CPU per step, --tokens off/capture/exact (issue 29)
 //   cluster [--quick] [--results DIR]                        the same fleet on 1, 2 and 3 nodes sharing PostgreSQL (issue 12)
 //   service [--quick] [--results DIR]                        CPU per step of a fleet run by `run` and by `serve` over HTTP (issue 30)
+//   sandbox [--quick] [--results DIR]                        a fleet in a container image against the same on the host root (issue 31)
 //   commit                                                   what a SQLite commit costs with synchronous FULL vs NORMAL
 //   serve SCRIPT / mode NAME WORKLOAD BASE_URL DIR           internal: FakeLlm and one mode, each in a process of its own
 using var cancel = new CancellationTokenSource();
@@ -40,6 +41,8 @@ switch (args.FirstOrDefault())
         return await TokensBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "service":
         return await ServeBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
+    case "sandbox":
+        return await SandboxBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "cluster":
         return await ClusterBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "mounts":
