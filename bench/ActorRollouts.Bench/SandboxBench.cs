@@ -8,7 +8,7 @@ using ActorRollouts.FakeLlm;
 namespace ActorRollouts.Bench;
 
 /// <summary>What running in a container image costs (issue 31): the same fleet of <c>bash</c> sessions on the host's root
-/// (today's sandbox) and in a busybox image built here with umoci, each run by <c>run</c> in a process of its own, in
+/// (today's sandbox) and in a busybox image built here with umoci (with the host's bash, so both run the same shell), each run by <c>run</c> in a process of its own, in
 /// alternating order, twice. From each session's trace: the time from its start to its first command's result (the
 /// workspace's mount, the sandbox and the command; the scripted model answers at once in both). From the run: commands per
 /// second across the fleet, the disk each session's folder takes, the run's peak RSS and each command's peak memory (its
@@ -120,8 +120,8 @@ public static class SandboxBench
         return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    /// <summary>A busybox image built offline with umoci, as the tests build theirs: <c>/bin</c> and <c>/testbed</c>, its
-    /// working folder.</summary>
+    /// <summary>A busybox image built offline with umoci, as the tests build theirs, with the host's bash: <c>/bin</c>,
+    /// <c>/usr/bin/bash</c> and its libraries, and <c>/testbed</c>, its working folder.</summary>
     private static class BusyboxImage
     {
         public static async Task<string> BuildAsync(string dir, CancellationToken cancel)
@@ -136,9 +136,28 @@ public static class SandboxBench
             Directory.CreateDirectory(Path.Combine(rootfs, "testbed"));
             File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
             foreach (var command in (string[])["sh", "ls", "echo", "cat"]) File.CreateSymbolicLink(Path.Combine(rootfs, "bin", command), "busybox");
+            // The host's own bash and the libraries it loads: commands run under the same shell in both modes, so the
+            // difference measured is the image's, not busybox's faster start.
+            foreach (var file in (string[])["/usr/bin/bash", .. await LibrariesAsync("/usr/bin/bash", cancel)])
+            {
+                var target = Path.Combine(rootfs, file.TrimStart('/'));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target, overwrite: true);
+            }
+            File.CreateSymbolicLink(Path.Combine(rootfs, "bin", "bash"), "../usr/bin/bash");
             await Umoci(cancel, "repack", "--image", $"{layout}:base", bundle);
             await Umoci(cancel, "config", "--image", $"{layout}:base", "--config.workingdir", "/testbed");
             return layout;
+        }
+
+        /// <summary>What <c>ldd</c> says a binary loads, its loader included.</summary>
+        private static async Task<string[]> LibrariesAsync(string binary, CancellationToken cancel)
+        {
+            var start = new ProcessStartInfo("ldd", [binary]) { RedirectStandardOutput = true, UseShellExecute = false };
+            using var process = Process.Start(start)!;
+            var output = await process.StandardOutput.ReadToEndAsync(cancel);
+            await process.WaitForExitAsync(cancel);
+            return [.. output.Split('\n').Select(l => l.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(p => p.StartsWith('/'))).OfType<string>()];
         }
 
         private static async Task Umoci(CancellationToken cancel, params string[] args)

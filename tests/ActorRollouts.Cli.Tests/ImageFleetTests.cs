@@ -13,12 +13,15 @@ public sealed class TestImageArchives : IAsyncLifetime
     /// <summary>An <c>oci-archive</c> tarball: busybox and an empty <c>/testbed</c>, its working folder.</summary>
     public string Busybox { get; private set; } = "";
 
+    /// <summary>The same busybox image as an OCI layout, tagged <c>base</c>.</summary>
+    public string BusyboxLayout { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         var dir = Cli.NewTempDir();
         var python = await TestImages.BuildAsync(Path.Combine(dir, "python"), [TestImages.Python, TestImages.CalcProject], workingDir: "/testbed");
         Python = await TestImages.ArchiveAsync(python, "oci-archive", Path.Combine(dir, "python.tar"));
-        var busybox = await TestImages.BuildAsync(Path.Combine(dir, "busybox"),
+        var busybox = BusyboxLayout = await TestImages.BuildAsync(Path.Combine(dir, "busybox"),
             [TestImages.Busybox, root => Directory.CreateDirectory(Path.Combine(root, "testbed"))], workingDir: "/testbed");
         Busybox = await TestImages.ArchiveAsync(busybox, "oci-archive", Path.Combine(dir, "busybox.tar"));
     }
@@ -130,8 +133,13 @@ public class ImageFleetTests(TestImageArchives images) : IClassFixture<TestImage
         }
     }
 
-    [Fact]
-    public async Task AFleetInAnImage_KilledWithSigkillAndResumed_FinishesWithWorkspacesAsTheJournalHasThem()
+    /// <summary>On SQLite, resumed in place; on PostgreSQL, resumed with a new data dir ("another machine"): no unpacked
+    /// image, no workspaces, no blobs, so the image is captured again by its reference and every workspace is rebuilt from
+    /// it and the journal.</summary>
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres-elsewhere")]
+    public async Task AFleetInAnImage_KilledWithSigkillAndResumed_FinishesWithWorkspacesAsTheJournalHasThem(string journalKind)
     {
         var dir = Cli.NewTempDir();
         File.Copy(images.Busybox, Path.Combine(dir, "busybox.tar"));
@@ -148,31 +156,65 @@ public class ImageFleetTests(TestImageArchives images) : IClassFixture<TestImage
         var workspaces = Directory.CreateDirectory(Path.Combine(data, "workspaces", "k")).FullName;
         using var started = new FileAppears(workspaces, "started.txt");
         using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var first = Cli.Start(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", server.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", "k", "--concurrency", "4"]);
+        string[] journal = journalKind == "sqlite" ? ["--data-dir", data] : ["--data-dir", data, "--journal-url", PostgresServer.Instance.NewDatabaseUrl()];
+        var elsewhere = journalKind == "sqlite" ? data : Path.Combine(Cli.NewTempDir(), "data");
+        string[] resumed = [.. journal.Select(a => a == data ? elsewhere : a)];
+        using var first = Cli.Start(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", server.BaseUrl.ToString(), .. journal, "--fleet-id", "k", "--concurrency", "4"]);
 
         await Task.WhenAny(started.Seen.WaitAsync(bounded.Token), first.WaitForExitAsync(bounded.Token));
         Assert.True(started.Seen.IsCompletedSuccessfully, "no command in the image started before the run ended");
         first.Kill(); // SIGKILL, in the middle of a command in the image
         await first.WaitForExitAsync();
-        var resume = await Cli.RunAsync(["resume", "k", "--data-dir", data]);
+        var resume = await Cli.RunAsync(["resume", "k", .. resumed]);
 
         Assert.True(resume.ExitCode == 0, resume.ToString());
         Assert.Contains($"{sessions} sessions: {sessions} completed", resume.Stdout);
         foreach (var sample in Enumerable.Range(0, sessions))
         {
             var fromJournal = Path.Combine(Cli.NewTempDir(), "out");
-            var written = await Cli.RunAsync(["workspace", $"k:slow:{sample}", "--data-dir", data, "--out", fromJournal]);
+            var written = await Cli.RunAsync(["workspace", $"k:slow:{sample}", .. resumed, "--out", fromJournal]);
             Assert.True(written.ExitCode == 0, written.ToString());
             var changed = TreeListing.Of(Path.Combine(fromJournal, "changed"));
-            Assert.Equal(TreeListing.Of(Cli.Changes(data, "k", $"slow-{sample}")), changed); // the disk is what the journal says
+            Assert.Equal(TreeListing.Of(Cli.Changes(elsewhere, "k", $"slow-{sample}")), changed); // the disk is what the journal says
             Assert.Contains($"etc/notes.txt file 644 {Sha256("after the command\n")}", changed);
         }
+        Assert.Single(Directory.GetDirectories(Path.Combine(elsewhere, "images"))); // there (again, elsewhere), once
+    }
+
+    [Fact]
+    public async Task ADockerImage_IsPulledFromARegistry_ByItsReference_AndARegistryOverPlainHttpMustBeListedAsInsecure()
+    {
+        await using var registry = await RegistryServer.StartAsync();
+        var reference = await registry.PushAsync(images.BusyboxLayout, "base", "tools/busybox:1");
+        var dir = Cli.NewTempDir();
+        await File.WriteAllTextAsync(Path.Combine(dir, "tasks.jsonl"),
+            $$$"""{"id": "pulled", "prompt": "note it", "image": "{{{reference}}}", "tools": ["bash"], "grader": {"command": "test -f /testbed/done.txt"}}""" + "\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "script.json"), """
+            { "scenarios": [ { "turns": [ { "tool_calls": [ { "name": "bash", "arguments": { "command": "echo ok > done.txt" } } ] }, { "content": "Noted." } ] } ] }
+            """);
+        await File.WriteAllTextAsync(Path.Combine(dir, "insecure.conf"), $"actor-rollouts.environment.insecure-registries = [\"{registry.Host}\"]\n");
+        string[] run = ["run", Path.Combine(dir, "tasks.jsonl"), "--fake-llm", Path.Combine(dir, "script.json"), "--fleet-id", "reg"];
+
+        var refused = await Cli.RunAsync([.. run, "--data-dir", Path.Combine(dir, "refused")]);
+        var pulled = await Cli.RunAsync([.. run, "--data-dir", Path.Combine(dir, "data"), "--config", Path.Combine(dir, "insecure.conf")]);
+
+        Assert.Equal(ExitCodes.Usage, refused.ExitCode);
+        Assert.Contains($"task 'pulled': image {reference} cannot be read: ", refused.Stderr);
+        Assert.Contains("list it in actor-rollouts.environment.insecure-registries", refused.Stderr);
+        Assert.True(pulled.ExitCode == 0, pulled.ToString());
+        Assert.Contains("mean reward 1 over 1 graded", pulled.Stdout);
+        var diff = Path.Combine(Cli.NewTempDir(), "diff");
+        Assert.Equal(0, (await Cli.RunAsync(["workspace", "reg:pulled:0", "--data-dir", Path.Combine(dir, "data"), "--out", diff])).ExitCode);
+        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(diff, "manifest.json")))!;
+        Assert.Equal(reference, (string?)manifest["image"]);
+        Assert.Equal(Path.GetFileName(Assert.Single(Directory.GetDirectories(Path.Combine(dir, "data", "images")))).Replace('-', ':'), (string?)manifest["digest"]);
     }
 
     [Theory]
     [InlineData("missing")]
     [InlineData("corrupt")]
     [InlineData("oversize")]
+    [InlineData("unreachable-registry")]
     public async Task AnImageThatCannotBeHad_StopsRunAtStartUp_NamingTheTaskAndTheReason(string kind)
     {
         var dir = Cli.NewTempDir();
@@ -181,7 +223,8 @@ public class ImageFleetTests(TestImageArchives images) : IClassFixture<TestImage
         await File.WriteAllLinesAsync(Path.Combine(dir, "tasks.jsonl"),
         [
             """{"id": "fine", "prompt": "hi"}""",
-            """{"id": "boxed", "prompt": "hi", "image": "oci-archive:image.tar"}""",
+            kind == "unreachable-registry" ? """{"id": "boxed", "prompt": "hi", "image": "docker://127.0.0.1:1/nothing/here:1"}"""
+                : """{"id": "boxed", "prompt": "hi", "image": "oci-archive:image.tar"}""",
         ]);
         await File.WriteAllTextAsync(Path.Combine(dir, "small.conf"), "actor-rollouts.environment.max-image-bytes = 100KiB\n");
         await File.WriteAllTextAsync(Path.Combine(dir, "script.json"), """{ "scenarios": [ { "turns": [ { "content": "Done." } ] } ] }""");
@@ -195,7 +238,8 @@ public class ImageFleetTests(TestImageArchives images) : IClassFixture<TestImage
         {
             "missing" => $"task 'boxed': image oci-archive:{Path.Combine(dir, "image.tar")}: {Path.Combine(dir, "image.tar")} does not exist",
             "corrupt" => $"task 'boxed': image oci-archive:{Path.Combine(dir, "image.tar")} cannot be read: ",
-            _ => "more than environment.max-image-bytes (102,400)",
+            "oversize" => "more than environment.max-image-bytes (102,400)",
+            _ => "task 'boxed': image docker://127.0.0.1:1/nothing/here:1 cannot be read: ",
         };
         Assert.Contains(reason, run.Stderr);
         var fleets = await Cli.RunAsync(["sessions", "--fleet", "bad", "--data-dir", data, "--json"]);

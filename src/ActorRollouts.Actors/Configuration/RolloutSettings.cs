@@ -23,14 +23,16 @@ public sealed record GateSettings(int MaxConcurrentRequests, int RequestsPerMinu
 
 /// <summary>The environment actor's settings (HOCON <c>actor-rollouts.environment</c>). <paramref name="ExecutorFactory"/>
 /// replaces the real tool executor (tests inject failures with it). <paramref name="MaxImageBytes"/>: the largest container
-/// image a task may name (its layers as stored).</summary>
+/// image a task may name (its layers as stored); <paramref name="InsecureRegistries"/>: registries (<c>host[:port]</c>)
+/// images are pulled from over plain HTTP or unverified TLS.</summary>
 public sealed record EnvironmentSettings(
     TimeSpan ToolTimeout,
     EnvironmentOptions Options,
     Func<Workspace, IReadOnlyList<string>, IToolExecutor>? ExecutorFactory = null,
     string ConfirmPolicy = "auto",
     ImmutableList<string>? ConfirmTools = null,
-    long MaxImageBytes = ActorRollouts.Environments.Images.ImageStore.DefaultMaxBytes);
+    long MaxImageBytes = ActorRollouts.Environments.Images.ImageStore.DefaultMaxBytes,
+    ImmutableList<string>? InsecureRegistries = null);
 
 /// <summary>All of <c>actor-rollouts { … }</c>, read once at start.</summary>
 public sealed record RolloutSettings(
@@ -70,7 +72,8 @@ public sealed record RolloutSettings(
                 ConfirmPolicy: ReadConfirmPolicy(c.GetString("environment.confirm-policy", "auto")),
                 ConfirmTools: (c.GetStringList("environment.require-confirmation") ?? ["delete_file"]).ToImmutableList(),
                 MaxImageBytes: c.HasPath("environment.max-image-bytes") ? c.GetByteSize("environment.max-image-bytes") ?? ActorRollouts.Environments.Images.ImageStore.DefaultMaxBytes
-                    : ActorRollouts.Environments.Images.ImageStore.DefaultMaxBytes),
+                    : ActorRollouts.Environments.Images.ImageStore.DefaultMaxBytes,
+                InsecureRegistries: (c.GetStringList("environment.insecure-registries") ?? []).ToImmutableList()),
             DefaultMaxTurns: c.GetInt("session.max-turns", 20),
             MaxSessionRestarts: c.GetInt("supervisor.max-session-restarts", 3),
             MaxSessionRelaunches: c.GetInt("supervisor.max-session-relaunches", 3),

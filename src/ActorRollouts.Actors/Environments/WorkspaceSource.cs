@@ -15,14 +15,15 @@ namespace ActorRollouts.Actors.Environments;
 /// is the image's unpacked tree, captured again from the image's reference if it is missing (the digest must match).</summary>
 public sealed record WorkspaceSource(
     string? Template, string? Origin, string? TemplateHash, BlobStore? Blobs, Func<Task<IReadOnlyList<FileChange>>> JournaledChanges,
-    bool HasJournaledChanges, bool Restore = false, ISharedContent? Shared = null, SessionImage? Image = null)
+    bool HasJournaledChanges, bool Restore = false, ISharedContent? Shared = null, SessionImage? Image = null,
+    IReadOnlyCollection<string>? InsecureRegistries = null)
 {
     /// <summary>Opens the session's workspace at <paramref name="folder"/>, first bringing back a missing template (from
     /// the shared content, else by capturing its source again if that still has the same content) and rebuilding a
     /// missing workspace from the journal.</summary>
     public async Task<Workspace> OpenAsync(string folder)
     {
-        if (Image is not null && Template is not null && !Directory.Exists(Template)) await BringBackImageAsync(Image, Template);
+        if (Image is not null && Template is not null && !Directory.Exists(Template)) await BringBackImageAsync(Image, Template, InsecureRegistries);
         else if (TemplateHash is { } hash && Template is not null && !Directory.Exists(Template)) await WorkspaceThreads.Run(() => BringBackTemplate(hash));
         var changes = Restore || (!Directory.Exists(folder) && HasJournaledChanges) ? await JournaledChanges() : null;
         // The folder work on a workspace thread; the mount itself is awaited, so that thread goes on to the next session.
@@ -44,10 +45,10 @@ public sealed record WorkspaceSource(
 
     /// <summary>A session resumed where its image was never unpacked (another node, a new data dir) gets it again from its
     /// reference, which must still name the same manifest.</summary>
-    private static async Task BringBackImageAsync(SessionImage image, string rootFs)
+    private static async Task BringBackImageAsync(SessionImage image, string rootFs, IReadOnlyCollection<string>? insecureRegistries)
     {
         var imagesDir = Path.GetDirectoryName(Path.GetDirectoryName(rootFs)!)!;
-        var captured = await new ImageStore(imagesDir, long.MaxValue).CaptureAsync(ImageReference.Parse(image.Reference, "/"));
+        var captured = await new ImageStore(imagesDir, long.MaxValue, insecureRegistries).CaptureAsync(ImageReference.Parse(image.Reference, "/"));
         if (captured.Digest != image.Digest)
             throw new InvalidDataException(
                 $"The session's image {image.Reference} is not unpacked in '{imagesDir}', and the reference now names another image ({captured.Digest[..19]}, not {image.Digest?[..19]}).");

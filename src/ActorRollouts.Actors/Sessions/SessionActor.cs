@@ -360,7 +360,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
             SessionEvents.WorkspaceChanges((await new Trace.JournalReader(system).SessionEventsAsync(sessionId)).Select(e => e.Event)).ToList();
         var hasChanges = _state.ToolCallsCompleted > 0 || _state.ParentSessionId is not null;
         return new WorkspaceSource(_services.TemplateFor(spec), spec.WorkspaceTemplate, spec.TemplateHash, _services.Blobs, Journaled, hasChanges,
-            _restoreWorkspace, _services.Shared, spec.Image);
+            _restoreWorkspace, _services.Shared, spec.Image, _services.Settings.Environment.InsecureRegistries);
     }
 
     private void StartChildren()

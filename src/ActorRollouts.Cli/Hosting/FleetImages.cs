@@ -10,11 +10,10 @@ namespace ActorRollouts.Cli.Hosting;
 /// that cannot be had stops the fleet here, naming the task and the reason.</summary>
 public static class FleetImages
 {
-    public static async Task<ImmutableList<SessionSpec>> CaptureAsync(ImmutableList<SessionSpec> specs, string imagesDir, long maxBytes, TextWriter report,
+    public static async Task<ImmutableList<SessionSpec>> CaptureAsync(ImmutableList<SessionSpec> specs, ImageStore store, TextWriter report,
         CancellationToken cancel = default)
     {
         if (specs.All(s => s.Image is null)) return specs;
-        var store = new ImageStore(imagesDir, maxBytes);
         var captured = new Dictionary<string, CapturedImage>(StringComparer.Ordinal);
         foreach (var group in specs.Where(s => s.Image is not null).GroupBy(s => s.Image!.Reference, StringComparer.Ordinal))
         {

@@ -17,7 +17,8 @@ public static class FleetPlan
         report ??= Console.Error;
         var planned = FleetTemplates.Capture(FleetPlanner.Plan(fleetId, tasks, Defaults(settings, baseUrl, hocon)), paths.TemplatesDir, report,
             journal.SharedContent);
-        return await FleetImages.CaptureAsync(planned, paths.ImagesDir, hocon.Environment.MaxImageBytes, report, cancel);
+        var images = new Environments.Images.ImageStore(paths.ImagesDir, hocon.Environment.MaxImageBytes, hocon.Environment.InsecureRegistries);
+        return await FleetImages.CaptureAsync(planned, images, report, cancel);
     }
 
     private static RunDefaults Defaults(FleetSettings s, string baseUrl, RolloutSettings hocon) =>

@@ -34,6 +34,19 @@ public sealed record ImageReference(string Transport, string Location)
         throw new ImageException($"'{text}' is not an image reference: use docker://REF, docker-archive:PATH, oci-archive:PATH or oci:DIR[:TAG]");
     }
 
+    /// <summary>The registry a <c>docker://</c> reference pulls from (<c>host[:port]</c>; <c>docker.io</c> for a name
+    /// without one, as Docker reads it); null for a local image.</summary>
+    public string? Registry
+    {
+        get
+        {
+            if (Transport != Docker) return null;
+            var slash = Location.IndexOf('/');
+            var first = slash < 0 ? "" : Location[..slash];
+            return first.Contains('.') || first.Contains(':') || first == "localhost" ? first : "docker.io";
+        }
+    }
+
     /// <summary>The file or folder the reference reads, for a local one (null for a registry).</summary>
     public string? LocalPath => Transport switch
     {

@@ -12,8 +12,10 @@ public sealed record CapturedImage(string Digest, string RootFs, ImmutableList<s
 /// <summary>Images unpacked once per manifest digest under <c>images/&lt;digest&gt;/</c>, without root: skopeo copies the image
 /// into an OCI layout, <c>umoci unpack --rootless</c> applies its layers (whiteouts, opaque directories and hard links as
 /// the OCI spec says). Equal digests share one copy, whatever reference named them; an image bigger than
-/// <paramref name="maxBytes"/> (its layers as stored) is refused before anything is copied.</summary>
-public sealed class ImageStore(string imagesDir, long maxBytes)
+/// <paramref name="maxBytes"/> (its layers as stored) is refused before anything is copied. A registry in
+/// <paramref name="insecureRegistries"/> (<c>host[:port]</c>) is reached over plain HTTP or unverified TLS, as a local
+/// mirror often must be.</summary>
+public sealed class ImageStore(string imagesDir, long maxBytes, IReadOnlyCollection<string>? insecureRegistries = null)
 {
     public const long DefaultMaxBytes = 20L * 1024 * 1024 * 1024;
 
@@ -24,17 +26,26 @@ public sealed class ImageStore(string imagesDir, long maxBytes)
     {
         if (image.LocalPath is { } local && !File.Exists(local) && !Directory.Exists(local))
             throw new ImageException($"image {image}: {local} does not exist");
-        var manifest = await ImageTools.RunAsync("skopeo", ["inspect", "--raw", image.Skopeo], cancel);
-        if (manifest.ExitCode != 0) throw new ImageException($"image {image} cannot be read: {manifest.Reason}");
+        var manifest = await ImageTools.RunAsync("skopeo", ["inspect", "--raw", .. TlsOptions(image, "--tls-verify=false"), image.Skopeo], cancel);
+        if (manifest.ExitCode != 0) throw new ImageException($"image {image} cannot be read: {manifest.Reason}{InsecureHint(image, manifest.Reason)}");
         var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(manifest.Stdout)));
         var bytes = StoredBytes(manifest.Stdout, image);
         if (bytes > maxBytes)
             throw new ImageException($"image {image} is {bytes:N0} bytes, more than environment.max-image-bytes ({maxBytes:N0})");
 
         var folder = Path.Combine(imagesDir, digest.Replace(':', '-'));
-        if (!File.Exists(Path.Combine(folder, CompleteMarker))) await UnpackAsync(image, folder, cancel);
+        if (!File.Exists(Path.Combine(folder, CompleteMarker))) await UnpackAsync(image, folder, TlsOptions(image, "--src-tls-verify=false"), cancel);
         return Read(digest, folder, bytes);
     }
+
+    /// <summary>A registry that speaks plain HTTP, or TLS with a certificate nobody signed, is reached only when listed.</summary>
+    private static string InsecureHint(ImageReference image, string reason) =>
+        image.Registry is { } registry && (reason.Contains("HTTP response to HTTPS client", StringComparison.Ordinal) || reason.Contains("x509:", StringComparison.Ordinal))
+            ? $" (a registry over plain HTTP or without a trusted certificate: list it in actor-rollouts.environment.insecure-registries = [\"{registry}\"])"
+            : "";
+
+    private string[] TlsOptions(ImageReference image, string option) =>
+        image.Registry is { } registry && insecureRegistries?.Contains(registry, StringComparer.OrdinalIgnoreCase) == true ? [option] : [];
 
     /// <summary>The layers' and config's sizes as the manifest gives them (an image index is refused: name one platform's
     /// image).</summary>
@@ -58,14 +69,14 @@ public sealed class ImageStore(string imagesDir, long maxBytes)
 
     /// <summary>Copies and unpacks into a folder of its own, then moves it into place: a capture racing another of the same
     /// digest leaves one copy, and a crash leaves no half image.</summary>
-    private static async Task UnpackAsync(ImageReference image, string folder, CancellationToken cancel)
+    private static async Task UnpackAsync(ImageReference image, string folder, string[] tlsOptions, CancellationToken cancel)
     {
         var work = $"{folder}.{Guid.NewGuid():n}.tmp";
         Directory.CreateDirectory(work);
         try
         {
             var layout = Path.Combine(work, "layout");
-            var copied = await ImageTools.RunAsync("skopeo", ["copy", "--quiet", image.Skopeo, $"oci:{layout}:image"], cancel);
+            var copied = await ImageTools.RunAsync("skopeo", ["copy", "--quiet", .. tlsOptions, image.Skopeo, $"oci:{layout}:image"], cancel);
             if (copied.ExitCode != 0) throw new ImageException($"image {image} cannot be copied: {copied.Reason}");
             var bundle = Path.Combine(work, "bundle");
             var unpacked = await ImageTools.RunAsync("umoci", ["unpack", "--rootless", "--image", $"{layout}:image", bundle], cancel);

@@ -8,8 +8,17 @@ internal static class ImageTools
 {
     public sealed record Ran(int ExitCode, string Stdout, string Stderr)
     {
-        /// <summary>The tool's own last line of complaint, for the user.</summary>
-        public string Reason => (Stderr.Trim().Split('\n').LastOrDefault(l => l.Trim().Length > 0) ?? $"exit code {ExitCode}").Trim();
+        /// <summary>The tool's own last line of complaint, for the user (skopeo's <c>time=… level=fatal msg="…"</c> as
+        /// its message alone).</summary>
+        public string Reason
+        {
+            get
+            {
+                var last = (Stderr.Trim().Split('\n').LastOrDefault(l => l.Trim().Length > 0) ?? $"exit code {ExitCode}").Trim();
+                var msg = last.IndexOf("msg=\"", StringComparison.Ordinal);
+                return msg < 0 ? last : last[(msg + 5)..].TrimEnd('"').Replace("\\\"", "\"");
+            }
+        }
     }
 
     public static async Task<Ran> RunAsync(string program, IEnumerable<string> args, CancellationToken cancel)
