@@ -215,11 +215,12 @@ public class ImageFleetTests(TestImageArchives images) : IClassFixture<TestImage
     [InlineData("corrupt")]
     [InlineData("oversize")]
     [InlineData("unreachable-registry")]
-    public async Task AnImageThatCannotBeHad_StopsRunAtStartUp_NamingTheTaskAndTheReason(string kind)
+    [InlineData("sandbox-none")]
+    public async Task AnImageThatCannotBeHadOrRun_StopsRunAtStartUp_NamingTheTaskAndTheReason(string kind)
     {
         var dir = Cli.NewTempDir();
         if (kind == "corrupt") await File.WriteAllBytesAsync(Path.Combine(dir, "image.tar"), [.. Enumerable.Range(0, 8192).Select(i => (byte)(i * 7))]);
-        if (kind == "oversize") File.Copy(images.Busybox, Path.Combine(dir, "image.tar"));
+        if (kind is "oversize" or "sandbox-none") File.Copy(images.Busybox, Path.Combine(dir, "image.tar"));
         await File.WriteAllLinesAsync(Path.Combine(dir, "tasks.jsonl"),
         [
             """{"id": "fine", "prompt": "hi"}""",
@@ -231,7 +232,7 @@ public class ImageFleetTests(TestImageArchives images) : IClassFixture<TestImage
         var data = Path.Combine(dir, "data");
 
         var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data, "--fleet-id", "bad",
-            .. kind == "oversize" ? (string[])["--config", Path.Combine(dir, "small.conf")] : []]);
+            .. kind switch { "oversize" => (string[])["--config", Path.Combine(dir, "small.conf")], "sandbox-none" => ["--sandbox", "none"], _ => [] }]);
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         var reason = kind switch
@@ -239,6 +240,7 @@ public class ImageFleetTests(TestImageArchives images) : IClassFixture<TestImage
             "missing" => $"task 'boxed': image oci-archive:{Path.Combine(dir, "image.tar")}: {Path.Combine(dir, "image.tar")} does not exist",
             "corrupt" => $"task 'boxed': image oci-archive:{Path.Combine(dir, "image.tar")} cannot be read: ",
             "oversize" => "more than environment.max-image-bytes (102,400)",
+            "sandbox-none" => "task 'boxed' runs in an image, and commands in an image run under bubblewrap: --sandbox none cannot run it",
             _ => "task 'boxed': image docker://127.0.0.1:1/nothing/here:1 cannot be read: ",
         };
         Assert.Contains(reason, run.Stderr);

@@ -38,11 +38,31 @@ public class TaskFileTests
     [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"tools\":[\"rm_rf\"]}", "tasks.jsonl:2: unknown tool 'rm_rf'")]
     [InlineData("{\"id\":\"a\",\"prompt\":\"p\"}", "tasks.jsonl:2: task id 'a' is used twice (first on line 1)")]
     [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"workspace\":\"no-such-folder-xyz\"}", "tasks.jsonl:2: workspace folder 'no-such-folder-xyz' does not exist")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"image\":\"ubuntu:22.04\"}", "tasks.jsonl:2: 'image': 'ubuntu:22.04' is not an image reference: use docker://REF")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"image\":3}", "tasks.jsonl:2: 'image' must be a string")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"workdir\":\"/testbed\"}", "tasks.jsonl:2: 'workdir' is the folder inside the task's image; it needs an 'image'")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"image\":\"docker://x/y\",\"workdir\":\"testbed\"}", "tasks.jsonl:2: 'workdir' must be an absolute path inside the image")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"image\":\"docker://x/y\",\"workdir\":\"/a/../..\"}", "tasks.jsonl:2: 'workdir' must be an absolute path inside the image")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"image\":\"docker://x/y\",\"workspace\":\".\"}", "tasks.jsonl:2: a task has an 'image' or a 'workspace', not both")]
     public void Parse_BadSecondLine_NamesFileAndLine(string badLine, string expected)
     {
         var message = ErrorOf("""{"id":"a","prompt":"ok"}""", badLine);
 
         Assert.StartsWith(expected, message);
+    }
+
+    [Fact]
+    public void Parse_AnImage_ResolvesALocalPathAgainstTheTaskFile_AndThePlanCarriesItToEverySample()
+    {
+        var tasks = TaskFile.Parse(["""{"id":"swe","prompt":"p","image":"oci-archive:images/swe.tar","workdir":"/testbed","samples":2}""",
+            """{"id":"hub","prompt":"p","image":"docker://ghcr.io/org/img:1"}"""], "tasks.jsonl", "/data/tasks", KnownTools);
+        var plan = FleetPlanner.Plan("f", tasks, new RunDefaults(new Model.Endpoint("http://x/v1", "m"), 5, ["bash"]));
+
+        Assert.Equal(new SessionImage("oci-archive:/data/tasks/images/swe.tar", "/testbed"), tasks[0].Image);
+        Assert.Equal(new SessionImage("docker://ghcr.io/org/img:1"), tasks[1].Image);
+        Assert.Equal(["/testbed", "/testbed", "/"], plan.Select(s => s.Image!.StartDir));
+        Assert.Equal("/d/images/sha256-ab/rootfs", (plan[0] with { Image = plan[0].Image! with { Digest = "sha256:ab" } }).LowerLayer("/d"));
+        Assert.Null(plan[2].LowerLayer("/d")); // not captured yet: no digest, no tree
     }
 
     [Fact]
