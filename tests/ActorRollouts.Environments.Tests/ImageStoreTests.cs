@@ -118,6 +118,21 @@ public class ImageStoreTests : IDisposable
         Assert.Contains("docker://REF, docker-archive:PATH, oci-archive:PATH or oci:DIR[:TAG]", error.Message);
     }
 
+    [Theory]
+    [InlineData("docker://127.0.0.1:5055/tools/busybox:1", "docker://127.0.0.1:5055/tools/busybox@sha256:ab", "127.0.0.1:5055")]
+    [InlineData("docker://ubuntu", "docker://ubuntu@sha256:ab", "docker.io")]
+    [InlineData("docker://library/python:3.12", "docker://library/python@sha256:ab", "docker.io")]
+    [InlineData("docker://localhost/img:tag", "docker://localhost/img@sha256:ab", "localhost")]
+    [InlineData("docker://ghcr.io/org/img@sha256:00", "docker://ghcr.io/org/img@sha256:ab", "ghcr.io")]
+    [InlineData("oci-archive:/images/x.tar", "oci-archive:/images/x.tar", null)]
+    public void AReference_IsCopiedByTheDigestItsManifestHad_FromItsRegistry(string text, string pinned, string? registry)
+    {
+        var reference = ImageReference.Parse(text, "/");
+
+        Assert.Equal(pinned, reference.PinnedTo("sha256:ab").Skopeo); // a tag that moves meanwhile cannot change what is unpacked
+        Assert.Equal(registry, reference.Registry);
+    }
+
     private static void Link(string existing, string link) => Run("ln", existing, link);
 
     private static ulong Inode(string path) => ulong.Parse(Run("stat", "-c", "%i", path).Trim());

@@ -34,6 +34,17 @@ public sealed record ImageReference(string Transport, string Location)
         throw new ImageException($"'{text}' is not an image reference: use docker://REF, docker-archive:PATH, oci-archive:PATH or oci:DIR[:TAG]");
     }
 
+    /// <summary>The same image named by its manifest <paramref name="digest"/>: a registry's tag may move between reading the
+    /// manifest and copying the layers, a digest cannot. Local images are read once, as they are.</summary>
+    public ImageReference PinnedTo(string digest)
+    {
+        if (Transport != Docker) return this;
+        var name = Location.Split('@')[0];
+        var tagAt = name.LastIndexOf(':');
+        if (tagAt > name.LastIndexOf('/')) name = name[..tagAt];
+        return this with { Location = $"{name}@{digest}" };
+    }
+
     /// <summary>The registry a <c>docker://</c> reference pulls from (<c>host[:port]</c>; <c>docker.io</c> for a name
     /// without one, as Docker reads it); null for a local image.</summary>
     public string? Registry

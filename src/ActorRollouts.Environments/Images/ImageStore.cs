@@ -1,4 +1,5 @@
 using ActorRollouts.Core.Tasks;
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
@@ -34,9 +35,24 @@ public sealed class ImageStore(string imagesDir, long maxBytes, IReadOnlyCollect
             throw new ImageException($"image {image} is {bytes:N0} bytes, more than environment.max-image-bytes ({maxBytes:N0})");
 
         var folder = Path.Combine(imagesDir, digest.Replace(':', '-'));
-        if (!File.Exists(Path.Combine(folder, CompleteMarker))) await UnpackAsync(image, folder, TlsOptions(image, "--src-tls-verify=false"), cancel);
+        if (!File.Exists(Path.Combine(folder, CompleteMarker)))
+        {
+            // Sessions resumed together on a machine without the image all ask for it at once: one unpack serves them.
+            var unpacking = Unpacking.GetOrAdd(folder, _ => new Lazy<Task>(() =>
+                UnpackAsync(image.PinnedTo(digest), folder, TlsOptions(image, "--src-tls-verify=false"), CancellationToken.None)));
+            try
+            {
+                await unpacking.Value.WaitAsync(cancel);
+            }
+            finally
+            {
+                if (unpacking.Value.IsCompleted) Unpacking.TryRemove(new KeyValuePair<string, Lazy<Task>>(folder, unpacking));
+            }
+        }
         return Read(digest, folder, bytes);
     }
+
+    private static readonly ConcurrentDictionary<string, Lazy<Task>> Unpacking = new(StringComparer.Ordinal);
 
     /// <summary>A registry that speaks plain HTTP, or TLS with a certificate nobody signed, is reached only when listed.</summary>
     private static string InsecureHint(ImageReference image, string reason) =>
