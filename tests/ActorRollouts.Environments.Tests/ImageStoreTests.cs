@@ -67,6 +67,7 @@ public class ImageStoreTests : IDisposable
                 Directory.Delete(Path.Combine(root, "dir"), recursive: true);      // the directory replaced: opaque
                 Directory.CreateDirectory(Path.Combine(root, "dir"));
                 File.WriteAllText(Path.Combine(root, "dir", "new.txt"), "new\n");
+                Link(Path.Combine(root, "kept.txt"), Path.Combine(root, "kept-alias.txt")); // a link to a file of the layer below
             },
         ]);
         var rootfs = (await new ImageStore(Images, ImageStore.DefaultMaxBytes).CaptureAsync(ImageReference.Parse($"oci:{layout}:base", _dir))).RootFs;
@@ -76,6 +77,7 @@ public class ImageStoreTests : IDisposable
         Assert.Equal(["new.txt"], Directory.GetFileSystemEntries(Path.Combine(rootfs, "dir")).Select(Path.GetFileName));
         Assert.Empty(Directory.GetFileSystemEntries(rootfs, ".wh.*", SearchOption.AllDirectories)); // no whiteout left as a file
         Assert.Equal(Inode(Path.Combine(rootfs, "linked.txt")), Inode(Path.Combine(rootfs, "alias.txt")));
+        Assert.Equal(Inode(Path.Combine(rootfs, "kept.txt")), Inode(Path.Combine(rootfs, "kept-alias.txt")));
     }
 
     [Fact]
