@@ -28,6 +28,22 @@ public class BashToolTests
         Assert.Equal("bwrap", result.Data["sandbox"].GetString());
     }
 
+    [Theory]
+    [InlineData(SandboxMode.Bwrap)]
+    [InlineData(SandboxMode.None)]
+    public async Task Bash_SeesNoneOfTheEnginesEnvironment_WhereApiKeysLive(SandboxMode mode)
+    {
+        Environment.SetEnvironmentVariable("AR_TEST_SECRET_TOKEN", "sk-never-in-a-sandbox");
+        using var ws = new TempWorkspace(TempWorkspace.Plain with { Sandbox = mode });
+
+        var result = await ws.Run("bash", new { command = "env; echo PATH=$PATH" });
+
+        Assert.True(result.Ok, result.Content);
+        Assert.DoesNotContain("sk-never-in-a-sandbox", result.Content);
+        Assert.DoesNotContain("AR_TEST_SECRET_TOKEN", result.Content);
+        Assert.Contains("PATH=/usr/local/bin:/usr/bin:/bin\n", result.Content);
+    }
+
     [Fact]
     public async Task Bash_InSandbox_CannotOpenANetworkConnection()
     {

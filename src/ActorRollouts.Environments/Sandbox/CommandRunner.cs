@@ -52,6 +52,7 @@ public static class CommandRunner
         cancellationToken.ThrowIfCancellationRequested();
         await using var group = CommandCgroups.Instance.Create(request.Limits);
         var start = Launch(request, group);
+        OnlySandboxEnvironment(start, request.Mode == SandboxMode.Bwrap ? SandboxWorkspace : request.Workspace);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.RedirectStandardInput = true;
@@ -83,6 +84,16 @@ public static class CommandRunner
         var usage = group?.Usage();
         return new CommandResult(exitCode, stdout.Text, stderr.Text, timedOut, clock.ElapsedMilliseconds, stdout.Cut, stderr.Cut,
             LimitHit(exitCode, stderr.Text, usage), group is null ? "rlimit" : "cgroup+rlimit", usage?.PeakMemoryBytes ?? 0, usage?.PeakProcesses ?? 0);
+    }
+
+    /// <summary>A command sees none of this process's environment, where API keys and tokens live: only what a shell
+    /// needs. (An image's commands get the image's <c>Env</c> instead, set by bubblewrap.)</summary>
+    internal static void OnlySandboxEnvironment(ProcessStartInfo start, string home)
+    {
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+        start.Environment["HOME"] = home;
+        start.Environment["LANG"] = "C.UTF-8";
     }
 
     private static void KillEverything(Process process, CommandGroup? group)
