@@ -26,10 +26,16 @@ public sealed class ToolExecutor : IToolExecutor
     {
     }
 
+    /// <summary>The built-in tools named, and the session's MCP servers' tools.</summary>
+    public ToolExecutor(Workspace workspace, IEnumerable<string> enabledTools, Mcp.McpSessionServers mcp, EnvironmentOptions? options = null, BlobStore? blobs = null)
+        : this(workspace, enabledTools.Select(ToolCatalog.Get).Concat(mcp.Tools()), options, blobs)
+    {
+    }
+
     internal ToolExecutor(Workspace workspace, IEnumerable<ITool> tools, EnvironmentOptions? options = null, BlobStore? blobs = null)
     {
         _enabled = tools.ToDictionary(t => t.Spec.Name);
-        _context = new ToolContext(workspace, options ?? EnvironmentOptions.Default);
+        _context = new ToolContext(workspace, options ?? EnvironmentOptions.Default, blobs);
         _tracker = new ChangeTracker(workspace, blobs);
     }
 

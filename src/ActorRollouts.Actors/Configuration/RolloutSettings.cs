@@ -24,7 +24,8 @@ public sealed record GateSettings(int MaxConcurrentRequests, int RequestsPerMinu
 /// <summary>The environment actor's settings (HOCON <c>actor-rollouts.environment</c>). <paramref name="ExecutorFactory"/>
 /// replaces the real tool executor (tests inject failures with it). <paramref name="MaxImageBytes"/>: the largest container
 /// image a task may name (its layers as stored); <paramref name="InsecureRegistries"/>: registries (<c>host[:port]</c>)
-/// images are pulled from over plain HTTP or unverified TLS.</summary>
+/// images are pulled from over plain HTTP or unverified TLS; <paramref name="McpStartTimeout"/>: how long an MCP server may
+/// take to start and answer <c>initialize</c>.</summary>
 public sealed record EnvironmentSettings(
     TimeSpan ToolTimeout,
     EnvironmentOptions Options,
@@ -32,7 +33,13 @@ public sealed record EnvironmentSettings(
     string ConfirmPolicy = "auto",
     ImmutableList<string>? ConfirmTools = null,
     long MaxImageBytes = ActorRollouts.Environments.Images.ImageStore.DefaultMaxBytes,
-    ImmutableList<string>? InsecureRegistries = null);
+    ImmutableList<string>? InsecureRegistries = null,
+    TimeSpan? McpStartTimeout = null)
+{
+    public static readonly TimeSpan DefaultMcpStartTimeout = TimeSpan.FromSeconds(30);
+
+    public TimeSpan McpStartTimeoutOrDefault => McpStartTimeout ?? DefaultMcpStartTimeout;
+}
 
 /// <summary>All of <c>actor-rollouts { … }</c>, read once at start.</summary>
 public sealed record RolloutSettings(
@@ -73,7 +80,8 @@ public sealed record RolloutSettings(
                 ConfirmTools: (c.GetStringList("environment.require-confirmation") ?? ["delete_file"]).ToImmutableList(),
                 MaxImageBytes: c.HasPath("environment.max-image-bytes") ? c.GetByteSize("environment.max-image-bytes") ?? ActorRollouts.Environments.Images.ImageStore.DefaultMaxBytes
                     : ActorRollouts.Environments.Images.ImageStore.DefaultMaxBytes,
-                InsecureRegistries: (c.GetStringList("environment.insecure-registries") ?? []).ToImmutableList()),
+                InsecureRegistries: (c.GetStringList("environment.insecure-registries") ?? []).ToImmutableList(),
+                McpStartTimeout: c.GetTimeSpan("environment.mcp-start-timeout", EnvironmentSettings.DefaultMcpStartTimeout)),
             DefaultMaxTurns: c.GetInt("session.max-turns", 20),
             MaxSessionRestarts: c.GetInt("supervisor.max-session-restarts", 3),
             MaxSessionRelaunches: c.GetInt("supervisor.max-session-relaunches", 3),

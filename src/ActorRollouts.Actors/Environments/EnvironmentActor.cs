@@ -2,9 +2,11 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using ActorRollouts.Actors.Configuration;
 using ActorRollouts.Environments;
+using ActorRollouts.Environments.Mcp;
 using ActorRollouts.Environments.Workspaces;
 using ActorRollouts.Environments.Sandbox;
 using ActorRollouts.Core.Model;
+using ActorRollouts.Core.Tasks;
 using Akka.Actor;
 using Akka.Event;
 using static ActorRollouts.Actors.Environments.EnvironmentProtocol;
@@ -24,6 +26,8 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     private readonly WorkspaceSource _source;
     private readonly ImmutableList<string> _tools;
     private readonly EnvironmentSettings _settings;
+    private readonly ImmutableList<McpServerSpec>? _mcpServers;
+    private McpSessionServers? _mcp;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IToolExecutor? _executor;
     private Workspace? _workspace;
@@ -37,17 +41,22 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
 
     public IStash Stash { get; set; } = null!;
 
-    public EnvironmentActor(string root, WorkspaceSource source, ImmutableList<string> tools, EnvironmentSettings settings)
+    public EnvironmentActor(string root, WorkspaceSource source, ImmutableList<string> tools, EnvironmentSettings settings,
+        ImmutableList<McpServerSpec>? mcpServers)
     {
         _root = root;
         _source = source;
         _tools = tools;
         _settings = settings;
+        _mcpServers = mcpServers;
         Preparing();
     }
 
-    public static Props Props(string root, WorkspaceSource source, ImmutableList<string> tools, EnvironmentSettings settings) =>
-        Akka.Actor.Props.Create<EnvironmentActor>(root, source, tools, settings);
+    /// <param name="mcpServers">The task's MCP servers with the tools the fleet listed: each started at the session's
+    /// first call to it, stopped with this actor.</param>
+    public static Props Props(string root, WorkspaceSource source, ImmutableList<string> tools, EnvironmentSettings settings,
+        ImmutableList<McpServerSpec>? mcpServers = null) =>
+        Akka.Actor.Props.Create(() => new EnvironmentActor(root, source, tools, settings, mcpServers));
 
     /// <summary>After a crash the workspace goes back to what the journal holds: what the cut call may have written was
     /// never journaled, and a workspace the journal cannot rebuild would part ways with its trace.</summary>
@@ -59,24 +68,28 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
 
     protected override void PreStart()
     {
-        var (root, source, tools, settings) = (_root, _restarted ? _source with { Restore = true } : _source, _tools, _settings);
-        OpenAsync(root, source, tools, settings).PipeTo(Self, failure: ex => new WorkspaceFailed(ex));
+        var (root, source, tools, settings, mcp) = (_root, _restarted ? _source with { Restore = true } : _source, _tools, _settings, _mcpServers);
+        OpenAsync(root, source, tools, settings, mcp).PipeTo(Self, failure: ex => new WorkspaceFailed(ex));
     }
 
     /// <summary>Off the mailbox, and its blocking parts off the thread pool too (<see cref="WorkspaceThreads"/>): the mount,
     /// a rebuild, and the executor's first look at the session's changes.</summary>
-    private static async Task<WorkspaceReady> OpenAsync(string root, WorkspaceSource source, ImmutableList<string> tools, EnvironmentSettings settings)
+    private static async Task<WorkspaceReady> OpenAsync(string root, WorkspaceSource source, ImmutableList<string> tools, EnvironmentSettings settings,
+        ImmutableList<McpServerSpec>? mcpServers)
     {
         var workspace = await source.OpenAsync(root);
+        var mcp = mcpServers is { IsEmpty: false } ? new McpSessionServers(mcpServers, workspace, settings.Options, settings.McpStartTimeoutOrDefault) : null;
         return await WorkspaceThreads.Run(() => new WorkspaceReady(workspace,
-            settings.ExecutorFactory?.Invoke(workspace, tools) ?? new ToolExecutor(workspace, tools, settings.Options, source.Blobs)));
+            settings.ExecutorFactory?.Invoke(workspace, tools)
+            ?? (mcp is null ? new ToolExecutor(workspace, tools, settings.Options, source.Blobs) : new ToolExecutor(workspace, tools, mcp, settings.Options, source.Blobs)),
+            mcp));
     }
 
     private void Preparing()
     {
         Receive<WorkspaceReady>(ready =>
         {
-            (_workspace, _executor) = (ready.Workspace, ready.Executor);
+            (_workspace, _executor, _mcp) = (ready.Workspace, ready.Executor, ready.Mcp);
             Become(Ready);
             Stash.UnstashAll();
         });
@@ -157,13 +170,22 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     {
         _lifetime.Cancel();
         _lifetime.Dispose();
-        _workspace?.Dispose(); // unmounts: the changes stay on disk
+        // Its MCP servers stop in the background (never on this thread), before the tree they run in is unmounted.
+        var (mcp, workspace) = (_mcp, _workspace);
+        if (mcp is not null) _ = StopAsync(mcp, workspace);
+        else workspace?.Dispose(); // unmounts: the changes stay on disk
         base.PostStop();
     }
 
     private sealed record Executed(IActorRef ReplyTo, ToolRan Ran);
 
-    private sealed record WorkspaceReady(Workspace Workspace, IToolExecutor Executor);
+    private static async Task StopAsync(McpSessionServers mcp, Workspace? workspace)
+    {
+        await mcp.DisposeAsync();
+        workspace?.Dispose();
+    }
+
+    private sealed record WorkspaceReady(Workspace Workspace, IToolExecutor Executor, McpSessionServers? Mcp);
 
     private sealed record WorkspaceFailed(Exception Error);
 }

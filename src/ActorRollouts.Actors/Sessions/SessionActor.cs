@@ -155,11 +155,21 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         _log.Info("Session {0} resumes from its journal at sequence {1}", _sessionId, LastSequenceNr);
         // A call that may have changed files was cut: what it changed was never journaled, so the workspace goes back to
         // what the journal says (the model is told the call was interrupted).
-        _restoreWorkspace = _state.UnansweredToolCalls().Any(c => _state.RunningToolCalls.Contains(c.Id) && !ToolCatalog.IsIdempotent(c.Name));
+        var spec = _state.Spec;
+        _restoreWorkspace = _state.UnansweredToolCalls().Any(c => _state.RunningToolCalls.Contains(c.Id) && !ReadsOnly(spec, c.Name));
         // The children start once the resume is journaled: settings the fleet changed since (an endpoint, its gate, a
         // command limit) are then the session's own.
-        Step(new Resume(LastSequenceNr, ToolCatalog.IsIdempotent, Now, _current, _services.Node), first: StartChildren);
+        Step(new Resume(LastSequenceNr, name => RunsAgain(spec, name), Now, _current, _services.Node), first: StartChildren);
     }
+
+    /// <summary>A built-in tool that only reads, or an MCP tool that says it is read-only: a cut call changed nothing.</summary>
+    private static bool ReadsOnly(Core.Tasks.SessionSpec? spec, string tool) =>
+        ToolCatalog.IsIdempotent(tool) || spec?.McpTool(tool)?.Tool.ReadOnlyHint == true;
+
+    /// <summary>A cut call of this tool may simply run again: a built-in one that only reads, or an MCP tool that says it is
+    /// read-only or idempotent. Any other is answered E_INTERRUPTED.</summary>
+    private static bool RunsAgain(Core.Tasks.SessionSpec? spec, string tool) =>
+        ToolCatalog.IsIdempotent(tool) || spec?.McpTool(tool)?.Tool.RunsAgain == true;
 
     /// <summary>Reads the parent's journal up to the branch point, off the mailbox: its state then, and its workspace as
     /// changes over the template, contents included.</summary>
@@ -367,13 +377,14 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
     {
         var spec = _state.Spec!;
         // Task files are checked; a test executor may add tools of its own.
-        _toolSpecs = ToolCatalog.Specs(spec.Tools.Where(ToolCatalog.IsKnown), _services.Settings.Environment.Options);
+        _toolSpecs = [.. ToolCatalog.Specs(spec.Tools.Where(ToolCatalog.IsKnown), _services.Settings.Environment.Options),
+            .. (spec.McpServers ?? []).SelectMany(s => (s.Tools ?? []).Select(t => new ToolSpec(s.Offered(t.Name), t.Description ?? "", t.InputSchema)))];
         _provider = Context.ActorOf(ProviderActor.Props(_services.ModelClient, _services.Settings.Provider, _sessionId,
             _services.GateFor(spec.Endpoint), _services.PolicyGate), "provider");
         _environment = Context.ActorOf(
             // Where this process keeps workspaces, not the folder journaled at the start: a session resumed with another data
             // dir or on another cluster node works in (and if need be rebuilds) its workspace there.
-            EnvironmentActor.Props(_services.WorkspaceFor(spec), WorkspaceSource(spec), spec.Tools, _services.Settings.Environment), "environment");
+            EnvironmentActor.Props(_services.WorkspaceFor(spec), WorkspaceSource(spec), spec.Tools, _services.Settings.Environment, spec.McpServers), "environment");
     }
 
     /// <summary>Akka Persistence stops the actor after a failed write (the journal may be unreachable); the parent is told

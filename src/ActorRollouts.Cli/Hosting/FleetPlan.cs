@@ -7,7 +7,8 @@ using ActorRollouts.Environments;
 
 namespace ActorRollouts.Cli.Hosting;
 
-/// <summary>Tasks × samples as sessions under a fleet's settings, their workspace templates and images captured: what
+/// <summary>Tasks × samples as sessions under a fleet's settings, their workspace templates and images captured and their
+/// MCP servers' tools listed: what
 /// <c>run</c> plans and what <c>serve</c> plans for every batch of tasks a client sends.</summary>
 public static class FleetPlan
 {
@@ -18,7 +19,8 @@ public static class FleetPlan
         var planned = FleetTemplates.Capture(FleetPlanner.Plan(fleetId, tasks, Defaults(settings, baseUrl, hocon)), paths.TemplatesDir, report,
             journal.SharedContent);
         var images = new Environments.Images.ImageStore(paths.ImagesDir, hocon.Environment.MaxImageBytes, hocon.Environment.InsecureRegistries);
-        return await FleetImages.CaptureAsync(planned, images, report, cancel);
+        var withImages = await FleetImages.CaptureAsync(planned, images, report, cancel);
+        return await FleetMcp.ListToolsAsync(withImages, paths, hocon.Environment, report, cancel);
     }
 
     private static RunDefaults Defaults(FleetSettings s, string baseUrl, RolloutSettings hocon) =>

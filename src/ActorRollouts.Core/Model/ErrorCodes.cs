@@ -17,6 +17,8 @@ public static class ErrorCodes
     public const string Interrupted = "E_INTERRUPTED";
     /// <summary>The call did not run, or was stopped: its session was cancelled or ran out of budget.</summary>
     public const string Cancelled = "E_CANCELLED";
+    /// <summary>An MCP tool answered that it failed (<c>isError</c>); its text says why.</summary>
+    public const string ToolError = "E_TOOL_ERROR";
     /// <summary>The tool itself crashed.</summary>
     public const string Internal = "E_INTERNAL";
 }

@@ -27,7 +27,8 @@ public static class FleetPlanner
                 defaults.ConfirmTools,
                 task.Grader,
                 Budget.Merge(task.Budget, defaults.Budget),
-                Image: task.Image)))
+                Image: task.Image,
+                McpServers: task.McpServers)))
             .ToImmutableList();
 
     private static Endpoint EndpointFor(TaskDefinition task, Endpoint run)

@@ -28,8 +28,20 @@ public sealed record SessionSpec(
     Budget? Budget = null,
     string? TemplateHash = null,
     ForkOrigin? Fork = null,
-    SessionImage? Image = null)
+    SessionImage? Image = null,
+    ImmutableList<McpServerSpec>? McpServers = null)
 {
+    /// <summary>The MCP server and tool behind a tool name the model calls (<c>server__tool</c>); null for a built-in one
+    /// or one no server listed.</summary>
+    public (McpServerSpec Server, McpToolSpec Tool)? McpTool(string offeredName)
+    {
+        foreach (var server in McpServers ?? [])
+            if (offeredName.StartsWith(server.Name + McpServerSpec.Separator, StringComparison.Ordinal))
+                foreach (var tool in server.Tools ?? [])
+                    if (server.Offered(tool.Name) == offeredName) return (server, tool);
+        return null;
+    }
+
     /// <summary>The workspace's lower layer, under the data dir <paramref name="dataDir"/>: the image's unpacked tree in
     /// <c>images/</c>, the captured template in <c>templates/</c>, or (journals from before capture) the template folder
     /// itself.</summary>
@@ -38,8 +50,10 @@ public sealed record SessionSpec(
         : TemplateHash is { } hash ? global::System.IO.Path.Combine(dataDir, "templates", hash)
         : WorkspaceTemplate;
 
-    /// <summary>Whether a call of this tool waits for an approval (<c>requires_confirmation</c>).</summary>
-    public bool NeedsConfirmation(string tool) => ConfirmTools?.Contains(tool) == true;
+    /// <summary>Whether a call of this tool waits for an approval: <c>requires_confirmation</c>, or an MCP tool that says
+    /// it is destructive (unless its server says <c>confirm: false</c>).</summary>
+    public bool NeedsConfirmation(string tool) =>
+        ConfirmTools?.Contains(tool) == true || McpTool(tool) is { Server.Confirm: not false, Tool.IsDestructive: true };
 
     /// <summary>What differs in the settings a resume may change (endpoint, max turns, budget), one line each.</summary>
     public ImmutableList<string> SettingsChangesTo(SessionSpec after) =>

@@ -19,7 +19,8 @@ public sealed record TaskDefinition(
     string? Api = null,
     Grading.GraderSpec? Grader = null,
     Budget? Budget = null,
-    SessionImage? Image = null);
+    SessionImage? Image = null,
+    ImmutableList<McpServerSpec>? McpServers = null);
 
 /// <summary>A task file could not be used. The message names the file and line.</summary>
 public sealed class TaskFileException(string message) : Exception(message);

@@ -12,9 +12,12 @@ public sealed record CommandResult(
 /// <summary>How to run one command: where, what, how long, in which sandbox, within which limits. With
 /// <paramref name="Namespace"/> (the pid holding a workspace's overlay mount), <paramref name="Workspace"/> is a path inside
 /// that namespace, which the command joins first. With <paramref name="Image"/>, that tree is the command's <c>/</c> and the
-/// image's config applies.</summary>
+/// image's config applies. <paramref name="Program"/> runs a program (its arguments as given) instead of a shell command
+/// (an MCP server); <paramref name="Network"/> gives the sandbox the host's network; <paramref name="Env"/> adds variables
+/// to the few a sandboxed program gets.</summary>
 public sealed record CommandRequest(string Workspace, string Command, TimeSpan Timeout, SandboxMode Mode, int OutputCap, CommandLimits Limits,
-    int? Namespace = null, Core.Tasks.SessionImage? Image = null)
+    int? Namespace = null, Core.Tasks.SessionImage? Image = null, IReadOnlyList<string>? Program = null, bool Network = false,
+    IReadOnlyDictionary<string, string>? Env = null)
 {
     /// <summary>A command in a session's workspace: inside its overlay's namespace, at its mount point; in its folder when
     /// it has no template (and so no mount).</summary>
@@ -86,6 +89,22 @@ public static class CommandRunner
             LimitHit(exitCode, stderr.Text, usage), group is null ? "rlimit" : "cgroup+rlimit", usage?.PeakMemoryBytes ?? 0, usage?.PeakProcesses ?? 0);
     }
 
+    /// <summary>Starts a long-running program (an MCP server) as <see cref="RunAsync"/> starts a command — in its cgroups,
+    /// within its limits, in its sandbox, from the launcher thread so that bubblewrap dies with us — with its standard
+    /// streams left to the caller.</summary>
+    public static async Task<Process> StartAsync(CommandRequest request, CommandGroup? group)
+    {
+        var start = Launch(request, group);
+        OnlySandboxEnvironment(start, request.Mode == SandboxMode.Bwrap ? SandboxWorkspace : request.Workspace);
+        if (request.Mode == SandboxMode.None)
+            foreach (var (name, value) in request.Env ?? new Dictionary<string, string>()) start.Environment[name] = value; // bubblewrap sets them itself
+        start.RedirectStandardInput = true;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        return await ProcessLauncher.StartAsync(start);
+    }
+
     /// <summary>A command sees none of this process's environment, where API keys and tokens live: only what a shell
     /// needs. (An image's commands get the image's <c>Env</c> instead, set by bubblewrap.)</summary>
     internal static void OnlySandboxEnvironment(ProcessStartInfo start, string home)
@@ -135,27 +154,20 @@ public static class CommandRunner
         {
             foreach (var arg in (string[])["nsenter", "-t", pid.ToString(), "-U", "-m", "--preserve-credentials"]) start.ArgumentList.Add(arg);
         }
-        if (request.Image is { } image)
-        {
-            foreach (var arg in ImageSandbox.BwrapArguments(request.Workspace, image, request.Command)) start.ArgumentList.Add(arg);
-        }
-        else if (request.Mode == SandboxMode.Bwrap)
-        {
-            foreach (var arg in BwrapArguments(request.Workspace, request.Command, asRoot: request.Namespace is null)) start.ArgumentList.Add(arg);
-        }
-        else
-        {
-            // cd after entering the namespace: a folder opened before (nsenter --wd) would be the bare mount point under it.
-            foreach (var arg in (string[])["bash", "-c", "cd \"$0\" || exit 126; exec bash -c \"$1\"", request.Workspace, request.Command])
-                start.ArgumentList.Add(arg);
-        }
+        IEnumerable<string> sandboxed = request.Image is { } image && request.Mode == SandboxMode.Bwrap
+            ? ImageSandbox.BwrapArguments(request.Workspace, image, request.Program ?? ImageSandbox.Shell(request.Command), request.Network, request.Env)
+            : request.Mode == SandboxMode.Bwrap
+                ? BwrapArguments(request.Workspace, request.Program ?? ["bash", "-c", request.Command], asRoot: request.Namespace is null, request.Network, request.Env)
+                // cd after entering the namespace: a folder opened before (nsenter --wd) would be the bare mount point under it.
+                : ["bash", "-c", "cd \"$0\" || exit 126; shift; exec \"$@\"", request.Workspace, "--", .. request.Program ?? ["bash", "-c", request.Command]];
+        foreach (var arg in sandboxed) start.ArgumentList.Add(arg);
         return start;
     }
 
     /// <summary>Inside a workspace's namespace the command's user is root (the namespace maps us to it); without one,
     /// <paramref name="asRoot"/> maps us to root in bubblewrap's own user namespace, so a command sees the same user in
     /// either kind of workspace.</summary>
-    private static string[] BwrapArguments(string workspace, string command, bool asRoot) =>
+    private static string[] BwrapArguments(string workspace, IReadOnlyList<string> program, bool asRoot, bool network, IReadOnlyDictionary<string, string>? env) =>
     [
         "bwrap",
         .. asRoot ? (string[])["--unshare-user", "--uid", "0", "--gid", "0"] : [],
@@ -164,9 +176,10 @@ public static class CommandRunner
         "--ro-bind", "/etc", "/etc",
         "--bind", workspace, SandboxWorkspace, "--chdir", SandboxWorkspace,
         "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-        "--unshare-all", "--die-with-parent", "--new-session",
+        "--unshare-all", .. network ? (string[])["--share-net"] : [], "--die-with-parent", "--new-session",
         "--setenv", "HOME", SandboxWorkspace, "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
-        "bash", "-c", command,
+        .. (env ?? new Dictionary<string, string>()).SelectMany(v => (string[])["--setenv", v.Key, v.Value]),
+        .. program,
     ];
 
     private static async Task Pump(StreamReader reader, CappedBuffer buffer)

@@ -11,15 +11,20 @@ public static class ImageSandbox
     /// <summary>What a container runtime gives a process whose image sets no <c>PATH</c>.</summary>
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    public static IEnumerable<string> BwrapArguments(string tree, SessionImage image, string command)
+    /// <summary>A shell command as the program to run: under the image's bash if it has one, else its <c>/bin/sh</c>.</summary>
+    public static IReadOnlyList<string> Shell(string command) =>
+        ["/bin/sh", "-c", """[ -x /bin/bash ] && exec /bin/bash -c "$1"; exec /bin/sh -c "$1" """, "sh", command];
+
+    public static IEnumerable<string> BwrapArguments(string tree, SessionImage image, IReadOnlyList<string> program, bool network = false,
+        IReadOnlyDictionary<string, string>? env = null)
     {
         string[] arguments =
         [
             "bwrap", "--bind", tree, "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-            "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+            "--unshare-all", .. network ? (string[])["--share-net"] : [], "--die-with-parent", "--new-session", "--clearenv",
         ];
         foreach (var argument in arguments) yield return argument;
-        foreach (var (name, value) in Environment(image))
+        foreach (var (name, value) in Environment(image).Concat(env ?? new Dictionary<string, string>()))
         {
             yield return "--setenv";
             yield return name;
@@ -28,8 +33,7 @@ public static class ImageSandbox
         // In the workspace's namespace we are root already; another user needs a user namespace of its own.
         if (image.Uid != 0 || image.Gid != 0)
             foreach (var argument in (string[])["--unshare-user", "--uid", image.Uid.ToString(), "--gid", image.Gid.ToString()]) yield return argument;
-        foreach (var argument in (string[])["--chdir", image.StartDir, "/bin/sh", "-c", """[ -x /bin/bash ] && exec /bin/bash -c "$1"; exec /bin/sh -c "$1" """, "sh", command])
-            yield return argument;
+        foreach (var argument in (string[])["--chdir", image.StartDir, .. program]) yield return argument;
     }
 
     /// <summary>The image's <c>Env</c> (a later entry of the same name wins), with <c>PATH</c> and <c>HOME</c> if it sets

@@ -16,9 +16,12 @@ public interface ITool
     Task<ToolResult> ExecuteAsync(ToolCall call, JsonElement arguments, ToolContext context, CancellationToken cancellationToken);
 }
 
-/// <summary>What a tool call runs against: the workspace, the environment's settings, and what the session has read.</summary>
-public sealed class ToolContext(Workspace workspace, EnvironmentOptions options)
+/// <summary>What a tool call runs against: the workspace, the environment's settings, what the session has read, and the
+/// blob store (where an MCP tool's images go).</summary>
+public sealed class ToolContext(Workspace workspace, EnvironmentOptions options, Workspaces.BlobStore? blobs = null)
 {
+    public Workspaces.BlobStore? Blobs { get; } = blobs;
+
     private readonly ConcurrentDictionary<string, bool> _read = new();
 
     public Workspace Workspace { get; } = workspace;
