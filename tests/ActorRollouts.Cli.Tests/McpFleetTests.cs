@@ -1,0 +1,171 @@
+using System.Text.Json.Nodes;
+using ActorRollouts.FakeLlm;
+
+namespace ActorRollouts.Cli.Tests;
+
+/// <summary>The MCP servers the tests run: the npm servers (server-memory, server-filesystem, server-everything, installed
+/// by tests/run with <c>npm ci</c> from tests/mcp's lock file), copied into a task template as a task ships its servers,
+/// and the tests' own fault server.</summary>
+public sealed class McpServers : IAsyncLifetime
+{
+    public static string Folder => Path.Combine(Cli.RepoRoot, "tests", "mcp");
+
+    public static string FaultServer => Path.Combine(Folder, "fault-server.mjs");
+
+    /// <summary>A template holding <c>node_modules/</c> with the three npm servers.</summary>
+    public string Template { get; private set; } = "";
+
+    public Task InitializeAsync()
+    {
+        Template = Path.Combine(Cli.NewTempDir(), "template");
+        CopyTree(Path.Combine(Folder, "node_modules"), Path.Combine(Template, "node_modules"));
+        return Task.CompletedTask;
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>The <c>mcp_servers</c> entry of an npm server shipped in the template, started in the session's sandbox.</summary>
+    public static string Entry(string name, string package, string args = "", string env = "") =>
+        $$"""{"name": "{{name}}", "command": ["node", "node_modules/@modelcontextprotocol/{{package}}/dist/index.js"{{args}}]{{(env.Length > 0 ? $", \"env\": {{{env}}}" : "")}}}""";
+
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var entry in Directory.EnumerateFileSystemEntries(from))
+        {
+            var target = Path.Combine(to, Path.GetFileName(entry));
+            if (new FileInfo(entry).LinkTarget is { } link) File.CreateSymbolicLink(target, link);
+            else if (Directory.Exists(entry)) CopyTree(entry, target);
+            else File.Copy(entry, target);
+        }
+    }
+}
+
+/// <summary>Tasks that bring MCP servers, end to end through the real CLI, the real servers and the real journal.</summary>
+public class McpFleetTests(McpServers servers) : IClassFixture<McpServers>
+{
+    private static readonly string Memory = McpServers.Entry("memory", "server-memory", env: "\"MEMORY_FILE_PATH\": \"/workspace/memory.jsonl\"");
+    private static readonly string Everything = McpServers.Entry("everything", "server-everything", ", \"stdio\"");
+    private static readonly string Filesystem = McpServers.Entry("fs", "server-filesystem", ", \"/workspace\"");
+
+    private async Task<(string Dir, string Data)> FleetFilesAsync(string script, params string[] tasks)
+    {
+        var dir = Cli.NewTempDir();
+        Directory.Move(await CopyOfTemplateAsync(), Path.Combine(dir, "template"));
+        await File.WriteAllLinesAsync(Path.Combine(dir, "tasks.jsonl"), tasks);
+        await File.WriteAllTextAsync(Path.Combine(dir, "script.json"), script);
+        return (dir, Path.Combine(dir, "data"));
+    }
+
+    private Task<string> CopyOfTemplateAsync()
+    {
+        var copy = Path.Combine(Cli.NewTempDir(), "template");
+        Directory.CreateSymbolicLink(copy, servers.Template); // the run captures the template it names, following this one link
+        return Task.FromResult(copy);
+    }
+
+    private static Task<CliResult> RunAsync(string dir, string data, string fleet, params string[] more) =>
+        Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data, "--fleet-id", fleet, .. more]);
+
+    private static async Task<List<JsonNode>> ResultsAsync(string data, string sessionId) =>
+        [.. (await Cli.RunAsync(["trace", sessionId, "--data-dir", data])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)
+            .Where(l => (string?)l["type"] == "tool_call_completed").Select(l => l["data"]!)];
+
+    private static string Calls(params (string Tool, string Arguments)[] calls) =>
+        $$"""{ "scenarios": [ { "turns": [ {{string.Join(", ", calls.Select(c => $$"""{ "tool_calls": [ { "name": "{{c.Tool}}", "arguments": {{c.Arguments}} } ] }"""))}}, { "content": "Done." } ] } ] }""";
+
+    [Fact]
+    public async Task ServersTools_AreListedOncePerFleet_AndOfferedNamespacedNextToTheBuiltInOnes()
+    {
+        var dir = Cli.NewTempDir();
+        Directory.Move(await CopyOfTemplateAsync(), Path.Combine(dir, "template"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "tasks.jsonl"),
+            $$"""{"id": "t", "prompt": "look", "workspace": "template", "samples": 3, "tools": ["read_file"], "mcp_servers": [{{Memory}}, {{Everything}}]}""" + "\n");
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse("""{ "scenarios": [ { "turns": [ { "content": "Nothing to do." } ] } ] }"""));
+
+        var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", server.BaseUrl.ToString(), "--data-dir", Path.Combine(dir, "data"), "--fleet-id", "list"],
+            environment: new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-test" });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Single(run.Stderr.Split('\n'), l => l.StartsWith("mcp t/memory: 9 tools listed", StringComparison.Ordinal));
+        Assert.Single(run.Stderr.Split('\n'), l => l.StartsWith("mcp t/everything: ", StringComparison.Ordinal));
+        Assert.Equal(3, server.Requests.Count);
+        foreach (var request in server.Requests)
+        {
+            var offered = JsonNode.Parse(request.Body)!["tools"]!.AsArray().Select(t => (string)t!["function"]!["name"]!).ToList();
+            Assert.Contains("read_file", offered);
+            Assert.Contains("memory__read_graph", offered);
+            Assert.Contains("memory__create_entities", offered);
+            Assert.Contains("everything__get-tiny-image", offered);
+            Assert.Equal(offered.Count, offered.Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public async Task TheMemoryServersState_StaysWithItsSession()
+    {
+        var script = """
+            { "scenarios": [
+              { "match": "remember", "turns": [ { "tool_calls": [ { "name": "memory__create_entities", "arguments": { "entities": [ { "name": "Ada", "entityType": "person", "observations": ["wrote the first program"] } ] } } ] },
+                                                { "tool_calls": [ { "name": "memory__read_graph", "arguments": {} } ] }, { "content": "Remembered." } ] },
+              { "match": "recall", "turns": [ { "tool_calls": [ { "name": "memory__read_graph", "arguments": {} } ] }, { "content": "Recalled." } ] } ] }
+            """;
+        var (dir, data) = await FleetFilesAsync(script,
+            $$"""{"id": "remember", "prompt": "remember Ada", "workspace": "template", "mcp_servers": [{{Memory}}]}""",
+            $$"""{"id": "recall", "prompt": "recall", "workspace": "template", "mcp_servers": [{{Memory}}]}""");
+
+        var run = await RunAsync(dir, data, "mem", "--concurrency", "1");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var remembered = (await ResultsAsync(data, "mem:remember:0")).Last();
+        var recalled = (await ResultsAsync(data, "mem:recall:0")).Single();
+        Assert.Contains("Ada", (string)remembered["content"]!);
+        Assert.Empty(recalled["data"]!["structured"]!["entities"]!.AsArray()); // the other session's memory is not this one's
+        Assert.Equal(["memory.jsonl"], (await ResultsAsync(data, "mem:remember:0")).First()["files_changed"]!.AsArray().Select(f => (string?)f));
+    }
+
+    [Fact]
+    public async Task TheFilesystemServersWrites_AppearInFilesChangedWithDiffs_AndItsDestructiveToolsAskForConfirmation()
+    {
+        var script = Calls(("fs__write_file", """{ "path": "/workspace/notes.txt", "content": "one\ntwo\n" }"""),
+            ("fs__edit_file", """{ "path": "/workspace/notes.txt", "edits": [ { "oldText": "two", "newText": "three" } ] }"""),
+            ("fs__list_directory", """{ "path": "/workspace" }"""));
+        var (dir, data) = await FleetFilesAsync(script, $$"""{"id": "fs", "prompt": "write notes", "workspace": "template", "mcp_servers": [{{Filesystem}}]}""");
+
+        var run = await RunAsync(dir, data, "fs");
+        var denied = await RunAsync(dir, Path.Combine(dir, "denied"), "fs", "--confirm", "deny");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var results = await ResultsAsync(data, "fs:fs:0");
+        Assert.Equal(["notes.txt"], results[0]["files_changed"]!.AsArray().Select(f => (string?)f));
+        Assert.Contains("+one\n+two", (string)results[0]["diffs"]![0]!["diff"]!);
+        Assert.Contains("-two\n+three", (string)results[1]["diffs"]![0]!["diff"]!);
+        Assert.Contains("[FILE] notes.txt", (string)results[2]["content"]!);
+        var trace = (await Cli.RunAsync(["trace", "fs:fs:0", "--data-dir", data])).Stdout;
+        Assert.Equal(2, trace.Split('\n').Count(l => l.Contains("\"confirmation_resolved\"", StringComparison.Ordinal))); // write and edit: destructive
+        Assert.True(denied.ExitCode == 0, denied.ToString());
+        var refused = await ResultsAsync(Path.Combine(dir, "denied"), "fs:fs:0");
+        Assert.Equal(["E_CONFIRMED_DENY", "E_CONFIRMED_DENY", null], refused.Select(r => (string?)r["error_code"]));
+        Assert.False(File.Exists(Path.Combine(Cli.Changes(Path.Combine(dir, "denied"), "fs", "fs-0"), "notes.txt")));
+    }
+
+    [Fact]
+    public async Task AnImageResult_IsStoredInBlobsAndNamedInTheResult()
+    {
+        var (dir, data) = await FleetFilesAsync(Calls(("everything__get-tiny-image", "{}"), ("everything__get-structured-content", """{ "location": "Chicago" }""")),
+            $$"""{"id": "img", "prompt": "show me", "workspace": "template", "mcp_servers": [{{Everything}}]}""");
+
+        var run = await RunAsync(dir, data, "img");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var results = await ResultsAsync(data, "img:img:0");
+        var media = results[0]["data"]!["media"]![0]!;
+        var sha = (string)media["sha256"]!;
+        var blob = Path.Combine(data, "blobs", sha[..2], sha);
+        Assert.Equal(("image", "image/png"), ((string?)media["type"], (string?)media["mime_type"]));
+        Assert.Equal((long)media["bytes"]!, new FileInfo(blob).Length);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(blob)[..4]);
+        Assert.Contains($"[image image/png, {(long)media["bytes"]!:N0} bytes, sha256 {sha[..12]}]", (string)results[0]["content"]!);
+        Assert.NotNull(results[1]["data"]!["structured"]!["temperature"]);
+    }
+}

@@ -1,0 +1,38 @@
+// An MCP server of the tests' own, for the faults the npm servers do not show: a tool that fails, one that crashes the
+// server mid-call, one that never answers, one that answers 10 MB, slow read-only and slow writing tools (each leaves a
+// marker file in MARKER_DIR when it starts, for tests that kill the engine mid-call), and, with --never-initialize, a
+// server that reads its input and answers nothing. Every start appends the pid to START_LOG, if set.
+import { appendFileSync, writeFileSync } from "node:fs";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { z } from "zod";
+
+if (process.env.START_LOG) appendFileSync(process.env.START_LOG, `${process.pid}\n`);
+if (process.argv.includes("--never-initialize")) {
+  process.stdin.resume(); // reads every request, answers none
+} else {
+  const server = new McpServer({ name: "fault-server", version: "1.0.0" });
+  const text = (t) => ({ content: [{ type: "text", text: t }] });
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  let calls = 0;
+  const marker = (name) => {
+    if (process.env.MARKER_DIR) writeFileSync(`${process.env.MARKER_DIR}/${name}-${process.pid}-${++calls}`, "");
+  };
+
+  server.registerTool("fail", { description: "Fails, saying why.", annotations: { readOnlyHint: true } },
+    async () => ({ isError: true, content: [{ type: "text", text: "the fault server failed on purpose" }] }));
+  server.registerTool("crash", { description: "Exits in the middle of the call." }, async () => {
+    process.stderr.write("fault-server: crashing in the middle of a call\n");
+    process.exit(3);
+  });
+  server.registerTool("hang", { description: "Never answers.", annotations: { readOnlyHint: true } }, () => new Promise(() => {}));
+  server.registerTool("big", { description: "Answers 10 MB of text.", annotations: { readOnlyHint: true } },
+    async () => text("0123456789".repeat(1024 * 1024)));
+  server.registerTool("slow_read", { description: "Reads slowly.", annotations: { readOnlyHint: true } },
+    async () => { marker("read"); await sleep(3000); return text("read done"); });
+  server.registerTool("slow_write", { description: "Writes slowly.", annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false } },
+    async () => { marker("write"); await sleep(3000); return text("written"); });
+  server.registerTool("whoami", { description: "Its process id.", inputSchema: { note: z.string().optional() }, annotations: { readOnlyHint: true } },
+    async () => text(`pid ${process.pid}`));
+  await server.connect(new StdioServerTransport());
+}
