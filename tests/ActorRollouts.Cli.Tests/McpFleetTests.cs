@@ -149,6 +149,47 @@ public class McpFleetTests(McpServers servers) : IClassFixture<McpServers>
         Assert.False(File.Exists(Path.Combine(Cli.Changes(Path.Combine(dir, "denied"), "fs", "fs-0"), "notes.txt")));
     }
 
+    /// <summary>The tests' fault server, started outside the sandbox (<c>sandbox: false</c>) from tests/mcp.</summary>
+    private static string Faults(string name = "faults", string extra = "", string env = "") =>
+        $$"""{"name": "{{name}}", "command": ["node", "{{McpServers.FaultServer}}"{{extra}}], "sandbox": false{{(env.Length > 0 ? $", \"env\": {{{env}}}" : "")}}}""";
+
+    [Fact]
+    public async Task ServerFaults_AreErrorResultsWithTheirCodes_AndTheSessionGoesOn()
+    {
+        var script = Calls(("faults__fail", "{}"), ("faults__big", "{}"), ("faults__whoami", "{}"), ("faults__crash", "{}"), ("faults__whoami", "{}"),
+            ("faults__hang", "{}"), ("faults__nonsense", "{}"));
+        var (dir, data) = await FleetFilesAsync(script, $$"""{"id": "f", "prompt": "break things", "mcp_servers": [{{Faults()}}]}""");
+        await File.WriteAllTextAsync(Path.Combine(dir, "short.conf"), "actor-rollouts.environment.tool-timeout = 3s\n");
+
+        var run = await RunAsync(dir, data, "faults", "--config", Path.Combine(dir, "short.conf"));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var results = await ResultsAsync(data, "faults:f:0");
+        Assert.Equal(["E_TOOL_ERROR", null, null, "E_INTERNAL", null, "E_TIMEOUT", "E_TOOL_UNKNOWN"], results.Select(r => (string?)r["error_code"]));
+        Assert.Contains("the fault server failed on purpose", (string)results[0]["content"]!);
+        Assert.True((int)results[1]["data"]!["truncated_chars"]! > 10_000_000, "the 10 MB answer was not cut"); // 10 MB in, a capped result out
+        Assert.True(((string)results[1]["content"]!).Length < 20_000);
+        Assert.Contains("crashing in the middle of a call", (string)results[3]["data"]!["stderr_tail"]!);
+        Assert.Equal(3, (int)results[3]["data"]!["exit_code"]!);
+        Assert.NotEqual((string)results[2]["content"]!, (string)results[4]["content"]!); // started again after the crash: another pid
+        Assert.Contains("did not finish in time", (string)results[5]["content"]!);
+        Assert.Empty(ProcessTable.Mentioning(McpServers.FaultServer)); // nothing left running
+    }
+
+    [Fact]
+    public async Task AServerThatNeverAnswersInitialize_StopsRunAtStartUp_NamingTheTaskAndTheServer()
+    {
+        var (dir, data) = await FleetFilesAsync(Calls(("silent__whoami", "{}")),
+            $$"""{"id": "quiet", "prompt": "hello", "mcp_servers": [{{Faults("silent", ", \"--never-initialize\"")}}]}""");
+        await File.WriteAllTextAsync(Path.Combine(dir, "short.conf"), "actor-rollouts.environment.mcp-start-timeout = 2s\n");
+
+        var run = await RunAsync(dir, data, "silent", "--config", Path.Combine(dir, "short.conf"));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("task 'quiet': MCP server 'silent' could not start: it did not answer initialize within 2 s", run.Stderr);
+        Assert.Empty(ProcessTable.Mentioning(McpServers.FaultServer));
+    }
+
     [Fact]
     public async Task AnImageResult_IsStoredInBlobsAndNamedInTheResult()
     {

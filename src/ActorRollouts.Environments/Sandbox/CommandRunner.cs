@@ -159,7 +159,9 @@ public static class CommandRunner
             : request.Mode == SandboxMode.Bwrap
                 ? BwrapArguments(request.Workspace, request.Program ?? ["bash", "-c", request.Command], asRoot: request.Namespace is null, request.Network, request.Env)
                 // cd after entering the namespace: a folder opened before (nsenter --wd) would be the bare mount point under it.
-                : ["bash", "-c", "cd \"$0\" || exit 126; shift; exec \"$@\"", request.Workspace, "--", .. request.Program ?? ["bash", "-c", request.Command]];
+                // Without bubblewrap's --die-with-parent, setpriv makes it die with us all the same (a SIGKILL of ours included).
+                : ["setpriv", "--pdeathsig", "KILL", "--", "bash", "-c", "cd \"$0\" || exit 126; shift; exec \"$@\"", request.Workspace, "--",
+                   .. request.Program ?? ["bash", "-c", request.Command]];
         foreach (var arg in sandboxed) start.ArgumentList.Add(arg);
         return start;
     }
