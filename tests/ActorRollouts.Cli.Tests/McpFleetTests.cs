@@ -191,6 +191,66 @@ public class McpFleetTests(McpServers servers) : IClassFixture<McpServers>
     }
 
     [Fact]
+    public async Task KilledMidCall_AReadOnlyToolRunsAgainOnResume_AndAnyOtherIsAnsweredInterrupted()
+    {
+        var markers = Cli.NewTempDir();
+        var server = Faults(env: $"\"MARKER_DIR\": \"{markers}\"");
+        var (dir, data) = await FleetFilesAsync("{}",
+            $$"""{"id": "reader", "prompt": "read slowly", "mcp_servers": [{{server}}]}""",
+            $$"""{"id": "writer", "prompt": "write slowly", "mcp_servers": [{{server}}]}""");
+        await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse("""
+            { "scenarios": [
+              { "match": "read slowly", "turns": [ { "tool_calls": [ { "name": "faults__slow_read", "arguments": {} } ] }, { "content": "Read." } ] },
+              { "match": "write slowly", "turns": [ { "tool_calls": [ { "name": "faults__slow_write", "arguments": {} } ] }, { "content": "Wrote." } ] } ] }
+            """));
+        string[] run = ["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", model.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", "kill", "--concurrency", "2"];
+        using var reading = new FileAppears(markers, "read.log");
+        using var writing = new FileAppears(markers, "write.log");
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var first = Cli.Start(run);
+
+        await Task.WhenAny(Task.WhenAll(reading.Seen, writing.Seen).WaitAsync(bounded.Token), first.WaitForExitAsync(bounded.Token));
+        Assert.True(reading.Seen.IsCompleted && writing.Seen.IsCompleted, "both slow calls should have started before the run ended");
+        first.Kill(); // SIGKILL, both calls in the middle
+        await first.WaitForExitAsync();
+        var resume = await Cli.RunAsync(["resume", "kill", "--data-dir", data], environment: new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-test" });
+
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        Assert.Contains("2 sessions: 2 completed", resume.Stdout);
+        var read = (await ResultsAsync(data, "kill:reader:0")).Single();
+        var written = (await ResultsAsync(data, "kill:writer:0")).Single();
+        Assert.Equal((true, "read done"), ((bool)read["ok"]!, (string)read["content"]!)); // read-only: simply run again
+        Assert.Equal("E_INTERRUPTED", (string?)written["error_code"]);                     // it may have half happened: the model is told
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(markers, "read.log")).Length);
+        Assert.Single(File.ReadAllLines(Path.Combine(markers, "write.log")));
+        Assert.Empty(ProcessTable.Mentioning(McpServers.FaultServer));
+    }
+
+    [Fact]
+    public async Task TwoHundredSessions_StartTheirServersOnlyWhenTheyCallThem_AndLeaveNoneRunning()
+    {
+        var starts = Path.Combine(Cli.NewTempDir(), "starts.log");
+        var server = Faults(env: $"\"START_LOG\": \"{starts}\"");
+        var script = """
+            { "scenarios": [
+              { "match": "call it", "turns": [ { "tool_calls": [ { "name": "faults__whoami", "arguments": {} } ] }, { "content": "Called." } ] },
+              { "turns": [ { "content": "No need." } ] } ] }
+            """;
+        var (dir, data) = await FleetFilesAsync(script,
+            $$"""{"id": "calls", "prompt": "call it", "samples": 100, "mcp_servers": [{{server}}]}""",
+            $$"""{"id": "quiet", "prompt": "answer", "samples": 100, "mcp_servers": [{{server}}]}""");
+
+        var run = await RunAsync(dir, data, "many", "--concurrency", "32");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("200 sessions: 200 completed", run.Stdout);
+        var pids = File.ReadAllLines(starts).Select(int.Parse).ToList();
+        Assert.Equal(1 + 100, pids.Count); // one listing its tools for the fleet, one per session that called it
+        Assert.Empty(ProcessTable.Mentioning(McpServers.FaultServer));
+        Assert.All(pids, pid => Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "), $"server {pid} is still running"));
+    }
+
+    [Fact]
     public async Task AnImageResult_IsStoredInBlobsAndNamedInTheResult()
     {
         var (dir, data) = await FleetFilesAsync(Calls(("everything__get-tiny-image", "{}"), ("everything__get-structured-content", """{ "location": "Chicago" }""")),

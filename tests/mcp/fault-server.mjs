@@ -1,8 +1,8 @@
 // An MCP server of the tests' own, for the faults the npm servers do not show: a tool that fails, one that crashes the
-// server mid-call, one that never answers, one that answers 10 MB, slow read-only and slow writing tools (each leaves a
-// marker file in MARKER_DIR when it starts, for tests that kill the engine mid-call), and, with --never-initialize, a
-// server that reads its input and answers nothing. Every start appends the pid to START_LOG, if set.
-import { appendFileSync, writeFileSync } from "node:fs";
+// server mid-call, one that never answers, one that answers 10 MB, slow read-only and slow writing tools (each appends a
+// line to MARKER_DIR/read.log or write.log when it starts, for tests that kill the engine mid-call), and, with
+// --never-initialize, a server that reads its input and answers nothing. Every start appends the pid to START_LOG, if set.
+import { appendFileSync } from "node:fs";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod";
@@ -14,9 +14,8 @@ if (process.argv.includes("--never-initialize")) {
   const server = new McpServer({ name: "fault-server", version: "1.0.0" });
   const text = (t) => ({ content: [{ type: "text", text: t }] });
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  let calls = 0;
   const marker = (name) => {
-    if (process.env.MARKER_DIR) writeFileSync(`${process.env.MARKER_DIR}/${name}-${process.pid}-${++calls}`, "");
+    if (process.env.MARKER_DIR) appendFileSync(`${process.env.MARKER_DIR}/${name}.log`, `${process.pid}\n`);
   };
 
   server.registerTool("fail", { description: "Fails, saying why.", annotations: { readOnlyHint: true } },
