@@ -56,11 +56,25 @@ public static class ViewerApi
                 ? Json(new { listing.SessionId, listing.At, listing.LastSeq, listing.Entries })
                 : NotFound($"no session '{id}' in {journal.Location.Display}")));
 
+        // An image or a sound an MCP tool answered with, from the blob store by its SHA-256: shown as the type the result
+        // named only when that is an image or audio type a browser shows without running anything (never SVG or HTML).
+        app.MapGet("/api/blob", (string sha, string? type) =>
+        {
+            if (sha.Length != 64 || !sha.All(char.IsAsciiHexDigitLower)) return NotFound($"'{sha}' is not a SHA-256 (64 lowercase hex digits)");
+            var blobs = new Environments.Workspaces.BlobStore(new Hosting.FleetPaths(journal.Location.DataDir, "").BlobsDir, journal.Location.SharedContent);
+            if (!blobs.Has(sha)) return NotFound($"no blob {sha[..12]}… in {blobs.Folder}");
+            var shown = type is not null && MediaTypes.Contains(type) ? type : "application/octet-stream";
+            return Results.Stream(blobs.Open(sha), shown);
+        });
+
         app.MapGet("/api/workspace/file", (string id, long? at, string path) => Rebuilding(async () =>
             await workspaces.ListAsync(id, at) is { } listing && await WorkspaceBrowser.ReadAsync(listing, path) is { } file
                 ? Json(file)
                 : NotFound($"no file '{path}' in {id}'s workspace at #{at}")));
     }
+
+    private static readonly HashSet<string> MediaTypes =
+        ["image/png", "image/jpeg", "image/gif", "image/webp", "audio/wav", "audio/x-wav", "audio/mpeg", "audio/ogg", "audio/webm"];
 
     /// <summary>A session as the session page reads it: <c>{"session": header, "lines": [trace lines]}</c>, written
     /// straight to the response (a 2,000-event session is never held as one string).</summary>

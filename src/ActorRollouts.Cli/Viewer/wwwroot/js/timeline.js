@@ -142,6 +142,7 @@ export class Timeline {
         h('div', { class: 'role' }, `${d.name} → `, d.ok ? h('span', { class: 'ok-text' }, 'ok') : h('span', { class: 'error-text' }, d.error_code ?? 'error'),
           h('span', { class: 'muted' }, ` ${d.tool_call_id}`)),
         collapsible(d.content),
+        (d.data?.media ?? []).map(mediaView),
         (d.diffs ?? []).map(diff => diffView(diff.path, diff.diff))));
   }
 
@@ -150,6 +151,15 @@ export class Timeline {
     return this.row(line, 'file', `file ${d.change}`, [h('span', { class: 'path' }, d.path), sizes,
       d.link_target ? ` → ${d.link_target}` : '']);
   }
+}
+
+/** An image or a sound an MCP tool answered with, from the blob store. */
+export function mediaView(m) {
+  const src = `/api/blob?sha=${encodeURIComponent(m.sha256)}&type=${encodeURIComponent(m.mime_type ?? '')}`;
+  const label = `${m.mime_type ?? m.type}, ${m.bytes} bytes`;
+  return m.type === 'image' ? h('img', { class: 'media', src, alt: label, title: label, 'data-sha': m.sha256 })
+    : m.type === 'audio' ? h('audio', { class: 'media', src, controls: '', title: label, 'data-sha': m.sha256 })
+    : h('a', { class: 'media', href: src, download: m.sha256 }, `${m.type}: ${label}`);
 }
 
 /** A unified diff, line by line, coloured by its first character. */
