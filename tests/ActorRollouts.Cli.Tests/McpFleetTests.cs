@@ -251,6 +251,77 @@ public class McpFleetTests(McpServers servers) : IClassFixture<McpServers>
     }
 
     [Fact]
+    public async Task ASecretInAServersEnv_ReachesTheServer_ButNeverTheJournal()
+    {
+        const string secret = "s3cr3t-value-9f1c";
+        var (dir, data) = await FleetFilesAsync(Calls(("faults__token", "{}")),
+            $$"""{"id": "tok", "prompt": "check", "mcp_servers": [{{Faults(env: "\"TOKEN\": \"${AR_TEST_MCP_TOKEN}\"")}}]}""");
+
+        var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data, "--fleet-id", "tok"],
+            environment: new Dictionary<string, string?> { ["AR_TEST_MCP_TOKEN"] = secret });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal($"token set, {secret.Length} characters", (string)(await ResultsAsync(data, "tok:tok:0")).Single()["content"]!);
+        var journal = await File.ReadAllBytesAsync(Path.Combine(data, "journal.db"));
+        Assert.Equal(-1, journal.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(secret)));
+        Assert.NotEqual(-1, journal.AsSpan().IndexOf("${AR_TEST_MCP_TOKEN}"u8)); // the entry as written
+    }
+
+    [Fact]
+    public async Task AStreamableHttpServer_GetsOneMcpSessionPerRolloutSession_JournaledWithEveryCall()
+    {
+        await using var remote = await HttpEverythingAsync();
+        var (dir, data) = await FleetFilesAsync(Calls(("remote__echo", """{ "message": "one" }"""), ("remote__echo", """{ "message": "two" }""")),
+            $$"""{"id": "http", "prompt": "echo", "samples": 2, "mcp_servers": [{"name": "remote", "url": "{{remote.Url}}"}]}""");
+
+        var run = await RunAsync(dir, data, "http");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var first = await ResultsAsync(data, "http:http:0");
+        var second = await ResultsAsync(data, "http:http:1");
+        Assert.Equal(["Echo: one", "Echo: two"], first.Select(r => (string?)r["content"]));
+        var ids = first.Concat(second).Select(r => (string?)r["data"]!["mcp_session_id"]).ToList();
+        Assert.All(ids, id => Assert.False(string.IsNullOrEmpty(id)));
+        Assert.Equal(ids[0], ids[1]);
+        Assert.Equal(ids[2], ids[3]);
+        Assert.NotEqual(ids[0], ids[2]);
+    }
+
+    /// <summary>server-everything over Streamable HTTP on a free loopback port, until disposed.</summary>
+    private static async Task<RemoteServer> HttpEverythingAsync()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var start = new System.Diagnostics.ProcessStartInfo("node", [Path.Combine(McpServers.Folder, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js"), "streamableHttp"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.Environment["PORT"] = port.ToString();
+        var process = System.Diagnostics.Process.Start(start)!;
+        _ = process.StandardOutput.ReadToEndAsync();
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await process.StandardError.ReadLineAsync(bounded.Token) is { } line) // it says it listens on stderr
+            if (line.Contains($"listening on port {port}", StringComparison.Ordinal))
+            {
+                _ = process.StandardError.ReadToEndAsync();
+                return new RemoteServer(process, $"http://127.0.0.1:{port}/mcp");
+            }
+        throw new InvalidOperationException("server-everything ended before it listened");
+    }
+
+    private sealed record RemoteServer(System.Diagnostics.Process Process, string Url) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Process.Kill(entireProcessTree: true);
+            await Process.WaitForExitAsync();
+            Process.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task AnImageResult_IsStoredInBlobsAndNamedInTheResult()
     {
         var (dir, data) = await FleetFilesAsync(Calls(("everything__get-tiny-image", "{}"), ("everything__get-structured-content", """{ "location": "Chicago" }""")),

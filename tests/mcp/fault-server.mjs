@@ -1,7 +1,7 @@
 // An MCP server of the tests' own, for the faults the npm servers do not show: a tool that fails, one that crashes the
 // server mid-call, one that never answers, one that answers 10 MB, slow read-only and slow writing tools (each appends a
 // line to MARKER_DIR/read.log or write.log when it starts, for tests that kill the engine mid-call), and, with
-// --never-initialize, a server that reads its input and answers nothing. Every start appends the pid to START_LOG, if set.
+// --never-initialize, a server that reads its input and answers nothing; and a tool that says whether TOKEN is set. Every start appends the pid to START_LOG, if set.
 import { appendFileSync } from "node:fs";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
@@ -33,5 +33,7 @@ if (process.argv.includes("--never-initialize")) {
     async () => { marker("write"); await sleep(3000); return text("written"); });
   server.registerTool("whoami", { description: "Its process id.", inputSchema: { note: z.string().optional() }, annotations: { readOnlyHint: true } },
     async () => text(`pid ${process.pid}`));
+  server.registerTool("token", { description: "Whether TOKEN is set, and its length (never its value).", annotations: { readOnlyHint: true } },
+    async () => text(process.env.TOKEN ? `token set, ${process.env.TOKEN.length} characters` : "token unset"));
   await server.connect(new StdioServerTransport());
 }
