@@ -44,6 +44,18 @@ public class TaskFileTests
     [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"image\":\"docker://x/y\",\"workdir\":\"testbed\"}", "tasks.jsonl:2: 'workdir' must be an absolute path inside the image")]
     [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"image\":\"docker://x/y\",\"workdir\":\"/a/../..\"}", "tasks.jsonl:2: 'workdir' must be an absolute path inside the image")]
     [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"image\":\"docker://x/y\",\"workspace\":\".\"}", "tasks.jsonl:2: a task has an 'image' or a 'workspace', not both")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":{}}", "tasks.jsonl:2: 'mcp_servers' must be an array of servers")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"command\":[\"x\"]}]}", "tasks.jsonl:2: mcp_servers[0]: 'name' is required")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"a__b\",\"command\":[\"x\"]}]}", "tasks.jsonl:2: mcp_servers[0]: name 'a__b' may use only")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"m\"}]}", "tasks.jsonl:2: mcp_servers[0] ('m'): give either 'command'")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"m\",\"command\":[\"x\"],\"url\":\"http://h/mcp\"}]}", "tasks.jsonl:2: mcp_servers[0] ('m'): give either 'command'")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"m\",\"command\":[]}]}", "tasks.jsonl:2: mcp_servers[0] ('m'): 'command' must be a non-empty array of strings")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"m\",\"command\":\"node s.js\"}]}", "tasks.jsonl:2: mcp_servers[0] ('m'): 'command' must be a non-empty array of strings")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"m\",\"command\":[\"x\"],\"headers\":{}}]}", "tasks.jsonl:2: mcp_servers[0] ('m'): unknown field 'headers' for a stdio server")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"m\",\"url\":\"ftp://h\"}]}", "tasks.jsonl:2: mcp_servers[0] ('m'): 'url' must be an http:// or https:// URL")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"m\",\"command\":[\"x\"],\"env\":{\"K\":1}}]}", "tasks.jsonl:2: mcp_servers[0]: 'env' must be an object of strings")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"m\",\"command\":[\"x\"],\"sandbox\":\"no\"}]}", "tasks.jsonl:2: mcp_servers[0]: 'sandbox' must be true or false")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"m\",\"command\":[\"x\"]},{\"name\":\"m\",\"url\":\"http://h\"}]}", "tasks.jsonl:2: two MCP servers are named 'm'")]
     public void Parse_BadSecondLine_NamesFileAndLine(string badLine, string expected)
     {
         var message = ErrorOf("""{"id":"a","prompt":"ok"}""", badLine);
@@ -63,6 +75,30 @@ public class TaskFileTests
         Assert.Equal(["/testbed", "/testbed", "/"], plan.Select(s => s.Image!.StartDir));
         Assert.Equal("/d/images/sha256-ab/rootfs", (plan[0] with { Image = plan[0].Image! with { Digest = "sha256:ab" } }).LowerLayer("/d"));
         Assert.Null(plan[2].LowerLayer("/d")); // not captured yet: no digest, no tree
+    }
+
+    [Fact]
+    public void McpServers_AreReadWithTheirDefaults_AndTheirToolsOfferedUnderTheServersName()
+    {
+        var task = Parse("""{"id":"a","prompt":"p","mcp_servers":[{"name":"fs","command":["node","srv.js"],"env":{"T":"${TOKEN}"}},{"name":"web","url":"https://mcp.example/mcp","confirm":false}]}""").Single();
+        var (fs, web) = (task.McpServers![0], task.McpServers[1]);
+        var schema = System.Text.Json.JsonDocument.Parse("{}").RootElement;
+        var spec = FleetPlanner.Plan("f", [task], new RunDefaults(new Model.Endpoint("http://x/v1", "m"), 5, ["bash"]))[0] with
+        {
+            McpServers = [fs with { Tools = [new McpToolSpec("write.file", null, schema, DestructiveHint: true)] },
+                          web with { Tools = [new McpToolSpec("delete", null, schema, DestructiveHint: true), new McpToolSpec("read", null, schema, ReadOnlyHint: true)] }],
+        };
+
+        Assert.Equal((true, true, false, "${TOKEN}"), (fs.IsStdio, fs.Sandbox, fs.Network, fs.Env!["T"])); // kept as written: filled only when it starts
+        Assert.Equal(("https://mcp.example/mcp", false), (web.Url, web.Confirm));
+        Assert.Equal("fs__write_file", fs.Offered("write.file")); // what an OpenAI function name may hold
+        Assert.Equal(("fs", "write.file"), (spec.McpTool("fs__write_file")!.Value.Server.Name, spec.McpTool("fs__write_file")!.Value.Tool.Name));
+        Assert.Null(spec.McpTool("fs__nothing"));
+        Assert.True(spec.NeedsConfirmation("fs__write_file"));   // destructive
+        Assert.False(spec.NeedsConfirmation("web__delete"));     // destructive, but its server says confirm: false
+        Assert.False(spec.NeedsConfirmation("web__read"));
+        Assert.True(spec.McpTool("web__read")!.Value.Tool.RunsAgain);
+        Assert.False(spec.McpTool("web__delete")!.Value.Tool.RunsAgain);
     }
 
     [Fact]
