@@ -12,13 +12,14 @@ public sealed class McpServers : IAsyncLifetime
 
     public static string FaultServer => Path.Combine(Folder, "fault-server.mjs");
 
-    /// <summary>A template holding <c>node_modules/</c> with the three npm servers.</summary>
+    /// <summary>A template holding <c>node_modules/</c> with the three npm servers, and the fault server.</summary>
     public string Template { get; private set; } = "";
 
     public Task InitializeAsync()
     {
         Template = Path.Combine(Cli.NewTempDir(), "template");
         CopyTree(Path.Combine(Folder, "node_modules"), Path.Combine(Template, "node_modules"));
+        File.Copy(FaultServer, Path.Combine(Template, "fault-server.mjs"));
         return Task.CompletedTask;
     }
 
@@ -156,16 +157,18 @@ public class McpFleetTests(McpServers servers) : IClassFixture<McpServers>
     [Fact]
     public async Task ServerFaults_AreErrorResultsWithTheirCodes_AndTheSessionGoesOn()
     {
+        var markers = Cli.NewTempDir();
         var script = Calls(("faults__fail", "{}"), ("faults__big", "{}"), ("faults__whoami", "{}"), ("faults__crash", "{}"), ("faults__whoami", "{}"),
-            ("faults__hang", "{}"), ("faults__nonsense", "{}"));
-        var (dir, data) = await FleetFilesAsync(script, $$"""{"id": "f", "prompt": "break things", "mcp_servers": [{{Faults()}}]}""");
+            ("faults__hang", "{}"), ("faults__whoami", "{}"), ("faults__nonsense", "{}"));
+        var (dir, data) = await FleetFilesAsync(script,
+            $$"""{"id": "f", "prompt": "break things", "mcp_servers": [{{Faults(env: $"\"MARKER_DIR\": \"{markers}\"")}}]}""");
         await File.WriteAllTextAsync(Path.Combine(dir, "short.conf"), "actor-rollouts.environment.tool-timeout = 3s\n");
 
         var run = await RunAsync(dir, data, "faults", "--config", Path.Combine(dir, "short.conf"));
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var results = await ResultsAsync(data, "faults:f:0");
-        Assert.Equal(["E_TOOL_ERROR", null, null, "E_INTERNAL", null, "E_TIMEOUT", "E_TOOL_UNKNOWN"], results.Select(r => (string?)r["error_code"]));
+        Assert.Equal(["E_TOOL_ERROR", null, null, "E_INTERNAL", null, "E_TIMEOUT", null, "E_TOOL_UNKNOWN"], results.Select(r => (string?)r["error_code"]));
         Assert.Contains("the fault server failed on purpose", (string)results[0]["content"]!);
         Assert.True((int)results[1]["data"]!["truncated_chars"]! > 10_000_000, "the 10 MB answer was not cut"); // 10 MB in, a capped result out
         Assert.True(((string)results[1]["content"]!).Length < 20_000);
@@ -173,6 +176,8 @@ public class McpFleetTests(McpServers servers) : IClassFixture<McpServers>
         Assert.Equal(3, (int)results[3]["data"]!["exit_code"]!);
         Assert.NotEqual((string)results[2]["content"]!, (string)results[4]["content"]!); // started again after the crash: another pid
         Assert.Contains("did not finish in time", (string)results[5]["content"]!);
+        Assert.True(File.Exists(Path.Combine(markers, "cancelled.log")), "the server was not told the timed-out call is cancelled");
+        Assert.Equal((string)results[4]["content"]!, (string)results[6]["content"]!); // a timeout does not stop the server
         Assert.Empty(ProcessTable.Mentioning(McpServers.FaultServer)); // nothing left running
     }
 
@@ -188,6 +193,44 @@ public class McpFleetTests(McpServers servers) : IClassFixture<McpServers>
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Contains("task 'quiet': MCP server 'silent' could not start: it did not answer initialize within 2 s", run.Stderr);
         Assert.Empty(ProcessTable.Mentioning(McpServers.FaultServer));
+    }
+
+    [Fact]
+    public async Task AForkOffersTheToolsTheFleetListed_AndAToolTheServerNoLongerHasIsUnknown_WithAWarning()
+    {
+        var markers = Cli.NewTempDir();
+        var (dir, data) = await FleetFilesAsync(Calls(("faults__whoami", "{}"), ("faults__token", "{}")),
+            $$"""{"id": "who", "prompt": "who", "mcp_servers": [{{Faults(env: $"\"MARKER_DIR\": \"{markers}\"")}}]}""");
+        var run = await RunAsync(dir, data, "orig");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        await File.WriteAllTextAsync(Path.Combine(markers, "hide-whoami"), ""); // the server changed: no whoami any more
+
+        var fork = await Cli.RunAsync(["fork", "orig:who:0", "--at", "1", "--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data, "--fleet-id", "forked"]);
+
+        Assert.True(fork.ExitCode == 0, fork.ToString());
+        var results = await ResultsAsync(data, "forked:who:0");
+        Assert.Equal("E_TOOL_UNKNOWN", (string?)results[0]["error_code"]);
+        Assert.Contains("no longer offers 'whoami'", (string)results[0]["content"]!);
+        Assert.Contains("lists other tools than when the fleet started (new: none; gone: whoami)", (string)results[1]["data"]!["warning"]!); // journaled
+        var offered = (await Cli.RunAsync(["trace", "forked:who:0", "--data-dir", data])).Stdout;
+        Assert.Contains("faults__whoami", offered); // still offered: the fork has the fleet's list
+    }
+
+    [Theory]
+    [InlineData(false, "unreachable: ")]
+    [InlineData(true, "connected")]
+    public async Task ASandboxedServerShippedInTheTemplate_HasNoNetworkUnlessItsEntrySays(bool network, string expected)
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var (dir, data) = await FleetFilesAsync(Calls(("boxed__net", $$"""{ "host": "127.0.0.1", "port": {{port}} }""")),
+            $$"""{"id": "net", "prompt": "connect", "workspace": "template", "mcp_servers": [{"name": "boxed", "command": ["node", "fault-server.mjs"], "network": {{(network ? "true" : "false")}}}]}""");
+
+        var run = await RunAsync(dir, data, "net");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.StartsWith(expected, (string)(await ResultsAsync(data, "net:net:0")).Single()["content"]!);
     }
 
     [Fact]
