@@ -170,20 +170,14 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
     {
         _lifetime.Cancel();
         _lifetime.Dispose();
-        // Its MCP servers stop in the background (never on this thread), before the tree they run in is unmounted.
-        var (mcp, workspace) = (_mcp, _workspace);
-        if (mcp is not null) _ = StopAsync(mcp, workspace);
-        else workspace?.Dispose(); // unmounts: the changes stay on disk
+        // Unmounted now, before a restarted incarnation mounts the same folder again (the unmount is lazy: a server still
+        // running there keeps its view until it is stopped). Its MCP servers stop in the background, never on this thread.
+        _workspace?.Dispose(); // the changes stay on disk
+        if (_mcp is { } mcp) _ = mcp.DisposeAsync().AsTask();
         base.PostStop();
     }
 
     private sealed record Executed(IActorRef ReplyTo, ToolRan Ran);
-
-    private static async Task StopAsync(McpSessionServers mcp, Workspace? workspace)
-    {
-        await mcp.DisposeAsync();
-        workspace?.Dispose();
-    }
 
     private sealed record WorkspaceReady(Workspace Workspace, IToolExecutor Executor, McpSessionServers? Mcp);
 
