@@ -12,6 +12,7 @@ using ActorRollouts.Bench;
 //   cluster [--quick] [--results DIR]                        the same fleet on 1, 2 and 3 nodes sharing PostgreSQL (issue 12)
 //   service [--quick] [--results DIR]                        CPU per step of a fleet run by `run` and by `serve` over HTTP (issue 30)
 //   sandbox [--quick] [--results DIR]                        a fleet in a container image against the same on the host root (issue 31)
+//   mcp [--quick] [--results DIR]                            a built-in tool against an MCP server's, sandboxed and not (issue 32)
 //   commit                                                   what a SQLite commit costs with synchronous FULL vs NORMAL
 //   serve SCRIPT / mode NAME WORKLOAD BASE_URL DIR           internal: FakeLlm and one mode, each in a process of its own
 using var cancel = new CancellationTokenSource();
@@ -43,6 +44,8 @@ switch (args.FirstOrDefault())
         return await ServeBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "sandbox":
         return await SandboxBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
+    case "mcp":
+        return await McpBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "cluster":
         return await ClusterBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "mounts":
