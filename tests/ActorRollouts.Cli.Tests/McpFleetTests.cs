@@ -364,6 +364,21 @@ public class McpFleetTests(McpServers servers) : IClassFixture<McpServers>
         }
     }
 
+    [Theory]
+    [InlineData("""{"name": "ghost", "command": ["no-such-server", "--flag"]}""",
+        "task 'bad': MCP server 'ghost' could not start: it exited (code 1) before initialize was answered; its stderr ends: bwrap: execvp no-such-server: No such file or directory")]
+    [InlineData("""{"name": "gone", "url": "http://127.0.0.1:1/mcp"}""", "task 'bad': MCP server 'gone' could not be reached: Connection refused")]
+    public async Task AServerThatCannotBeHad_StopsRunAtStartUp_WithItsReason(string entry, string expected)
+    {
+        var (dir, data) = await FleetFilesAsync(Calls(("x__y", "{}")), $$"""{"id": "bad", "prompt": "hello", "mcp_servers": [{{entry}}]}""");
+
+        var run = await RunAsync(dir, data, "bad");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains(expected, run.Stderr);
+        Assert.DoesNotContain("Unhandled exception", run.Stderr);
+    }
+
     [Fact]
     public async Task AnImageResult_IsStoredInBlobsAndNamedInTheResult()
     {

@@ -95,7 +95,7 @@ public sealed class McpServerConnection : IAsyncDisposable
                 if (group is not null) await group.DisposeAsync();
                 throw new McpStartException($"MCP server '{server.Name}' could not start: {ex.Message}");
             }
-            _ = stderr.PumpAsync(process.StandardError);
+            stderr.Pump(process.StandardError);
             transport = new StreamClientTransport(process.StandardInput.BaseStream, process.StandardOutput.BaseStream);
         }
         else
@@ -123,14 +123,16 @@ public sealed class McpServerConnection : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            await StopAsync(process, group);
             var why = ex switch
             {
                 OperationCanceledException when !cancel.IsCancellationRequested => $"it did not answer initialize within {startTimeout.TotalSeconds:0.#} s",
                 _ when process is { HasExited: true } => $"it exited (code {process.ExitCode}) before initialize was answered",
                 _ => ex.Message,
             };
-            throw new McpStartException($"MCP server '{server.Name}' could not start: {why}{stderr.Suffix}", ServerVersionIn(ex.Message));
+            await StopAsync(process, group);
+            await stderr.Drained; // what it said on its way out
+            throw new McpStartException($"MCP server '{server.Name}' {(server.IsStdio ? "could not start" : "could not be reached")}: {why}{stderr.Suffix}",
+                ServerVersionIn(ex.Message));
         }
     }
 
@@ -215,7 +217,14 @@ internal sealed class StderrTail
     /// <summary>": stderr: …" to add to a message, or nothing.</summary>
     public string Suffix => Text is { Length: > 0 } text ? $"; its stderr ends: {text}" : "";
 
-    public async Task PumpAsync(StreamReader reader)
+    /// <summary>Done once the server's stderr ended (or a second after it was asked, for a pipe something else holds).</summary>
+    public Task Drained => _pumping.WaitAsync(TimeSpan.FromSeconds(1)).ContinueWith(_ => { }, TaskScheduler.Default);
+
+    private Task _pumping = Task.CompletedTask;
+
+    public void Pump(StreamReader reader) => _pumping = PumpAsync(reader);
+
+    private async Task PumpAsync(StreamReader reader)
     {
         try
         {
