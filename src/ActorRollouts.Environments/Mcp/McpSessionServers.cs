@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using ActorRollouts.Core.Tasks;
 using ActorRollouts.Environments.Tools;
+using ModelContextProtocol.Protocol;
 
 namespace ActorRollouts.Environments.Mcp;
 
@@ -40,7 +42,7 @@ public sealed class McpSessionServers(IReadOnlyList<McpServerSpec> servers, Work
         try
         {
             using var deadline = new CancellationTokenSource(startTimeout);
-            var now = (await connection.Client.ListToolsAsync(cancellationToken: deadline.Token)).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+            var now = await ToolNamesAsync(connection, deadline.Token);
             var planned = (server.Tools ?? []).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
             connection.Listed = now;
             if (!now.SetEquals(planned))
@@ -53,6 +55,23 @@ public sealed class McpSessionServers(IReadOnlyList<McpServerSpec> servers, Work
             throw new McpStartException($"MCP server '{server.Name}' could not list its tools: {ex.Message}");
         }
         return connection;
+    }
+
+    /// <summary>The names in <c>tools/list</c>, every page, read from the raw answer: the SDK's typed list builds a function
+    /// wrapper with its schema for each tool, which a session that only compares names does not need.</summary>
+    private static async Task<HashSet<string>> ToolNamesAsync(McpServerConnection connection, CancellationToken cancel)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        string? cursor = null;
+        do
+        {
+            var request = new JsonRpcRequest { Method = RequestMethods.ToolsList, Params = cursor is null ? null : new JsonObject { ["cursor"] = cursor } };
+            var page = (await connection.Client.SendRequestAsync(request, cancel)).Result;
+            foreach (var tool in page?["tools"] as JsonArray ?? []) if ((string?)tool?["name"] is { } name) names.Add(name);
+            cursor = (string?)page?["nextCursor"];
+        }
+        while (cursor is not null);
+        return names;
     }
 
     private static string Names(IEnumerable<string> names) => names.Any() ? string.Join(", ", names.Order(StringComparer.Ordinal)) : "none";
