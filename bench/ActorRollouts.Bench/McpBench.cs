@@ -92,7 +92,7 @@ public static class McpBench
         if (durations.Any(d => d.Count != Calls)) throw new InvalidOperationException($"mcp bench: a {mode} session did not make {Calls} successful calls");
         var listing = run.Stderr.Split('\n').FirstOrDefault(l => l.StartsWith("mcp ", StringComparison.Ordinal) && l.Contains(" listed in "));
         var later = durations.SelectMany(d => d.Skip(1)).ToList();
-        return new Row(mode, round, sessions, Percentile([.. durations.Select(d => d[0])], 0.5), Percentile(later, 0.5), Percentile(later, 0.9),
+        return new Row(mode, round, sessions, Stats.Percentile([.. durations.Select(d => d[0])], 0.5), Stats.Percentile(later, 0.5), Stats.Percentile(later, 0.9),
             run.CpuSeconds * 1000 / (sessions * (Calls + 1)), run.WallSeconds,
             listing is null ? null : double.Parse(listing.Split(" listed in ")[1].Split(' ')[0], CultureInfo.InvariantCulture));
     }
@@ -116,11 +116,6 @@ public static class McpBench
         return text.ToString();
     }
 
-    private static double Percentile(List<double> values, double p)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count == 0 ? 0 : sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(p * sorted.Count))];
-    }
 
     private static void CopyTree(string from, string to)
     {

@@ -35,7 +35,7 @@ public static class SandboxBench
             foreach (var round in new[] { 1, 2 })
                 foreach (var mode in round == 1 ? (string[])["host", "image"] : ["image", "host"])
                     rows.Add(await RunModeAsync(mode, round, sessions, layout, work, server.BaseUrl, cancel));
-            var added = Median(rows.Where(r => r.Mode == "image").Select(r => r.FirstCommandMsP50)) - Median(rows.Where(r => r.Mode == "host").Select(r => r.FirstCommandMsP50));
+            var added = Stats.Median(rows.Where(r => r.Mode == "image").Select(r => r.FirstCommandMsP50)) - Stats.Median(rows.Where(r => r.Mode == "host").Select(r => r.FirstCommandMsP50));
             Console.WriteLine(Markdown(rows, added));
             var file = BenchFiles.NewResultsFile(resultsDir, "sandbox", quick);
             await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { date = DateTimeOffset.UtcNow, commands_per_session = Commands, sandbox = rows, added_first_command_ms = added, target_ms = TargetAddedMs },
@@ -70,8 +70,8 @@ public static class SandboxBench
         var span = (timings.Max(t => t.LastCommand) - timings.Min(t => t.Started)).TotalSeconds;
         var disks = Directory.GetDirectories(Path.Combine(data, "workspaces", "sb")).Select(ChildMeter.DiskBytes).ToList();
         var capture = run.Stderr.Split('\n').FirstOrDefault(l => l.StartsWith("image ", StringComparison.Ordinal) && l.Contains(" ready in "));
-        return new Row(mode, round, sessions, Percentile(firstCommands, 0.5), Percentile(firstCommands, 0.9), sessions * Commands / span,
-            (long)Percentile(disks.Select(d => (double)d).ToList(), 0.5), run.PeakRssMb, (long)Median(timings.SelectMany(t => t.PeakMemory).Select(m => (double)m)),
+        return new Row(mode, round, sessions, Stats.Percentile(firstCommands, 0.5), Stats.Percentile(firstCommands, 0.9), sessions * Commands / span,
+            (long)Stats.Percentile(disks.Select(d => (double)d).ToList(), 0.5), run.PeakRssMb, (long)Stats.Median(timings.SelectMany(t => t.PeakMemory).Select(m => (double)m)),
             capture is null ? null : double.Parse(capture.Split(" ready in ")[1].Split(' ')[0], CultureInfo.InvariantCulture),
             mode == "image" ? ChildMeter.DiskBytes(Path.Combine(data, "images")) : null);
     }
@@ -108,17 +108,7 @@ public static class SandboxBench
         return text.ToString();
     }
 
-    private static double Percentile(List<double> values, double p)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count == 0 ? 0 : sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(p * sorted.Count))];
-    }
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 
     /// <summary>A busybox image built offline with umoci, as the tests build theirs, with the host's bash: <c>/bin</c>,
     /// <c>/usr/bin/bash</c> and its libraries, and <c>/testbed</c>, its working folder.</summary>
