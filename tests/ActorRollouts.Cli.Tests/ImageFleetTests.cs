@@ -16,6 +16,10 @@ public sealed class TestImageArchives : IAsyncLifetime
     /// <summary>The same busybox image as an OCI layout, tagged <c>base</c>.</summary>
     public string BusyboxLayout { get; private set; } = "";
 
+    /// <summary>An <c>oci-archive</c> tarball: Node.js and the npm MCP servers (tests/mcp) at <c>/opt/mcp</c>, working
+    /// folder <c>/testbed</c>.</summary>
+    public string NodeMcp { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         var dir = Cli.NewTempDir();
@@ -24,6 +28,9 @@ public sealed class TestImageArchives : IAsyncLifetime
         var busybox = BusyboxLayout = await TestImages.BuildAsync(Path.Combine(dir, "busybox"),
             [TestImages.Busybox, root => Directory.CreateDirectory(Path.Combine(root, "testbed"))], workingDir: "/testbed");
         Busybox = await TestImages.ArchiveAsync(busybox, "oci-archive", Path.Combine(dir, "busybox.tar"));
+        var node = await TestImages.BuildAsync(Path.Combine(dir, "node"), [TestImages.NodeWithMcpServers(Path.Combine(McpServers.Folder, "node_modules"))],
+            workingDir: "/testbed");
+        NodeMcp = await TestImages.ArchiveAsync(node, "oci-archive", Path.Combine(dir, "node.tar"));
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -208,6 +215,33 @@ public class ImageFleetTests(TestImageArchives images) : IClassFixture<TestImage
         var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(diff, "manifest.json")))!;
         Assert.Equal(reference, (string?)manifest["image"]);
         Assert.Equal(Path.GetFileName(Assert.Single(Directory.GetDirectories(Path.Combine(dir, "data", "images")))).Replace('-', ':'), (string?)manifest["digest"]);
+    }
+
+    [Fact]
+    public async Task AnMcpServerInAnImage_RunsWithTheImagesTreeAsItsRoot_AndWhatItWritesIsJournaled()
+    {
+        var dir = Cli.NewTempDir();
+        File.Copy(images.NodeMcp, Path.Combine(dir, "node.tar"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "tasks.jsonl"), """
+            {"id": "mem", "prompt": "remember", "image": "oci-archive:node.tar", "tools": ["read_file"], "mcp_servers": [{"name": "memory", "command": ["node", "/opt/mcp/node_modules/@modelcontextprotocol/server-memory/dist/index.js"], "env": {"MEMORY_FILE_PATH": "/testbed/memory.jsonl"}}]}
+            """.Trim() + "\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "script.json"), """
+            { "scenarios": [ { "turns": [
+              { "tool_calls": [ { "name": "memory__create_entities", "arguments": { "entities": [ { "name": "Ada", "entityType": "person", "observations": ["in an image"] } ] } } ] },
+              { "tool_calls": [ { "name": "read_file", "arguments": { "path": "memory.jsonl" } } ] },
+              { "content": "Remembered." } ] } ] }
+            """);
+        var data = Path.Combine(dir, "data");
+
+        var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--fake-llm", Path.Combine(dir, "script.json"), "--data-dir", data, "--fleet-id", "nm"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var results = ToolResults(await Cli.RunAsync(["trace", "nm:mem:0", "--data-dir", data])).ToList();
+        Assert.Equal(["testbed/memory.jsonl"], results[0]["files_changed"]!.AsArray().Select(f => (string?)f));
+        Assert.Contains("in an image", (string)results[1]["content"]!); // the file tools see what the server wrote, in the same tree
+        var diff = Path.Combine(Cli.NewTempDir(), "diff");
+        Assert.Equal(0, (await Cli.RunAsync(["workspace", "nm:mem:0", "--data-dir", data, "--out", diff])).ExitCode);
+        Assert.Contains("\"Ada\"", await File.ReadAllTextAsync(Path.Combine(diff, "changed", "testbed", "memory.jsonl")));
     }
 
     [Theory]

@@ -54,6 +54,16 @@ internal static class TestImages
         foreach (var library in loaded) CopyFile(library, rootfs);
     }
 
+    /// <summary>This machine's Node.js (<c>/usr/bin/node</c> and the libraries it loads), busybox as the shell, and the MCP
+    /// servers of <paramref name="nodeModules"/> at <c>/opt/mcp/node_modules</c>: an image whose task brings MCP servers.</summary>
+    public static Action<string> NodeWithMcpServers(string nodeModules) => rootfs =>
+    {
+        Busybox(rootfs);
+        foreach (var file in SharedLibraries("/usr/bin/node").Prepend("/usr/bin/node")) CopyFile(file, rootfs);
+        CopyTree(nodeModules, Path.Combine(rootfs, "opt", "mcp", "node_modules"), skip: []);
+        Directory.CreateDirectory(Path.Combine(rootfs, "testbed"));
+    };
+
     /// <summary>A small project at <c>/testbed</c> whose test fails until <c>calc.py</c>'s bug is fixed.</summary>
     public static void CalcProject(string rootfs)
     {
