@@ -55,7 +55,6 @@ public static class CommandRunner
         cancellationToken.ThrowIfCancellationRequested();
         await using var group = CommandCgroups.Instance.Create(request.Limits);
         var start = Launch(request, group);
-        OnlySandboxEnvironment(start, request.Mode == SandboxMode.Bwrap ? SandboxWorkspace : request.Workspace);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.RedirectStandardInput = true;
@@ -95,9 +94,6 @@ public static class CommandRunner
     public static async Task<Process> StartAsync(CommandRequest request, CommandGroup? group)
     {
         var start = Launch(request, group);
-        OnlySandboxEnvironment(start, request.Mode == SandboxMode.Bwrap ? SandboxWorkspace : request.Workspace);
-        if (request.Mode == SandboxMode.None)
-            foreach (var (name, value) in request.Env ?? new Dictionary<string, string>()) start.Environment[name] = value; // bubblewrap sets them itself
         start.RedirectStandardInput = true;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
@@ -106,13 +102,16 @@ public static class CommandRunner
     }
 
     /// <summary>A command sees none of this process's environment, where API keys and tokens live: only what a shell
-    /// needs. (An image's commands get the image's <c>Env</c> instead, set by bubblewrap.)</summary>
-    internal static void OnlySandboxEnvironment(ProcessStartInfo start, string home)
+    /// needs, and the request's own variables (bubblewrap sets those itself; an image's commands get the image's
+    /// <c>Env</c> too).</summary>
+    private static void OnlySandboxEnvironment(ProcessStartInfo start, CommandRequest request)
     {
         start.Environment.Clear();
         start.Environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
-        start.Environment["HOME"] = home;
+        start.Environment["HOME"] = request.Mode == SandboxMode.Bwrap ? SandboxWorkspace : request.Workspace;
         start.Environment["LANG"] = "C.UTF-8";
+        if (request.Mode == SandboxMode.None)
+            foreach (var (name, value) in request.Env ?? new Dictionary<string, string>()) start.Environment[name] = value;
     }
 
     private static void KillEverything(Process process, CommandGroup? group)
@@ -163,6 +162,7 @@ public static class CommandRunner
                 : ["setpriv", "--pdeathsig", "KILL", "--", "bash", "-c", "cd \"$0\" || exit 126; shift; exec \"$@\"", request.Workspace, "--",
                    .. request.Program ?? ["bash", "-c", request.Command]];
         foreach (var arg in sandboxed) start.ArgumentList.Add(arg);
+        OnlySandboxEnvironment(start, request);
         return start;
     }
 
