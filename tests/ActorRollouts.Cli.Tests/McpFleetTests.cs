@@ -247,8 +247,8 @@ public class McpFleetTests(McpServers servers) : IClassFixture<McpServers>
               { "match": "write slowly", "turns": [ { "tool_calls": [ { "name": "faults__slow_write", "arguments": {} } ] }, { "content": "Wrote." } ] } ] }
             """));
         string[] run = ["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", model.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", "kill", "--concurrency", "2"];
-        using var reading = new FileAppears(markers, "read.log");
-        using var writing = new FileAppears(markers, "write.log");
+        using var reading = new FileAppears(markers, "read.started");
+        using var writing = new FileAppears(markers, "write.started");
         using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var first = Cli.Start(run);
 

@@ -1,10 +1,11 @@
 // An MCP server of the tests' own, for the faults the npm servers do not show: a tool that fails, one that crashes the
 // server mid-call, one that never answers, one that answers 10 MB, slow read-only and slow writing tools (each appends a
-// line to MARKER_DIR/read.log or write.log when it starts, for tests that kill the engine mid-call), and, with
+// line to MARKER_DIR/read.log or write.log when it starts, then makes read.started or write.started appear, for tests
+// that kill the engine mid-call), and, with
 // --never-initialize, a server that reads its input and answers nothing; a tool that says whether TOKEN is set, and one
 // that tries the network. `hang` notes its cancellation in MARKER_DIR/cancelled.log; with MARKER_DIR/hide-whoami present
 // when it starts, the server lists no `whoami` (a server that changed since the fleet listed its tools). Every start appends the pid to START_LOG, if set.
-import { appendFileSync, existsSync } from "node:fs";
+import { appendFileSync, existsSync, renameSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
@@ -17,8 +18,14 @@ if (process.argv.includes("--never-initialize")) {
   const server = new McpServer({ name: "fault-server", version: "1.0.0" });
   const text = (t) => ({ content: [{ type: "text", text: t }] });
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  // The line first, then NAME.started appears at once (a rename): a test that kills the engine when it sees the flag
+  // finds the line written.
   const marker = (name) => {
-    if (process.env.MARKER_DIR) appendFileSync(`${process.env.MARKER_DIR}/${name}.log`, `${process.pid}\n`);
+    const dir = process.env.MARKER_DIR;
+    if (!dir) return;
+    appendFileSync(`${dir}/${name}.log`, `${process.pid}\n`);
+    writeFileSync(`${dir}/.${name}.${process.pid}`, "");
+    renameSync(`${dir}/.${name}.${process.pid}`, `${dir}/${name}.started`);
   };
 
   server.registerTool("fail", { description: "Fails, saying why.", annotations: { readOnlyHint: true } },

@@ -173,7 +173,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
         // Unmounted now, before a restarted incarnation mounts the same folder again (the unmount is lazy: a server still
         // running there keeps its view until it is stopped). Its MCP servers stop in the background, never on this thread.
         _workspace?.Dispose(); // the changes stay on disk
-        if (_mcp is { } mcp) _ = mcp.DisposeAsync().AsTask();
+        if (_mcp is { } mcp) McpServerStops.Begin(mcp);
         base.PostStop();
     }
 

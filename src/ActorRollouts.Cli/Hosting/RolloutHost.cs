@@ -75,6 +75,7 @@ public static class RolloutHost
     public static async Task StopAsync(ActorSystem system)
     {
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        await Environments.Mcp.McpServerStops.WhenAllAsync(TimeSpan.FromSeconds(5)); // the sessions' MCP servers, stopped in the background
         await Log.CloseAndFlushAsync();
     }
 }

@@ -54,6 +54,25 @@ public sealed class McpServerConnection : IAsyncDisposable
 
     private int _warningTaken;
 
+    /// <summary>How a server that failed mid-call ended: its exit code (null if it still runs after a second) and the last
+    /// lines it wrote on stderr, read to their end.</summary>
+    public async Task<(int? ExitCode, string StderrTail)> EndingAsync()
+    {
+        if (_process is { } process)
+        {
+            try
+            {
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(1));
+            }
+            catch (TimeoutException)
+            {
+                // its stream broke, yet it runs: it is stopped by the caller
+            }
+        }
+        await _stderr.Drained;
+        return (ExitCode, StderrTail);
+    }
+
     /// <summary>The last lines the server wrote on stderr.</summary>
     public string StderrTail => _stderr.Text;
 

@@ -64,8 +64,7 @@ internal sealed class McpTool(McpServerSpec server, McpToolSpec tool, McpSession
         catch (Exception ex)
         {
             // Its process ended, or its stream broke: answered with what it said last, and started again next time.
-            var said = connection.StderrTail;
-            var exit = connection.ExitCode;
+            var (exit, said) = await connection.EndingAsync();
             await servers.ForgetAsync(server, connection);
             return new ToolResult(false, call.Name,
                 $"Error [{ErrorCodes.Internal}]: MCP server '{server.Name}' failed during the call ({(exit is { } code ? $"exit code {code}" : ex.Message)}); " +
