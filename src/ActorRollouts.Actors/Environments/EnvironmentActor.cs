@@ -9,6 +9,8 @@ using ActorRollouts.Core.Model;
 using ActorRollouts.Core.Tasks;
 using Akka.Actor;
 using Akka.Event;
+using ActorRollouts.Environments.Agents;
+using static ActorRollouts.Actors.Agents.AgentProtocol;
 using static ActorRollouts.Actors.Environments.EnvironmentProtocol;
 
 namespace ActorRollouts.Actors.Environments;
@@ -35,6 +37,11 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
 
     /// <summary>Cancelled when this incarnation ends: the tool call and grader it started are killed with it.</summary>
     private readonly CancellationTokenSource _lifetime = new();
+
+    /// <summary>The session's agent program, while it runs: cancelled to stop it. Its changes are tracked at each request
+    /// boundary by <see cref="_agentChanges"/>.</summary>
+    private CancellationTokenSource? _agentRun;
+    private AgentChanges? _agentChanges;
 
     /// <summary>This incarnation replaces one that crashed.</summary>
     private bool _restarted;
@@ -100,6 +107,8 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
         });
         Receive<RunTool>(_ => Stash.Stash());
         Receive<RunGrader>(_ => Stash.Stash());
+        Receive<StartAgent>(_ => Stash.Stash());
+        Receive<TrackAgentChanges>(_ => Stash.Stash());
     }
 
     private void Ready()
@@ -113,10 +122,47 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
             Execute(_executor!, run.Call, _settings.ToolTimeout, cancel.Token)
                 .PipeTo(Self, success: ran => new Executed(replyTo, ran));
         });
-        Receive<CancelInFlight>(_ => _inFlight?.Cancel.Cancel());
-        // A grader waits for a call still in flight (a session stopped mid-command cancels it first): it scores the
-        // workspace the session left, not one an old command is still changing.
-        Receive<RunGrader>(_ => _inFlight is not null, _ => Stash.Stash());
+        Receive<CancelInFlight>(_ =>
+        {
+            _inFlight?.Cancel.Cancel();
+            _agentRun?.Cancel();
+        });
+        // A grader waits for a call still in flight (a session stopped mid-command cancels it first), and for the agent program
+        // to be gone: it scores the workspace the session left, not one an old command is still changing.
+        Receive<RunGrader>(_ => _inFlight is not null || _agentRun is not null, _ => Stash.Stash());
+        Receive<StartAgent>(start =>
+        {
+            if (_agentRun is not null) return; // one program per session at a time
+            var (replyTo, run) = (Sender, CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token));
+            _agentRun = run;
+            _agentChanges = new AgentChanges(new ChangeTracker(_workspace!, _source.Blobs));
+            RunAgentAsync(_workspace!, _agentChanges, start.Launch, _settings.Options, run.Token)
+                .PipeTo(Self, success: ended => new AgentDone(replyTo, ended),
+                    failure: ex => new AgentDone(replyTo, new AgentProgramEnded(new AgentOutcome(null, false, $"the agent program could not run: {ex.Message}"), [])));
+        });
+        Receive<AgentDone>(done =>
+        {
+            _agentRun?.Dispose();
+            _agentRun = null;
+            Stash.UnstashAll();
+            done.ReplyTo.Tell(done.Ended);
+        });
+        Receive<TrackAgentChanges>(_ =>
+        {
+            var replyTo = Sender;
+            var changes = _agentChanges;
+            if (changes is null)
+            {
+                replyTo.Tell(new AgentChangesTracked([]));
+                return;
+            }
+            WorkspaceThreads.Run(changes.Since).PipeTo(replyTo, success: c => new AgentChangesTracked(c),
+                failure: ex =>
+                {
+                    _log.Warning("Workspace {0}: the agent's changes could not be read: {1}", _root, ex.Message);
+                    return new AgentChangesTracked([]);
+                });
+        });
         Receive<RunGrader>(run =>
         {
             var options = _settings.Options;
@@ -136,6 +182,28 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
             done.ReplyTo.Tell(done.Ran);
         });
     }
+
+    /// <summary>Runs the agent program to its end; then what it changed after its last request.</summary>
+    private static async Task<AgentProgramEnded> RunAgentAsync(Workspace workspace, AgentChanges changes, AgentLaunch launch, EnvironmentOptions options,
+        CancellationToken cancelled)
+    {
+        await WorkspaceThreads.Run(changes.Since); // what was there before it started is not its doing
+        var outcome = await AgentProgram.RunAsync(workspace, launch, options, cancelled);
+        return new AgentProgramEnded(outcome, await WorkspaceThreads.Run(changes.Since));
+    }
+
+    /// <summary>The agent's changes, read at each request boundary and when it ends; one reading at a time.</summary>
+    private sealed class AgentChanges(ChangeTracker tracker)
+    {
+        private readonly Lock _lock = new();
+
+        public ImmutableList<FileChange> Since()
+        {
+            lock (_lock) return tracker.Track().Changes;
+        }
+    }
+
+    private sealed record AgentDone(IActorRef ReplyTo, AgentProgramEnded Ended);
 
     private static async Task<ToolRan> Execute(IToolExecutor executor, ToolCall call, TimeSpan timeout, CancellationToken cancelled)
     {

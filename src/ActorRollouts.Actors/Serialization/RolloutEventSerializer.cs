@@ -45,6 +45,9 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(Core.Fleets.FleetControl.SessionCancelRequested)] = "session-cancel-requested.v1",
         [typeof(SessionSettingsChanged)] = "session-settings-changed.v1",
         [typeof(SessionForked)] = "session-forked.v1",
+        [typeof(AgentRequestReceived)] = "agent-request-received.v1",
+        [typeof(AgentRequestRejected)] = "agent-request-rejected.v1",
+        [typeof(AgentExited)] = "agent-exited.v1",
         [typeof(Core.Sessions.SessionState)] = "session-state-snapshot.v1",
     }.ToFrozenDictionary();
 

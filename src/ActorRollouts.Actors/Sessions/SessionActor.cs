@@ -23,7 +23,7 @@ namespace ActorRollouts.Actors.Sessions;
 /// provider and environment children. Its loop is thin: message → <see cref="SessionDecider.Decide"/> → persist →
 /// <see cref="SessionState.Apply"/> → <see cref="SessionDecider.NextEffect"/> → tell a child. Its persistence id is
 /// the session id, so its journal is its trace, and recovery puts it exactly where it stopped.</summary>
-public sealed class SessionActor : ReceivePersistentActor, IWithTimers
+public sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
 {
     private const string BudgetTimer = "budget";
     private readonly string _sessionId;
@@ -107,6 +107,7 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         Command<ConfirmationProtocol.ConfirmAnswer>(a => Handle(new ConfirmationAnswered(a.ToolCallId, a.Approved, a.DecidedBy, Now)));
         Command<CancelSession>(c => Handle(new Stop(StopReasons.Cancelled, c.Reason, Now)));
         Command<BudgetTick>(_ => Handle(new CheckBudget(Now)));
+        AgentCommands();
     }
 
     // Props from arguments, not from a `() => new SessionActor(…)` expression: Akka evaluates such an expression's
@@ -215,15 +216,19 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void OnModelAnswered(ModelAnswered answered) =>
-        Step(new ModelResponded(answered.Turn, answered.Response, Now,
+    private void OnModelAnswered(ModelAnswered answered)
+    {
+        var now = Now;
+        Step(new ModelResponded(answered.Turn, answered.Response, now,
                 _services.Settings.Prices.Cost(_state.Spec!.Endpoint.Model, answered.Response.Usage)),
             first: () =>
             {
+                AnswerAgent(answered.Response, answered.Turn, now);
                 Context.System.EventStream.Publish(new SessionProgressed(_sessionId, _state.Turns, answered.Response.Usage));
                 if (_state.Spec!.Endpoint.RecordsTokens && answered.Response.Tokens is null)
                     Context.System.EventStream.Publish(new TokensUnavailable(_sessionId, _state.Spec.Endpoint.BaseUrl, _state.Spec.Endpoint.Model));
             });
+    }
 
     private void Handle(ISessionInput input) => Step(input);
 
@@ -275,6 +280,8 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         if (_state.IsFinished)
         {
             AbandonWorkInFlight();
+            RefuseAgentTurns();
+            StopAgentLink();
             if (_state.IsSettled) ReportEnded();
             else if (!CanGrade()) Step(new Graded(null, "", false, Now, "the grader could not run: the session's workspace was never prepared"));
             else RequestGrading();
@@ -282,6 +289,9 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
         }
         switch (next)
         {
+            case SessionEffect.CallModel call when _state.IsAgent:
+                _provider.Tell(new CallModel(AgentModelRequest(call.Turn), call.Attempt));
+                break;
             case SessionEffect.CallModel call:
                 _provider.Tell(new CallModel(new ModelRequest(_services.EndpointFor(_state.Spec!.Endpoint), _state.Messages, _toolSpecs, call.Turn, _sessionId,
                     _state.Spec.Endpoint.IsExact ? Core.Tokens.TokenChain.Last(_state.TokenTurns) : []), call.Attempt));
@@ -385,6 +395,13 @@ public sealed class SessionActor : ReceivePersistentActor, IWithTimers
             // Where this process keeps workspaces, not the folder journaled at the start: a session resumed with another data
             // dir or on another cluster node works in (and if need be rebuilds) its workspace there.
             EnvironmentActor.Props(_services.WorkspaceFor(spec), WorkspaceSource(spec), spec.Tools, _services.Settings.Environment, spec.McpServers), "environment");
+        StartAgent();
+    }
+
+    protected override void PostStop()
+    {
+        StopAgentLink();
+        base.PostStop();
     }
 
     /// <summary>Akka Persistence stops the actor after a failed write (the journal may be unreachable); the parent is told

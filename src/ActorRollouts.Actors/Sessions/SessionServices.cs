@@ -7,7 +7,8 @@ namespace ActorRollouts.Actors.Sessions;
 /// <summary>What every session of a fleet shares: the model client, settings, where workspaces live, the clock, and the
 /// journal's shared content (templates and large files in its database; null with the SQLite journal), and in a cluster the
 /// member running the session (<c>host:port</c>, journaled when a session starts or resumes). <paramref name="PolicyGate"/>: a
-/// served fleet's, which every model attempt passes (weight updates).</summary>
+/// served fleet's, which every model attempt passes (weight updates). <paramref name="Agents"/>: the gateway agent programs call,
+/// when the fleet has agent tasks.</summary>
 public sealed record SessionServices(
     IModelClient ModelClient,
     RolloutSettings Settings,
@@ -18,7 +19,8 @@ public sealed record SessionServices(
     Func<Endpoint, Endpoint>? Rebase = null,
     ActorRollouts.Environments.Workspaces.ISharedContent? Shared = null,
     string? Node = null,
-    IActorRef? PolicyGate = null)
+    IActorRef? PolicyGate = null,
+    Agents.AgentGatewayLinks? Agents = null)
 {
     /// <summary>Where a session's calls go now: its journaled endpoint, or that endpoint moved by <see cref="Rebase"/> (a
     /// resumed fleet whose scripted server or gateway has a new address).</summary>

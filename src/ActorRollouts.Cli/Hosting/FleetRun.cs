@@ -63,9 +63,12 @@ public static class FleetRun
         CheckSandbox(settings.Environment.Options.Sandbox, sessions, settings.Environment.Options.CommandCeiling);
         if (sessions.Any(s => s.LowerLayer(run.Paths.DataDir) is not null)) CheckWorkspaces(run.Paths.WorkspacesDir);
         Func<Endpoint, Endpoint>? rebase = fakeLlm is null ? null : e => e with { BaseUrl = baseUrl };
+        // Agent programs reach the model through this process's gateway, which lives as long as the run.
+        await using var gateway = sessions.Any(s => s.Agent is not null) ? await Gateway.AgentGatewayServer.StartAsync(cancel) : null;
         var services = new FleetServices(
             SessionServicesFor(system, settings, run.Paths, run.Journal, current, rebase,
-                settings.Environment.ConfirmPolicy == ConfirmPolicies.Ask ? system.ActorOf(TerminalConfirmer.Props(Console.In, Console.Error), "confirmer") : null),
+                settings.Environment.ConfirmPolicy == ConfirmPolicies.Ask ? system.ActorOf(TerminalConfirmer.Props(Console.In, Console.Error), "confirmer") : null)
+                with { Agents = gateway?.Links },
             run.Trajectories);
         if (run.Watch is { } watched)
         {
@@ -192,6 +195,19 @@ public static class FleetRun
                                      $"kernel.unprivileged_userns_clone=1), and this machine could not make one: {why}");
     }
 
+    /// <summary>An agent program runs like a command; without network under bubblewrap it reaches its gateway through socat.</summary>
+    private static void CheckAgents(SandboxMode mode, IEnumerable<SessionSpec> sessions)
+    {
+        var agents = sessions.Where(s => s.Agent is not null).ToList();
+        if (agents.Count == 0) return;
+        if (mode == SandboxMode.None)
+            Console.Error.WriteLine("warning: --sandbox none: agent programs run unconfined, with your network and your files; only the API key is kept from them.");
+        else if (!Environments.Sandbox.CommandRunner.BwrapAvailable())
+            throw new UsageException($"task '{agents[0].TaskId}' runs an agent program, which runs under bubblewrap, which is not installed (apt-get install bubblewrap), or pass --sandbox none.");
+        else if (agents.FirstOrDefault(s => !s.Agent!.Network) is { } contained && Environments.Agents.GatewayBridge.Unavailable is { } why)
+            throw new UsageException($"task '{contained.TaskId}': {why}.");
+    }
+
     /// <summary>Commands — the <c>bash</c> tool and the graders alike — only run where the sandbox can hold them: a missing
     /// bubblewrap or prlimit stops the run before it starts (a grader that cannot start would record no reward for every
     /// session). Without cgroups, commands run with rlimits only, and the run says so.</summary>
@@ -205,6 +221,7 @@ public static class FleetRun
             if (!Environments.Sandbox.CommandRunner.BwrapAvailable())
                 throw new UsageException($"task '{imaged.TaskId}' runs in an image, and commands in an image run under bubblewrap, which is not installed (apt-get install bubblewrap).");
         }
+        CheckAgents(mode, sessions);
         var users = sessions.Where(s => s.Tools.Contains("bash") || s.Grader is not null).ToList();
         if (users.Count == 0) return;
         var what = users.Any(s => s.Tools.Contains("bash")) ? users.Any(s => s.Grader is not null) ? "the bash tool and the graders run" : "the bash tool runs" : "the graders run";

@@ -18,12 +18,12 @@ public interface ICoarseEvent : ISessionEvent
 /// in one row.</summary>
 public sealed record ModelReplied(
     int Turn, string? ResponseId, Usage Usage, string? FinishReason, long LatencyMs, Message Assistant, Usage Total, decimal CostUsd,
-    DateTimeOffset Timestamp, Tokens.TurnTokens? Tokens = null, int? PolicyVersion = null, string? SystemFingerprint = null) : ICoarseEvent
+    DateTimeOffset Timestamp, Tokens.TurnTokens? Tokens = null, int? PolicyVersion = null, string? SystemFingerprint = null, int? Thread = null) : ICoarseEvent
 {
     public IEnumerable<ISessionEvent> Parts() =>
     [
         new ModelResponseReceived(Turn, ResponseId, Usage, FinishReason, LatencyMs, Timestamp, Tokens, PolicyVersion, SystemFingerprint),
-        new MessageAppended(Assistant, Timestamp),
+        new MessageAppended(Assistant, Timestamp, Thread),
         new UsageUpdated(Total, CostUsd, Timestamp),
     ];
 }
@@ -91,7 +91,7 @@ public static class CoarseEvents
         && events[i + 1] is MessageAppended { Message.Role: Roles.Assistant } a && a.Timestamp == r.Timestamp
         && events[i + 2] is UsageUpdated u && u.Timestamp == r.Timestamp
             ? (new ModelReplied(r.Turn, r.ResponseId, r.Usage, r.FinishReason, r.LatencyMs, a.Message, u.Total, u.CostUsd, r.Timestamp,
-                r.Tokens, r.PolicyVersion, r.SystemFingerprint), 3)
+                r.Tokens, r.PolicyVersion, r.SystemFingerprint, a.Thread), 3)
             : null;
 
     private static (ISessionEvent, int)? ToolCallFinishedAt(IReadOnlyList<ISessionEvent> events, int i)
@@ -102,7 +102,7 @@ public static class CoarseEvents
         for (; next < events.Count && events[next] is FileChanged c && c.ToolCallId == completed.Result.ToolCallId && c.Timestamp == completed.Timestamp; next++)
             changes.Add(c.Change);
         return next < events.Count
-               && events[next] is MessageAppended m && m.Timestamp == completed.Timestamp && m.Message == Message.ToolMessage(completed.Result)
+               && events[next] is MessageAppended { Thread: null } m && m.Timestamp == completed.Timestamp && m.Message == Message.ToolMessage(completed.Result)
             ? (new ToolCallFinished(completed.Result, completed.DurationMs, changes.ToImmutable(), completed.Timestamp), next - i + 1)
             : null;
     }

@@ -30,7 +30,7 @@ public static class SessionDecider
             ModelResponded r when r.Turn == state.InFlightTurn =>
             [
                 ResponseReceived(state, r),
-                new MessageAppended(r.Response.Assistant, r.Now),
+                new MessageAppended(r.Response.Assistant, r.Now, state.AgentTurnThread),
                 new UsageUpdated(state.Usage.Add(r.Response.Usage), state.CostUsd + r.CostUsd, r.Now),
             ],
             ToolStarting t when state.UnansweredToolCalls().Any(c => c.Id == t.Call.Id) =>
@@ -43,6 +43,14 @@ public static class SessionDecider
                 new ToolCallCompleted(f.Result, f.DurationMs, f.Now),
                 .. (f.Changes ?? []).Select(c => new FileChanged(f.Result.ToolCallId, c, f.Now)),
                 new MessageAppended(Message.ToolMessage(f.Result), f.Now),
+            ],
+            AgentRequested a when state.IsAgent && state.AgentTurnThread is null && state.InFlightTurn is null && state.AgentExit is null =>
+                AgentRequestEvents(state, a),
+            AgentRequestInvalid i when state.IsAgent => [new AgentRequestRejected(i.Error, i.Param, i.Now)],
+            AgentEnded e when state.IsAgent && state.AgentExit is null =>
+            [
+                .. e.Changes.Select(c => new FileChanged(AgentExitChanges, c, e.Now)),
+                new AgentExited(e.ExitCode, e.TimedOut, e.StderrTail, e.Now),
             ],
             Resume r => ResumeEvents(state, r),
             SpecUpdated u => SpecUpdatedEvents(state, u),
@@ -100,6 +108,12 @@ public static class SessionDecider
     {
         if (state.Status != SessionStatus.Running) return SessionEffect.Nothing;
         if (state.InFlightTurn is not null) return SessionEffect.Waiting;
+        // The agent program runs the tools its model asks for: the session waits for its next request or its end.
+        if (state.IsAgent)
+            return state.AgentTurnThread is not null ? new SessionEffect.CallModel(state.Turns + 1)
+                : state.AgentExit is { } exit ? new SessionEffect.Complete(exit.TimedOut ? StopReasons.AgentTimeout : StopReasons.AgentExit)
+                : SessionEffect.Waiting; // for the agent's next request
+
 
         var unanswered = state.UnansweredToolCalls();
         if (unanswered.Count > 0)
@@ -179,10 +193,31 @@ public static class SessionDecider
             : new GradingFailed(grader.Command, details, graded.Now);
     }
 
+    /// <summary>The tool call id of the workspace changes an agent made before its request of turn <paramref name="turn"/>.</summary>
+    public static string AgentTurnChanges(int turn) => $"agent-turn-{turn}";
+
+    /// <summary>The tool call id of the workspace changes an agent made after its last request.</summary>
+    public const string AgentExitChanges = "agent-exit";
+
+    /// <summary>An agent's request is its session's next turn: what it changed in the workspace since its previous request,
+    /// then the request itself, only what is new in it (<see cref="Agents.AgentThreads.Place"/>).</summary>
+    private static ImmutableList<ISessionEvent> AgentRequestEvents(SessionState state, AgentRequested a)
+    {
+        var turn = state.Turns + 1;
+        var placed = Agents.AgentThreads.Place(state.Threads, a.Request);
+        return
+        [
+            .. a.Changes.Select(c => new FileChanged(AgentTurnChanges(turn), c, a.Now)),
+            new AgentRequestReceived(turn, placed.Thread, placed.FromThread, placed.BaseLength, placed.New, placed.Tools, a.Request.Model,
+                a.Request.Api, a.Request.Stream, a.Now),
+        ];
+    }
+
     private static ImmutableList<ISessionEvent> StartEvents(Start start)
     {
         var events = ImmutableList.CreateBuilder<ISessionEvent>();
         events.Add(new SessionStarted(start.Spec, start.Workspace, start.Now, start.Node));
+        if (start.Spec.Agent is not null) return events.ToImmutable(); // the agent program writes its own conversation
         if (!string.IsNullOrEmpty(start.Spec.System))
             events.Add(new MessageAppended(Message.System(start.Spec.System), start.Now));
         events.Add(new MessageAppended(Message.User(start.Spec.Prompt), start.Now));
@@ -236,7 +271,7 @@ public static class SessionDecider
         if (r.Current is { } current && state.Spec!.SettingsChangesTo(current) is { IsEmpty: false } changes)
             events.Add(new SessionSettingsChanged(current, changes, r.Now));
         // A journal that stored session-started but not the messages written with it (a batch cut in two) gets them now.
-        if (!state.Messages.Any(m => m.Role == Roles.User))
+        if (!state.IsAgent && !state.Messages.Any(m => m.Role == Roles.User))
             events.AddRange(StartEvents(new Start(state.Spec!, state.Workspace!, r.Now)).OfType<MessageAppended>());
         foreach (var call in interrupted.Where(c => !rerun.Contains(c.Id)))
         {

@@ -23,8 +23,24 @@ public static class SessionEvents
     /// <summary>The session began: what it was asked, against which endpoint (no secrets), in which workspace.</summary>
     public sealed record SessionStarted(SessionSpec Spec, string Workspace, DateTimeOffset Timestamp, string? Node = null) : ISessionEvent;
 
-    /// <summary>A system, user, assistant or tool message entered the transcript.</summary>
-    public sealed record MessageAppended(Message Message, DateTimeOffset Timestamp) : ISessionEvent;
+    /// <summary>A system, user, assistant or tool message entered the transcript; in an agent session, the transcript of
+    /// agent thread <paramref name="Thread"/>.</summary>
+    public sealed record MessageAppended(Message Message, DateTimeOffset Timestamp, int? Thread = null) : ISessionEvent;
+
+    /// <summary>An agent program sent a model request through the session's gateway (turn <paramref name="Turn"/>). Only what
+    /// is new is journaled: the request is thread <paramref name="Thread"/>'s first <paramref name="BaseLength"/> messages (for
+    /// a new thread, those of <paramref name="FromThread"/>, if any) followed by <paramref name="New"/>; <paramref name="Tools"/>
+    /// only when they changed. <paramref name="Model"/> is the model the agent named.</summary>
+    public sealed record AgentRequestReceived(
+        int Turn, int Thread, int? FromThread, int BaseLength, ImmutableList<Message> New, ImmutableList<ToolSpec>? Tools, string? Model,
+        string Api, bool Stream, DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>The gateway refused an agent's request it could not read or forward; the agent got this error.</summary>
+    public sealed record AgentRequestRejected(string Error, string? Param, DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>The agent program ended: its exit code (null when it was killed), whether its time ran out, and the end of
+    /// what it wrote to stderr.</summary>
+    public sealed record AgentExited(int? ExitCode, bool TimedOut, string StderrTail, DateTimeOffset Timestamp) : ISessionEvent;
 
     /// <summary>An attempt of a model call went out. <paramref name="PolicyVersion"/> and <paramref name="Sampling"/> (how it
     /// was sent) are set when the fleet records tokens or has a policy version.</summary>
@@ -113,6 +129,12 @@ public static class StopReasons
     public const string MaxTokens = "max_tokens";
     public const string Budget = "budget";
     public const string Cancelled = "cancelled";
+
+    /// <summary>An agent session's program exited by itself.</summary>
+    public const string AgentExit = "agent_exit";
+
+    /// <summary>An agent session's program ran past its <c>timeout_s</c> and was stopped.</summary>
+    public const string AgentTimeout = "agent_timeout";
 
     /// <summary>The policy moved more than the fleet's <c>max_staleness</c> versions past the one the session's first turn
     /// ran under (a served fleet's weight updates).</summary>

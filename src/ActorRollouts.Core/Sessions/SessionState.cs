@@ -84,6 +84,22 @@ public sealed record SessionState : IRolloutSnapshot
 
     public long? ForkedAtSeq { get; init; }
 
+    /// <summary>An agent session's conversations with the model (<see cref="Agents.AgentThread"/>); the first is also
+    /// <see cref="Messages"/>, the session's main transcript.</summary>
+    public ImmutableList<Agents.AgentThread> Threads { get; init; } = [];
+
+    /// <summary>The thread whose agent request waits for the model's answer, in an agent session.</summary>
+    public int? AgentTurnThread { get; init; }
+
+    /// <summary>The model the waiting agent request named.</summary>
+    public string? AgentTurnModel { get; init; }
+
+    /// <summary>How the agent program ended, once it has.</summary>
+    public AgentExited? AgentExit { get; init; }
+
+    /// <summary>An agent session: its own program drives it through the gateway.</summary>
+    public bool IsAgent => Spec?.Agent is not null;
+
     /// <summary>Running time at <paramref name="now"/>, counting the time since the latest event.</summary>
     public TimeSpan RunningAt(DateTimeOffset now) => RunningTime + (LastEventAt is { } last && now > last ? now - last : TimeSpan.Zero);
 
@@ -127,7 +143,14 @@ public sealed record SessionState : IRolloutSnapshot
             Confirmations = e.From.Confirmations.Where(c => c.Value is not null).ToImmutableDictionary(), // a question asked is asked again
         },
         _ when Status == SessionStatus.NotStarted => this,
-        MessageAppended e => this with { Messages = Messages.Add(e.Message) },
+        MessageAppended { Thread: { } thread } e when thread >= 0 && thread < Threads.Count => WithThreads(
+            Threads.SetItem(thread, Threads[thread] with { Messages = Threads[thread].Messages.Add(e.Message) })),
+        MessageAppended { Thread: null } e => this with { Messages = Messages.Add(e.Message) },
+        AgentRequestReceived e => WithThreads(Agents.AgentThreads.Apply(Threads, e.Thread, e.FromThread, e.BaseLength, e.New, e.Tools)) with
+        {
+            AgentTurnThread = e.Thread, AgentTurnModel = e.Model,
+        },
+        AgentExited e => this with { AgentExit = e },
         ModelRequestStarted e => this with
         {
             InFlightTurn = e.Turn, InFlightAttempts = e.Attempt, ModelRequests = ModelRequests + 1, InFlightPolicyVersion = e.PolicyVersion,
@@ -135,6 +158,7 @@ public sealed record SessionState : IRolloutSnapshot
         ModelRequestFailed => this,
         ModelResponseReceived e when InFlightTurn == e.Turn => this with
         {
+            AgentTurnThread = null, AgentTurnModel = null,
             Turns = e.Turn, InFlightTurn = null, InFlightAttempts = 0, LastFinishReason = e.FinishReason, InFlightPolicyVersion = null,
             FirstPolicyVersion = FirstPolicyVersion ?? InFlightPolicyVersion ?? e.PolicyVersion ?? 0,
             TokenTurns = e.Tokens is { } tokens
@@ -157,6 +181,7 @@ public sealed record SessionState : IRolloutSnapshot
         SessionResumed e => this with
         {
             InFlightTurn = null, InFlightAttempts = 0, InFlightPolicyVersion = null, Resumes = Resumes + 1, Node = e.Node,
+            AgentTurnThread = null, AgentTurnModel = null, // the agent program starts again and asks again
             RunningToolCalls = RunningToolCalls.RemoveAll(e.RerunToolCallIds.Contains),
             // Nobody will answer a question asked before the interruption: it is asked again.
             Confirmations = Confirmations.RemoveRange(Confirmations.Where(c => c.Value is null).Select(c => c.Key)),
@@ -172,6 +197,10 @@ public sealed record SessionState : IRolloutSnapshot
         },
         _ => this,
     };
+
+    /// <summary>The agent threads after a change; the first is the main transcript.</summary>
+    private SessionState WithThreads(ImmutableList<Agents.AgentThread> threads) =>
+        this with { Threads = threads, Messages = threads.Count > 0 ? threads[0].Messages : Messages };
 
     public static SessionState From(IEnumerable<ISessionEvent> events) =>
         events.Aggregate(Empty, (state, e) => state.Apply(e));

@@ -28,7 +28,8 @@ public static class FleetPlanner
                 task.Grader,
                 Budget.Merge(task.Budget, defaults.Budget),
                 Image: task.Image,
-                McpServers: task.McpServers)))
+                McpServers: task.McpServers,
+                Agent: task.Agent)))
             .ToImmutableList();
 
     private static Endpoint EndpointFor(TaskDefinition task, Endpoint run)

@@ -10,7 +10,8 @@ namespace ActorRollouts.Core.Tasks;
 /// <paramref name="TemplateHash"/> names the captured copy of <paramref name="WorkspaceTemplate"/> the workspace is made
 /// over (<c>templates/&lt;hash&gt;</c>); null in journals written before templates were captured. <paramref name="Fork"/>
 /// is set for a session that starts from another's state instead of from the prompt (<c>fork</c>). <paramref name="Image"/>
-/// is the container image the session runs in (its tree is the image's, changed copy-on-write), instead of a template.</summary>
+/// is the container image the session runs in (its tree is the image's, changed copy-on-write), instead of a template.
+/// <paramref name="Agent"/> is the task's own agent program, which runs instead of the built-in loop.</summary>
 public sealed record SessionSpec(
     string SessionId,
     string FleetId,
@@ -29,7 +30,8 @@ public sealed record SessionSpec(
     string? TemplateHash = null,
     ForkOrigin? Fork = null,
     SessionImage? Image = null,
-    ImmutableList<McpServerSpec>? McpServers = null)
+    ImmutableList<McpServerSpec>? McpServers = null,
+    AgentSpec? Agent = null)
 {
     /// <summary>The MCP server and tool behind a tool name the model calls (<c>server__tool</c>); null for a built-in one
     /// or one no server listed.</summary>

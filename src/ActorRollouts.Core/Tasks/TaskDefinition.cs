@@ -20,7 +20,8 @@ public sealed record TaskDefinition(
     Grading.GraderSpec? Grader = null,
     Budget? Budget = null,
     SessionImage? Image = null,
-    ImmutableList<McpServerSpec>? McpServers = null);
+    ImmutableList<McpServerSpec>? McpServers = null,
+    AgentSpec? Agent = null);
 
 /// <summary>A task file could not be used. The message names the file and line.</summary>
 public sealed class TaskFileException(string message) : Exception(message);

@@ -15,6 +15,13 @@ public static class TraceLines
     /// parent and branch point) followed by the transcript it inherited, each message marked <c>inherited</c>.</summary>
     public static IEnumerable<JsonObject> ToLines(long seq, ISessionEvent @event)
     {
+        if (@event is AgentRequestReceived request)
+        {
+            // The request, then the messages it added to its thread: the trace reads as each thread's transcript.
+            yield return ToLine(seq, request);
+            foreach (var message in request.New) yield return MessageLine(seq, new MessageAppended(message, request.Timestamp, request.Thread));
+            yield break;
+        }
         if (@event is not SessionForked fork)
         {
             yield return ToLine(seq, @event);
@@ -66,6 +73,9 @@ public static class TraceLines
         RewardAssigned => "reward_assigned",
         GradingFailed => "grading_failed",
         SessionFailed => "session_failed",
+        AgentRequestReceived => "agent_request",
+        AgentRequestRejected => "agent_request_rejected",
+        AgentExited => "agent_exited",
         _ => "unknown",
     };
 
@@ -95,6 +105,7 @@ public static class TraceLines
         if (m.ReasoningContent is not null) line["reasoning_content"] = m.ReasoningContent;
         if (m.ToolCalls is { Count: > 0 }) line["tool_calls"] = Node(m.ToolCalls);
         if (m.ToolCallId is not null) line["tool_call_id"] = m.ToolCallId;
+        if (e.Thread is { } thread) line["thread"] = thread;
         line["timestamp"] = Stamp(e.Timestamp);
         line["seq"] = seq;
         return line;
@@ -109,6 +120,12 @@ public static class TraceLines
         FileChanged e => WithToolCallId(Node(e.Change with { Content = null }), e.ToolCallId),
         // Token ids are for `export --format tokens`, not for reading: the trace says how many there are.
         ModelResponseReceived { Tokens: { } tokens } e => WithTokenCounts(WithoutTimestamp(Node(e with { Tokens = null })), tokens),
+        // Its messages follow as message lines; its tools are named (their schemas are in the journal).
+        AgentRequestReceived e => new JsonObject
+        {
+            ["turn"] = e.Turn, ["thread"] = e.Thread, ["from_thread"] = e.FromThread, ["base_length"] = e.BaseLength, ["new_messages"] = e.New.Count,
+            ["tools"] = e.Tools is null ? null : Node(e.Tools.Select(t => t.Name).ToList()), ["model"] = e.Model, ["api"] = e.Api, ["stream"] = e.Stream,
+        },
         SessionSettingsChanged e => new JsonObject { ["changes"] = Node(e.Changes), ["model"] = e.Spec.Endpoint.Model, ["max_turns"] = e.Spec.MaxTurns },
         // The timestamp is its own field on every line; keep it out of data.
         _ => WithoutTimestamp(Node(@event, @event.GetType())),

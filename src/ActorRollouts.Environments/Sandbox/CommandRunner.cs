@@ -14,10 +14,11 @@ public sealed record CommandResult(
 /// that namespace, which the command joins first. With <paramref name="Image"/>, that tree is the command's <c>/</c> and the
 /// image's config applies. <paramref name="Program"/> runs a program (its arguments as given) instead of a shell command
 /// (an MCP server); <paramref name="Network"/> gives the sandbox the host's network; <paramref name="Env"/> adds variables
-/// to the few a sandboxed program gets.</summary>
+/// to the few a sandboxed program gets; <paramref name="Binds"/> puts host files into the sandbox's <c>/tmp</c> (an agent's
+/// gateway socket and its bridge).</summary>
 public sealed record CommandRequest(string Workspace, string Command, TimeSpan Timeout, SandboxMode Mode, int OutputCap, CommandLimits Limits,
     int? Namespace = null, Core.Tasks.SessionImage? Image = null, IReadOnlyList<string>? Program = null, bool Network = false,
-    IReadOnlyDictionary<string, string>? Env = null)
+    IReadOnlyDictionary<string, string>? Env = null, IReadOnlyList<SandboxBind>? Binds = null)
 {
     /// <summary>A command in a session's workspace: inside its overlay's namespace, at its mount point; in its folder when
     /// it has no template (and so no mount).</summary>
@@ -154,9 +155,9 @@ public static class CommandRunner
             foreach (var arg in (string[])["nsenter", "-t", pid.ToString(), "-U", "-m", "--preserve-credentials"]) start.ArgumentList.Add(arg);
         }
         IEnumerable<string> sandboxed = request.Image is { } image && request.Mode == SandboxMode.Bwrap
-            ? ImageSandbox.BwrapArguments(request.Workspace, image, request.Program ?? ImageSandbox.Shell(request.Command), request.Network, request.Env)
+            ? ImageSandbox.BwrapArguments(request.Workspace, image, request.Program ?? ImageSandbox.Shell(request.Command), request.Network, request.Env, request.Binds)
             : request.Mode == SandboxMode.Bwrap
-                ? BwrapArguments(request.Workspace, request.Program ?? ["bash", "-c", request.Command], asRoot: request.Namespace is null, request.Network, request.Env)
+                ? BwrapArguments(request.Workspace, request.Program ?? ["bash", "-c", request.Command], asRoot: request.Namespace is null, request.Network, request.Env, request.Binds)
                 // cd after entering the namespace: a folder opened before (nsenter --wd) would be the bare mount point under it.
                 // Without bubblewrap's --die-with-parent, setpriv makes it die with us all the same (a SIGKILL of ours included).
                 : ["setpriv", "--pdeathsig", "KILL", "--", "bash", "-c", "cd \"$0\" || exit 126; shift; exec \"$@\"", request.Workspace, "--",
@@ -169,7 +170,8 @@ public static class CommandRunner
     /// <summary>Inside a workspace's namespace the command's user is root (the namespace maps us to it); without one,
     /// <paramref name="asRoot"/> maps us to root in bubblewrap's own user namespace, so a command sees the same user in
     /// either kind of workspace.</summary>
-    private static string[] BwrapArguments(string workspace, IReadOnlyList<string> program, bool asRoot, bool network, IReadOnlyDictionary<string, string>? env) =>
+    private static string[] BwrapArguments(string workspace, IReadOnlyList<string> program, bool asRoot, bool network, IReadOnlyDictionary<string, string>? env,
+        IReadOnlyList<SandboxBind>? binds) =>
     [
         "bwrap",
         .. asRoot ? (string[])["--unshare-user", "--uid", "0", "--gid", "0"] : [],
@@ -177,7 +179,7 @@ public static class CommandRunner
         "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin",
         "--ro-bind", "/etc", "/etc",
         "--bind", workspace, SandboxWorkspace, "--chdir", SandboxWorkspace,
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", .. SandboxBind.Arguments(binds),
         "--unshare-all", .. network ? (string[])["--share-net"] : [], "--die-with-parent", "--new-session",
         "--setenv", "HOME", SandboxWorkspace, "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
         .. (env ?? new Dictionary<string, string>()).SelectMany(v => (string[])["--setenv", v.Key, v.Value]),

@@ -16,11 +16,11 @@ public static class ImageSandbox
         ["/bin/sh", "-c", """[ -x /bin/bash ] && exec /bin/bash -c "$1"; exec /bin/sh -c "$1" """, "sh", command];
 
     public static IEnumerable<string> BwrapArguments(string tree, SessionImage image, IReadOnlyList<string> program, bool network = false,
-        IReadOnlyDictionary<string, string>? env = null)
+        IReadOnlyDictionary<string, string>? env = null, IReadOnlyList<SandboxBind>? binds = null)
     {
         string[] arguments =
         [
-            "bwrap", "--bind", tree, "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            "bwrap", "--bind", tree, "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", .. SandboxBind.Arguments(binds),
             "--unshare-all", .. network ? (string[])["--share-net"] : [], "--die-with-parent", "--new-session", "--clearenv",
         ];
         foreach (var argument in arguments) yield return argument;
