@@ -95,5 +95,13 @@ internal static class SampleEvents
         new SessionForked(Spec with { SessionId = "g:t:0", FleetId = "g", Fork = new ForkOrigin("f:t:1", 9) }, "/data/workspaces/g/t-0", "f:t:1", 9,
             SessionState.From([new SessionStarted(Spec, "/data/workspaces/f/t-1", At), new MessageAppended(Message.ToolMessage(Result), At)]),
             [new FileChange("a.txt", FileChangeKinds.Created, null, 3, null, "ab12", Mode: 420, Content: new FileContent(Text: "ü\n"))], At),
+        new SessionStarted(Spec with { SessionId = "a:t:0", Agent = new AgentSpec(["python3", "agent.py"],
+            ImmutableSortedDictionary<string, string>.Empty.Add("MODE", "fast"), 600, Network: true) }, "/data/workspaces/a/t-0", At),
+        new AgentRequestReceived(2, 1, 0, 3, [Message.User("go on"), new Message(Roles.Tool, "ok", ToolCallId: "call_1")],
+            [new ToolSpec("shell", "runs it", JsonDocument.Parse("""{"type":"object","properties":{"command":{"type":"string"}}}""").RootElement)],
+            "gpt-4o-mini", "chat", true, At),
+        new AgentRequestRejected("Unsupported field 'functions': this gateway cannot forward it.", "functions", At),
+        new AgentExited(3, false, "Traceback (most recent call last):\n  ValueError", At),
+        new MessageAppended(Message.Assistant("done"), At, Thread: 1),
     ];
 }

@@ -29,7 +29,7 @@ public sealed class McpServers : IAsyncLifetime
     public static string Entry(string name, string package, string args = "", string env = "") =>
         $$"""{"name": "{{name}}", "command": ["node", "node_modules/@modelcontextprotocol/{{package}}/dist/index.js"{{args}}]{{(env.Length > 0 ? $", \"env\": {{{env}}}" : "")}}}""";
 
-    private static void CopyTree(string from, string to)
+    internal static void CopyTree(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (var entry in Directory.EnumerateFileSystemEntries(from))

@@ -23,6 +23,10 @@ public static class AgentProtocol
     /// <summary>Session → environment: start the agent program (once the workspace is ready).</summary>
     public sealed record StartAgent(AgentLaunch Launch);
 
+    /// <summary>Session → environment: the session stopped; stop its agent program after <paramref name="Grace"/> unless it
+    /// ends by itself first (told why by the gateway, a well-behaved agent exits cleanly).</summary>
+    public sealed record StopAgent(TimeSpan Grace);
+
     /// <summary>Session → environment: what has the agent changed in the workspace since the last time it was asked?</summary>
     public sealed record TrackAgentChanges
     {

@@ -109,6 +109,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
         Receive<RunGrader>(_ => Stash.Stash());
         Receive<StartAgent>(_ => Stash.Stash());
         Receive<TrackAgentChanges>(_ => Stash.Stash());
+        Receive<StopAgent>(_ => Stash.Stash());
     }
 
     private void Ready()
@@ -122,14 +123,11 @@ public sealed class EnvironmentActor : ReceiveActor, IWithStash
             Execute(_executor!, run.Call, _settings.ToolTimeout, cancel.Token)
                 .PipeTo(Self, success: ran => new Executed(replyTo, ran));
         });
-        Receive<CancelInFlight>(_ =>
-        {
-            _inFlight?.Cancel.Cancel();
-            _agentRun?.Cancel();
-        });
+        Receive<CancelInFlight>(_ => _inFlight?.Cancel.Cancel()); // the agent program is stopped by StopAgent, after its grace
         // A grader waits for a call still in flight (a session stopped mid-command cancels it first), and for the agent program
         // to be gone: it scores the workspace the session left, not one an old command is still changing.
         Receive<RunGrader>(_ => _inFlight is not null || _agentRun is not null, _ => Stash.Stash());
+        Receive<StopAgent>(stop => _agentRun?.CancelAfter(stop.Grace));
         Receive<StartAgent>(start =>
         {
             if (_agentRun is not null) return; // one program per session at a time

@@ -16,6 +16,13 @@ public sealed partial class SessionActor
 {
     private IDisposable? _agentLink;
 
+    /// <summary>The agent program runs: a session that stopped waits for it to end (and journals how) before it is graded or
+    /// reports its end.</summary>
+    private bool _agentRunning;
+
+    /// <summary>How long a program told its session ended (max_turns, a budget) may take to exit by itself before it is killed.</summary>
+    private static readonly TimeSpan AgentStopGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>The gateway request waiting for the turn in progress, and the requests that came in meanwhile.</summary>
     private IActorRef? _agentReplyTo;
     private AgentRequest? _agentRequest;
@@ -41,7 +48,12 @@ public sealed partial class SessionActor
             else Step(input);
         });
         Command<AgentProgramEnded>(ended =>
-            Step(new AgentEnded(ended.Outcome.ExitCode, ended.Outcome.TimedOut, ended.Outcome.StderrTail, ended.Changes, Now)));
+        {
+            _agentRunning = false;
+            var input = new AgentEnded(ended.Outcome.ExitCode, ended.Outcome.TimedOut, ended.Outcome.StderrTail, ended.Changes, Now);
+            if (SessionDecider.Decide(_state, input).IsEmpty) Act(SessionEffect.Nothing);
+            else Step(input);
+        });
     }
 
     /// <summary>A request is a turn if the session can take one: running, under <c>max_turns</c>, nothing else in progress. At
@@ -121,7 +133,14 @@ public sealed partial class SessionActor
         }
         var (token, link) = gateway.Register(_sessionId, Self);
         _agentLink = link;
+        _agentRunning = true;
         _environment.Tell(new StartAgent(new AgentLaunch(agent, _state.Spec.Prompt, gateway.SocketPath, gateway.Url, token)));
+    }
+
+    /// <summary>The session stopped: its program gets the grace to exit by itself (a cancel gets none).</summary>
+    private void StopAgent()
+    {
+        if (_agentRunning) _environment.Tell(new StopAgent(_state.StopReason == StopReasons.Cancelled ? TimeSpan.Zero : AgentStopGrace));
     }
 
     private void StopAgentLink()

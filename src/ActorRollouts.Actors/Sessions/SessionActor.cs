@@ -97,6 +97,7 @@ public sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         Command<EnvironmentUnavailable>(e =>
         {
             _environmentUnavailable = true;
+            _agentRunning = false; // it never started
             Handle(new Fail($"environment unavailable: {e.Reason}", Now));
         });
         Command<SaveSnapshotSuccess>(OnSnapshotSaved);
@@ -279,9 +280,11 @@ public sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         WatchTheClock();
         if (_state.IsFinished)
         {
-            AbandonWorkInFlight();
-            RefuseAgentTurns();
+            RefuseAgentTurns(); // told before its program is stopped
             StopAgentLink();
+            AbandonWorkInFlight();
+            StopAgent();
+            if (_agentRunning) return; // graded, and reported ended, once its program has ended too
             if (_state.IsSettled) ReportEnded();
             else if (!CanGrade()) Step(new Graded(null, "", false, Now, "the grader could not run: the session's workspace was never prepared"));
             else RequestGrading();

@@ -21,6 +21,11 @@ public static class SessionDecider
             return state.IsFinished && !state.IsGraded && state.Spec?.Grader is { } grader
                 ? [GradeEvent(grader, graded)]
                 : [];
+        // A program still running when its session stopped (max_turns, a budget, cancel) is stopped too: its end is journaled.
+        if (input is AgentEnded e)
+            return state.IsAgent && state.Status != SessionStatus.NotStarted && state.AgentExit is null
+                ? [.. e.Changes.Select(c => new FileChanged(AgentExitChanges, c, e.Now)), new AgentExited(e.ExitCode, e.TimedOut, e.StderrTail, e.Now)]
+                : [];
         if (state.Status != SessionStatus.Running) return [];
 
         return input switch
@@ -47,11 +52,6 @@ public static class SessionDecider
             AgentRequested a when state.IsAgent && state.AgentTurnThread is null && state.InFlightTurn is null && state.AgentExit is null =>
                 AgentRequestEvents(state, a),
             AgentRequestInvalid i when state.IsAgent => [new AgentRequestRejected(i.Error, i.Param, i.Now)],
-            AgentEnded e when state.IsAgent && state.AgentExit is null =>
-            [
-                .. e.Changes.Select(c => new FileChanged(AgentExitChanges, c, e.Now)),
-                new AgentExited(e.ExitCode, e.TimedOut, e.StderrTail, e.Now),
-            ],
             Resume r => ResumeEvents(state, r),
             SpecUpdated u => SpecUpdatedEvents(state, u),
             ModelAttemptAborted a when a.Turn == state.InFlightTurn => AbortedEvents(state, a),

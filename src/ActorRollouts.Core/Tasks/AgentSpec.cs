@@ -48,7 +48,7 @@ public sealed record AgentSpec(
         if (!agent.TryGetProperty("env", out var env) || env.ValueKind == JsonValueKind.Null) return null;
         if (env.ValueKind != JsonValueKind.Object || env.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.String))
             throw new TaskFileException($"{where}: 'env' must be an object of strings.");
-        if (env.EnumerateObject().FirstOrDefault(p => ReservedVariables.Contains(p.Name)) is { Name: { } reserved })
+        if (env.EnumerateObject().Select(p => p.Name).FirstOrDefault(ReservedVariables.Contains) is { } reserved)
             throw new TaskFileException($"{where}: 'env' may not set {reserved}: the engine sets it (to the session's gateway).");
         return env.EnumerateObject().ToImmutableSortedDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal);
     }
