@@ -56,6 +56,11 @@ public class TaskFileTests
     [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"m\",\"command\":[\"x\"],\"env\":{\"K\":1}}]}", "tasks.jsonl:2: mcp_servers[0]: 'env' must be an object of strings")]
     [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"m\",\"command\":[\"x\"],\"sandbox\":\"no\"}]}", "tasks.jsonl:2: mcp_servers[0]: 'sandbox' must be true or false")]
     [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"mcp_servers\":[{\"name\":\"m\",\"command\":[\"x\"]},{\"name\":\"m\",\"url\":\"http://h\"}]}", "tasks.jsonl:2: two MCP servers are named 'm'")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"agent\":{\"command\":[]}}", "tasks.jsonl:2: agent: 'command' must be a non-empty array of strings")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"agent\":{\"command\":[\"x\"],\"cmd\":1}}", "tasks.jsonl:2: agent: unknown field 'cmd'")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"agent\":{\"command\":[\"x\"],\"env\":{\"OPENAI_API_KEY\":\"sk\"}}}", "tasks.jsonl:2: agent: 'env' may not set OPENAI_API_KEY")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"agent\":{\"command\":[\"x\"],\"timeout_s\":0}}", "tasks.jsonl:2: agent: 'timeout_s' must be a whole number")]
+    [InlineData("{\"id\":\"b\",\"prompt\":\"p\",\"agent\":{\"command\":[\"x\"],\"network\":\"yes\"}}", "tasks.jsonl:2: agent: 'network' must be true or false")]
     public void Parse_BadSecondLine_NamesFileAndLine(string badLine, string expected)
     {
         var message = ErrorOf("""{"id":"a","prompt":"ok"}""", badLine);
@@ -99,6 +104,19 @@ public class TaskFileTests
         Assert.False(spec.NeedsConfirmation("web__read"));
         Assert.True(spec.McpTool("web__read")!.Value.Tool.RunsAgain);
         Assert.False(spec.McpTool("web__delete")!.Value.Tool.RunsAgain);
+    }
+
+    [Fact]
+    public void Agent_IsReadWithItsDefaults_AndThePlanCarriesItToEverySample()
+    {
+        var tasks = Parse("""{"id":"a","prompt":"p","samples":2,"agent":{"command":["node","agent.mjs"],"env":{"MODE":"fast"}}}""");
+
+        var agent = tasks[0].Agent!;
+        Assert.Equal(["node", "agent.mjs"], agent.Command);
+        Assert.Equal("fast", agent.Env!["MODE"]);
+        Assert.Equal((AgentSpec.DefaultTimeoutSeconds, false, false), (agent.TimeoutSeconds, agent.Network, agent.ModelFromAgent));
+        var sessions = FleetPlanner.Plan("f", tasks, new RunDefaults(new Model.Endpoint("http://x/v1", "m"), 5, ["bash"]));
+        Assert.All(sessions, s => Assert.Same(agent, s.Agent));
     }
 
     [Fact]
