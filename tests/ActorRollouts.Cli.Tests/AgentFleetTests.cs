@@ -55,8 +55,8 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
         Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", model.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", fleet, .. more],
             environment: new Dictionary<string, string?> { ["OPENAI_API_KEY"] = EngineKey });
 
-    private static async Task<List<JsonNode>> TraceAsync(string data, string sessionId) =>
-        [.. (await Cli.RunAsync(["trace", sessionId, "--data-dir", data])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)];
+    private static async Task<List<JsonNode>> TraceAsync(string data, string sessionId, string[]? journal = null) =>
+        [.. (await Cli.RunAsync(["trace", sessionId, .. journal ?? ["--data-dir", data]])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)];
 
     private static IEnumerable<JsonNode> Events(List<JsonNode> trace, string type) => trace.Where(l => (string?)l["type"] == type).Select(l => l["data"]!);
 
@@ -214,5 +214,66 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
         Assert.Null((int?)exits["stubborn"]!["exit_code"]); // killed
         Assert.Equal("budget", (string?)ends["budget"]["stop_reason"]);
         Assert.Equal(4, (int?)exits["budget"]!["exit_code"]);
+    }
+
+    private const string CountScript = """
+        { "scenarios": [ { "match": "Count to five", "delay_ms": 120, "turns": [
+          { "tool_calls": [ { "name": "shell", "arguments": { "command": "echo 1 >> count.txt" } } ] },
+          { "tool_calls": [ { "name": "shell", "arguments": { "command": "echo 2 >> count.txt" } } ] },
+          { "tool_calls": [ { "name": "shell", "arguments": { "command": "echo 3 >> count.txt" } } ] },
+          { "tool_calls": [ { "name": "shell", "arguments": { "command": "echo 4 >> count.txt" } } ] },
+          { "tool_calls": [ { "name": "shell", "arguments": { "command": "echo 5 >> count.txt" } } ] },
+          { "content": "Counted." } ] } ] }
+        """;
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task AKilledFleet_Resumes_EachAgentReplayedFromTheJournal_NoAnsweredCallRepeated_TheNonDeterministicOneDiverges(string journal)
+    {
+        string Counter(string id, string env = "") =>
+            $$$"""{"id": "{{{id}}}", "prompt": "Count to five ({{{id}}})", "workspace": "template", "agent": {"command": ["python3", "python_agent.py"]{{{env}}}}, "grader": {"command": "test $(cat count.txt | tr -d [:space:]) = 12345"}}""";
+        var (dir, data) = await programs.FleetAsync(Counter("a"), Counter("b"), Counter("c"),
+            Counter("random", """, "env": {"AGENT_NONCE": "1"}"""));
+        await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse(CountScript));
+        var options = Cli.Journal(journal, data);
+        Directory.CreateDirectory(data);
+
+        using var first = Cli.Start(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", model.BaseUrl.ToString(), "--fleet-id", "k", "--concurrency", "4", .. options]);
+        await model.WhenRequestsReach(10).WaitAsync(TimeSpan.FromMinutes(2));
+        first.Kill(); // SIGKILL: the agent programs die with it
+        await first.WaitForExitAsync();
+        var beforeResume = model.Requests.Count;
+        var resumed = await Cli.RunAsync(["resume", "k", .. options], environment: new Dictionary<string, string?> { ["OPENAI_API_KEY"] = EngineKey });
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        var trajectories = Trajectories(data, "k");
+        Assert.All(trajectories.Values, t => Assert.Equal(("agent_exit", 1.0), ((string?)t["stop_reason"], (double?)t["reward"])));
+        foreach (var id in new[] { "a", "b", "c" })
+        {
+            // Every answer is asked for once; only a request in flight at the kill may be sent again.
+            var asked = model.Requests.Select(r => JsonNode.Parse(r.Body)!["messages"]!.AsArray())
+                .Where(m => ((string?)m[1]!["content"])!.EndsWith($"({id})")).Select(m => m.Count).ToList();
+            Assert.Equal(6, asked.Distinct().Count());
+            Assert.InRange(asked.Count, 6, 7);
+            var trace = await TraceAsync(data, $"k:{id}:0", options);
+            Assert.Single(Events(trace, "session_resumed"));
+            Assert.InRange(Events(trace, "agent_request").Count(), 6, 7); // six turns, and perhaps the one cut by the kill
+            Assert.All(Events(trace, "replay_diverged"), d => Assert.StartsWith("the agent went past the journal", (string?)d["what"]));
+            Assert.Equal(["system", "user", "assistant", "tool", "assistant", "tool", "assistant", "tool", "assistant", "tool", "assistant", "tool", "assistant"],
+                trajectories[id]["messages"]!.AsArray().Select(m => (string)m!["role"]!));
+            // The workspace the journal describes is the one the run left: what the replay made again, and what came after.
+            var rebuilt = await Cli.WorkspaceAsync(data, $"k:{id}:0", journalUrl: options.Length > 2 ? options[3] : null);
+            Assert.Equal("1\n2\n3\n4\n5\n", await File.ReadAllTextAsync(Path.Combine(rebuilt, "count.txt")));
+            Assert.Equal("1\n2\n3\n4\n5\n", await File.ReadAllTextAsync(Path.Combine(Cli.Changes(data, "k", $"{id}-0"), "count.txt")));
+        }
+        Assert.True(model.Requests.Count - beforeResume < 4 * 6, "the resume replayed, it did not start over");
+        // The agent that says something new each run parts from its journal at once, says so, and still finishes.
+        var random = await TraceAsync(data, "k:random:0", options);
+        Assert.Single(Events(random, "session_resumed"));
+        var diverged = Events(random, "replay_diverged").Single();
+        Assert.Equal(0, (int)diverged["kept"]!);
+        Assert.Contains("message 0 (system) differs", (string?)diverged["what"]);
+        Assert.Equal(13, trajectories["random"]["messages"]!.AsArray().Count); // its abandoned turns are not in its trajectory
     }
 }

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """A small coding agent on the standard library alone: it asks the model at $OPENAI_BASE_URL for the next step, runs the
 shell commands the model asks for in $AGENT_WORKSPACE, and stops when the model answers without a tool call. It streams
-when AGENT_STREAM=1. What it is for: showing that any program speaking the OpenAI API runs as an ActorRollouts session."""
+when AGENT_STREAM=1; with AGENT_NONCE=1 its system message is new every run. What it is for: showing that any program speaking the OpenAI API runs as an ActorRollouts session."""
 import json
 import os
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+import uuid
 
 BASE = os.environ["OPENAI_BASE_URL"].rstrip("/")
 KEY = os.environ["OPENAI_API_KEY"]
@@ -57,7 +58,10 @@ def read_stream(response):
 
 def main():
     prompt = sys.stdin.read() or os.environ["AGENT_PROMPT"]
-    messages = [{"role": "system", "content": "You are a careful coding agent."}, {"role": "user", "content": prompt}]
+    system = "You are a careful coding agent."
+    if os.environ.get("AGENT_NONCE") == "1":  # a different conversation every time it starts: it cannot be replayed
+        system += f" Run {uuid.uuid4()}."
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
     while True:
         body = {"model": "any", "messages": messages, "tools": TOOLS}
         if STREAM:

@@ -48,6 +48,7 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(AgentRequestReceived)] = "agent-request-received.v1",
         [typeof(AgentRequestRejected)] = "agent-request-rejected.v1",
         [typeof(AgentExited)] = "agent-exited.v1",
+        [typeof(ReplayDiverged)] = "replay-diverged.v1",
         [typeof(Core.Sessions.SessionState)] = "session-state-snapshot.v1",
     }.ToFrozenDictionary();
 

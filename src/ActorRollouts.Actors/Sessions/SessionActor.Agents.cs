@@ -1,9 +1,11 @@
+using System.Collections.Immutable;
 using ActorRollouts.Actors.Agents;
 using ActorRollouts.Core.Agents;
 using ActorRollouts.Core.Model;
 using ActorRollouts.Core.Sessions;
 using ActorRollouts.Environments.Agents;
 using Akka.Actor;
+using Akka.Event;
 using static ActorRollouts.Actors.Agents.AgentProtocol;
 using static ActorRollouts.Core.Sessions.SessionInputs;
 
@@ -19,6 +21,14 @@ public sealed partial class SessionActor
     /// <summary>The agent program runs: a session that stopped waits for it to end (and journals how) before it is graded or
     /// reports its end.</summary>
     private bool _agentRunning;
+
+    /// <summary>A resumed session's journaled turns, which its restarted program is answered from while it asks the same
+    /// (<see cref="AgentReplay"/>); null once it parted from them (or never resumed). <see cref="_replayed"/> of them are done.</summary>
+    private ImmutableList<ReplayTurn>? _replay;
+    private int _replayed;
+
+    /// <summary>Set on recovery: the program starts again from the session's start, and is replayed to where it was.</summary>
+    private bool _replayOnStart;
 
     /// <summary>How long a program told its session ended (max_turns, a budget) may take to exit by itself before it is killed.</summary>
     private static readonly TimeSpan AgentStopGrace = TimeSpan.FromSeconds(5);
@@ -42,15 +52,32 @@ public sealed partial class SessionActor
         {
             if (_agentRequest is not { } request) return;
             _agentRequest = null;
-            var input = new AgentRequested(request, tracked.Changes, Now);
+            if (Replayed(request, tracked.Changes) is not { } diverged) return;
+            var input = new AgentRequested(request, tracked.Changes, Now, diverged.Kept < 0 ? null : diverged);
             // Not taken (the session ended meanwhile): the agent hears why.
             if (SessionDecider.Decide(_state, input).IsEmpty) RefuseAgentTurns();
             else Step(input);
         });
+        Command<ReplayLoaded>(loaded =>
+        {
+            (_replay, _replayed) = (loaded.Turns, 0);
+            _log.Info("Session {0}: its agent program starts again and is replayed {1} journaled turns", _sessionId, loaded.Turns.Count);
+            LaunchAgent();
+        });
+        Command<ReplayUnavailable>(failed =>
+        {
+            _agentRunning = false; // it never started
+            Step(new Fail($"the agent session could not be replayed: {failed.Reason}", Now));
+        });
         Command<AgentProgramEnded>(ended =>
         {
             _agentRunning = false;
-            var input = new AgentEnded(ended.Outcome.ExitCode, ended.Outcome.TimedOut, ended.Outcome.StderrTail, ended.Changes, Now);
+            // A program that exits before it has asked everything the journal holds has parted from it too.
+            var diverged = _replay is { } replay && _replayed < replay.Count
+                ? new Divergence(_replayed, $"the agent program exited after {_replayed} of the journal's {replay.Count} turns")
+                : null;
+            _replay = null;
+            var input = new AgentEnded(ended.Outcome.ExitCode, ended.Outcome.TimedOut, ended.Outcome.StderrTail, ended.Changes, Now, diverged);
             if (SessionDecider.Decide(_state, input).IsEmpty) Act(SessionEffect.Nothing);
             else Step(input);
         });
@@ -71,9 +98,11 @@ public sealed partial class SessionActor
             return;
         }
         _agentReplyTo = Sender;
-        if (_state.Turns >= _state.Spec!.MaxTurns)
+        // The turns that stand count, replayed ones included; abandoned ones do not.
+        var turns = _replay is null ? _state.AgentTurns.Count : _replayed;
+        if (turns >= _state.Spec!.MaxTurns)
         {
-            Step(new Stop(StopReasons.MaxTurns, $"the agent asked for turn {_state.Turns + 1}; max_turns is {_state.Spec.MaxTurns}", Now));
+            Step(new Stop(StopReasons.MaxTurns, $"the agent asked for turn {turns + 1}; max_turns is {_state.Spec.MaxTurns}", Now));
             return;
         }
         _agentRequest = turn.Request;
@@ -91,26 +120,64 @@ public sealed partial class SessionActor
 
     /// <summary>The model answered the agent's turn (journaled by now): the answer goes back, and the next request waiting, if
     /// any, starts.</summary>
-    private void AnswerAgent(ModelResponse response, int turn, DateTimeOffset at)
+    private void AnswerAgent(ModelResponse response, int turn, string model, DateTimeOffset at)
     {
         if (_agentReplyTo is not { } replyTo) return;
         _agentReplyTo = null;
-        replyTo.Tell(new AgentTurnAnswered(new AgentAnswer(response.ResponseId ?? $"chatcmpl-{turn}", AgentModel(), at.ToUnixTimeSeconds(),
+        // As a replay will send it: from what was journaled (AgentReplay.Answer), so both are the same bytes.
+        replyTo.Tell(new AgentTurnAnswered(new AgentAnswer(response.ResponseId ?? $"chatcmpl-{turn}", model, at.ToUnixTimeSeconds(),
             response.Assistant, response.FinishReason, response.Usage)));
         if (_agentQueue.TryDequeue(out var next)) Self.Tell(next.Turn, next.ReplyTo);
     }
 
-    /// <summary>The model a turn goes to: the fleet's, or the one the agent named when the task lets it choose.</summary>
-    private string AgentModel() =>
-        _state.Spec!.Agent!.ModelFromAgent && _state.AgentTurnModel is { Length: > 0 } named ? named : _services.EndpointFor(_state.Spec.Endpoint).Model;
+    /// <summary>The model a turn goes to, as journaled: the fleet's, or the one the agent named when the task lets it choose.</summary>
+    private string AgentModel() => SessionDecider.TurnEndpoint(_state).Model;
 
     /// <summary>The agent's turn as a model request: its thread's transcript and tools.</summary>
     private ModelRequest AgentModelRequest(int turn)
     {
         var thread = _state.Threads[_state.AgentTurnThread!.Value];
-        var endpoint = _services.EndpointFor(_state.Spec!.Endpoint) with { Model = AgentModel() };
-        return new ModelRequest(endpoint, thread.Messages, thread.Tools, turn, _sessionId);
+        return new ModelRequest(_services.EndpointFor(SessionDecider.TurnEndpoint(_state)), thread.Messages, thread.Tools, turn, _sessionId);
     }
+
+    /// <summary>While the program replays, a request the journal holds at this point, made after the same workspace changes,
+    /// is answered from the journal: no model call, nothing journaled. Returns null when it was; otherwise why the replay
+    /// ends (<c>Kept</c> -1: there was none), and the request goes on live.</summary>
+    private Divergence? Replayed(AgentRequest request, ImmutableList<FileChange> changes)
+    {
+        if (_replay is not { } replay) return new Divergence(-1, "");
+        if (_replayed < replay.Count)
+        {
+            var turn = replay[_replayed];
+            var why = AgentReplay.Differs(turn, request) ?? AgentReplay.WorkspaceDiffers(turn.Changes, changes);
+            if (why is null)
+            {
+                _replayed++;
+                var replyTo = _agentReplyTo!;
+                _agentReplyTo = null;
+                replyTo.Tell(new AgentTurnAnswered(turn.Answer));
+                if (_agentQueue.TryDequeue(out var next)) Self.Tell(next.Turn, next.ReplyTo);
+                return null;
+            }
+            _replay = null;
+            _log.Info("Session {0}: the replay parted from the journal at turn {1}: {2}", _sessionId, _replayed + 1, why);
+            return new Divergence(_replayed, $"turn {_replayed + 1} of the journal's {replay.Count}: {why}");
+        }
+        _replay = null;
+        return new Divergence(replay.Count, $"the agent went past the journal's {replay.Count} turns, all replayed");
+    }
+
+    /// <summary>Reads the session's journal off the mailbox for the turns to replay (a fork's start with its parent's).</summary>
+    private void LoadReplay()
+    {
+        var (system, sessionId) = (Context.System, _sessionId);
+        Task.Run(async () => new ReplayLoaded(await ReplaySource.TurnsAsync(new Trace.JournalReader(system), sessionId)))
+            .PipeTo(Self, failure: ex => new ReplayUnavailable(ex.Message));
+    }
+
+    private sealed record ReplayLoaded(ImmutableList<ReplayTurn> Turns);
+
+    private sealed record ReplayUnavailable(string Reason);
 
     /// <summary>The session ended: whoever still waits for an answer is told why.</summary>
     private void RefuseAgentTurns()
@@ -125,15 +192,22 @@ public sealed partial class SessionActor
     /// <summary>Starts the agent program with a fresh key to the gateway (never journaled).</summary>
     private void StartAgent()
     {
-        if (_state.Spec?.Agent is not { } agent || _state.Status != SessionStatus.Running || _agentLink is not null) return;
+        if (_state.Spec?.Agent is null || _state.Status != SessionStatus.Running || _agentRunning) return;
         if (_services.Agents is not { } gateway)
         {
             Step(new Fail("this process runs no agent gateway, so the task's agent program cannot run", Now));
             return;
         }
+        _agentRunning = true;
+        if (_replayOnStart) LoadReplay(); // then launched
+        else LaunchAgent();
+    }
+
+    private void LaunchAgent()
+    {
+        if (_services.Agents is not { } gateway || _state.Spec?.Agent is not { } agent) return;
         var (token, link) = gateway.Register(_sessionId, Self);
         _agentLink = link;
-        _agentRunning = true;
         _environment.Tell(new StartAgent(new AgentLaunch(agent, _state.Spec.Prompt, gateway.SocketPath, gateway.Url, token)));
     }
 

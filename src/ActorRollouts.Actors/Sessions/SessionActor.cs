@@ -159,6 +159,8 @@ public sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         // what the journal says (the model is told the call was interrupted).
         var spec = _state.Spec;
         _restoreWorkspace = _state.UnansweredToolCalls().Any(c => _state.RunningToolCalls.Contains(c.Id) && !ReadsOnly(spec, c.Name));
+        // An agent program starts again from the session's start, in the workspace as it was then, and is replayed.
+        _replayOnStart = _state.IsAgent;
         // The children start once the resume is journaled: settings the fleet changed since (an endpoint, its gate, a
         // command limit) are then the session's own.
         Step(new Resume(LastSequenceNr, name => RunsAgain(spec, name), Now, _current, _services.Node), first: StartChildren);
@@ -219,12 +221,12 @@ public sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
 
     private void OnModelAnswered(ModelAnswered answered)
     {
-        var now = Now;
+        var (now, model) = (Now, _state.IsAgent ? AgentModel() : "");
         Step(new ModelResponded(answered.Turn, answered.Response, now,
                 _services.Settings.Prices.Cost(_state.Spec!.Endpoint.Model, answered.Response.Usage)),
             first: () =>
             {
-                AnswerAgent(answered.Response, answered.Turn, now);
+                AnswerAgent(answered.Response, answered.Turn, model, now);
                 Context.System.EventStream.Publish(new SessionProgressed(_sessionId, _state.Turns, answered.Response.Usage));
                 if (_state.Spec!.Endpoint.RecordsTokens && answered.Response.Tokens is null)
                     Context.System.EventStream.Publish(new TokensUnavailable(_sessionId, _state.Spec.Endpoint.BaseUrl, _state.Spec.Endpoint.Model));
@@ -381,9 +383,12 @@ public sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         var (system, sessionId) = (Context.System, _sessionId);
         async Task<IReadOnlyList<FileChange>> Journaled() =>
             SessionEvents.WorkspaceChanges((await new Trace.JournalReader(system).SessionEventsAsync(sessionId)).Select(e => e.Event)).ToList();
-        var hasChanges = _state.ToolCallsCompleted > 0 || _state.ParentSessionId is not null;
-        return new WorkspaceSource(_services.TemplateFor(spec), spec.WorkspaceTemplate, spec.TemplateHash, _services.Blobs, Journaled, hasChanges,
-            _restoreWorkspace, _services.Shared, spec.Image, _services.Settings.Environment.InsecureRegistries);
+        var hasChanges = _state.ToolCallsCompleted > 0 || _state.ParentSessionId is not null || _state.IsAgent;
+        // A replayed agent's workspace goes back to the session's start: nothing of its own, or what a fork began from.
+        async Task<IReadOnlyList<FileChange>> AtStart() => await Agents.ReplaySource.StartChangesAsync(new Trace.JournalReader(system), sessionId);
+        return new WorkspaceSource(_services.TemplateFor(spec), spec.WorkspaceTemplate, spec.TemplateHash, _services.Blobs,
+            _replayOnStart ? AtStart : Journaled, hasChanges, _restoreWorkspace || _replayOnStart, _services.Shared, spec.Image,
+            _services.Settings.Environment.InsecureRegistries);
     }
 
     private void StartChildren()

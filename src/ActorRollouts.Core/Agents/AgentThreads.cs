@@ -7,6 +7,10 @@ namespace ActorRollouts.Core.Agents;
 /// it offered. An agent with sub-agents or a summariser keeps several.</summary>
 public sealed record AgentThread(ImmutableList<Message> Messages, ImmutableList<ToolSpec> Tools);
 
+/// <summary>One agent turn that stands: its thread, that thread's length before the request (-1: the request began it) and its
+/// tools before, when the request changed them. Enough to take the turn back.</summary>
+public sealed record AgentTurnMark(int Turn, int Thread, int LengthBefore, ImmutableList<ToolSpec>? ToolsBefore = null);
+
 /// <summary>Where an agent's request belongs among the session's threads: the thread it continues (or the thread and length it
 /// branches off), and only what is new in it. Agents resend their whole history every turn; journaling just the new part keeps
 /// a long session's journal linear in its length.</summary>
@@ -64,5 +68,8 @@ public static class AgentThreads
 
     public static bool SameTools(ImmutableList<ToolSpec> a, ImmutableList<ToolSpec> b) =>
         a.Count == b.Count && a.Zip(b).All(p => p.First.Name == p.Second.Name && p.First.Description == p.Second.Description
-            && p.First.ParametersSchema.GetRawText() == p.Second.ParametersSchema.GetRawText());
+            && Compact(p.First.ParametersSchema) == Compact(p.Second.ParametersSchema));
+
+    /// <summary>A schema as JSON without insignificant whitespace: the journal's copy and the agent's spell it differently.</summary>
+    private static string Compact(System.Text.Json.JsonElement schema) => System.Text.Json.JsonSerializer.Serialize(schema);
 }

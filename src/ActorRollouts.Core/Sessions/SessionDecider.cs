@@ -24,13 +24,18 @@ public static class SessionDecider
         // A program still running when its session stopped (max_turns, a budget, cancel) is stopped too: its end is journaled.
         if (input is AgentEnded e)
             return state.IsAgent && state.Status != SessionStatus.NotStarted && state.AgentExit is null
-                ? [.. e.Changes.Select(c => new FileChanged(AgentExitChanges, c, e.Now)), new AgentExited(e.ExitCode, e.TimedOut, e.StderrTail, e.Now)]
+                ?
+                [
+                    .. e.Diverged is { } d ? [new ReplayDiverged(d.Kept, d.What, e.Now)] : (ISessionEvent[])[],
+                    .. e.Changes.Select(c => new FileChanged(AgentExitChanges, c, e.Now)),
+                    new AgentExited(e.ExitCode, e.TimedOut, e.StderrTail, e.Now),
+                ]
                 : [];
         if (state.Status != SessionStatus.Running) return [];
 
         return input switch
         {
-            ModelAttemptStarting s when s.Turn == state.Turns + 1 => [RequestStarted(state.Spec!.Endpoint, s)],
+            ModelAttemptStarting s when s.Turn == state.Turns + 1 => [RequestStarted(TurnEndpoint(state), s)],
             ModelAttemptFailed f when f.Turn == state.InFlightTurn => AttemptFailedEvents(f),
             ModelResponded r when r.Turn == state.InFlightTurn =>
             [
@@ -142,6 +147,12 @@ public static class SessionDecider
             ? new ModelRequestStarted(s.Turn, s.Attempt, endpoint.RequestApi, endpoint.Model, s.Now, endpoint.PolicyVersion, sampling)
             : new ModelRequestStarted(s.Turn, s.Attempt, endpoint.Api, endpoint.Model, s.Now);
 
+    /// <summary>The endpoint a turn goes to: the session's, with the model an agent named when its task lets it choose.</summary>
+    public static Endpoint TurnEndpoint(SessionState state) =>
+        state.Spec!.Agent is { ModelFromAgent: true } && state.AgentTurnModel is { Length: > 0 } named
+            ? state.Spec.Endpoint with { Model = named }
+            : state.Spec.Endpoint;
+
     /// <summary>With tokens recorded, the answer carries them packed against the previous turn's (or "unavailable"), the
     /// policy version now and the server's fingerprint.</summary>
     private static ModelResponseReceived ResponseReceived(SessionState state, ModelResponded r)
@@ -181,7 +192,7 @@ public static class SessionDecider
     {
         var failed = new ModelRequestFailed(a.Turn, a.Attempt, ModelErrorKinds.Aborted, null, null, true, a.Reason, a.Now);
         if (Staleness(state) is { } stale) return [failed, .. StopEvents(state, new Stop(StopReasons.Stale, stale, a.Now))];
-        return [failed, RequestStarted(state.Spec!.Endpoint, new ModelAttemptStarting(a.Turn, a.Attempt + 1, a.Now))];
+        return [failed, RequestStarted(TurnEndpoint(state), new ModelAttemptStarting(a.Turn, a.Attempt + 1, a.Now))];
     }
 
     /// <summary>A score is a reward; a grader that gave none is journaled as failed, with why, and no reward.</summary>
@@ -204,9 +215,11 @@ public static class SessionDecider
     private static ImmutableList<ISessionEvent> AgentRequestEvents(SessionState state, AgentRequested a)
     {
         var turn = state.Turns + 1;
-        var placed = Agents.AgentThreads.Place(state.Threads, a.Request);
+        var diverged = a.Diverged is { } d ? new ReplayDiverged(d.Kept, d.What, a.Now) : null;
+        var placed = Agents.AgentThreads.Place((diverged is null ? state : state.Apply(diverged)).Threads, a.Request);
         return
         [
+            .. diverged is null ? [] : (ISessionEvent[])[diverged],
             .. a.Changes.Select(c => new FileChanged(AgentTurnChanges(turn), c, a.Now)),
             new AgentRequestReceived(turn, placed.Thread, placed.FromThread, placed.BaseLength, placed.New, placed.Tools, a.Request.Model,
                 a.Request.Api, a.Request.Stream, a.Now),

@@ -35,6 +35,12 @@ public static class SessionEvents
         int Turn, int Thread, int? FromThread, int BaseLength, ImmutableList<Message> New, ImmutableList<ToolSpec>? Tools, string? Model,
         string Api, bool Stream, DateTimeOffset Timestamp) : ISessionEvent;
 
+    /// <summary>A resumed agent session's program, replayed from the journal, parted from it: its request (or its workspace
+    /// before it) differed from the journal's at the next turn, it went past the journal, or it exited. The first
+    /// <paramref name="Kept"/> turns of the agent's history stand; those after them are abandoned (their threads, token
+    /// samples and workspace changes no longer count, though the journal keeps them), and the session goes on live.</summary>
+    public sealed record ReplayDiverged(int Kept, string What, DateTimeOffset Timestamp) : ISessionEvent;
+
     /// <summary>The gateway refused an agent's request it could not read or forward; the agent got this error.</summary>
     public sealed record AgentRequestRejected(string Error, string? Param, DateTimeOffset Timestamp) : ISessionEvent;
 
@@ -101,14 +107,33 @@ public static class SessionEvents
         SessionSpec Spec, string Workspace, string ParentSessionId, long ForkedAtSeq, SessionState From, ImmutableList<FileChange> Changes,
         DateTimeOffset Timestamp, string? Node = null) : ISessionEvent;
 
-    /// <summary>Every workspace change a session's journal holds, in order: a fork's inherited ones first.</summary>
-    public static IEnumerable<FileChange> WorkspaceChanges(IEnumerable<ISessionEvent> events) =>
-        events.SelectMany(CoarseEvents.Expand).SelectMany(e => e switch
-        {
-            SessionForked f => f.Changes,
-            FileChanged c => [c.Change],
-            _ => (IEnumerable<FileChange>)[],
-        });
+    /// <summary>Every workspace change a session's journal holds, in order: a fork's inherited ones first. An agent's changes in
+    /// turns a replay abandoned (<see cref="ReplayDiverged"/>) are left out: the workspace went back to its start and was
+    /// made again by the replay.</summary>
+    public static IEnumerable<FileChange> WorkspaceChanges(IEnumerable<ISessionEvent> events)
+    {
+        var changes = new List<(string? By, FileChange Change)>();
+        var agentTurns = new List<int>(); // the agent's turns that stand, in order
+        foreach (var e in events.SelectMany(CoarseEvents.Expand))
+            switch (e)
+            {
+                case SessionForked f:
+                    changes.AddRange(f.Changes.Select(c => ((string?)null, c)));
+                    break;
+                case FileChanged c:
+                    changes.Add((c.ToolCallId, c.Change));
+                    break;
+                case AgentRequestReceived r:
+                    agentTurns.Add(r.Turn);
+                    break;
+                case ReplayDiverged d:
+                    var abandoned = agentTurns.Skip(d.Kept).Select(SessionDecider.AgentTurnChanges).Append(SessionDecider.AgentExitChanges).ToHashSet();
+                    changes.RemoveAll(c => c.By is not null && abandoned.Contains(c.By));
+                    agentTurns.RemoveRange(Math.Min(d.Kept, agentTurns.Count), Math.Max(0, agentTurns.Count - d.Kept));
+                    break;
+            }
+        return changes.Select(c => c.Change);
+    }
 
     /// <summary>The task's grader scored the finished session.</summary>
     public sealed record RewardAssigned(double Reward, string Grader, string Details, DateTimeOffset Timestamp) : ISessionEvent;

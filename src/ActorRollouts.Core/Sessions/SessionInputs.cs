@@ -65,15 +65,20 @@ public static class SessionInputs
     public sealed record SpecUpdated(SessionSpec Current, DateTimeOffset Now) : ISessionInput;
 
     /// <summary>An agent program's model request reached the gateway; <paramref name="Changes"/> are what the agent changed in
-    /// the workspace since its previous request (journaled as this turn's).</summary>
-    public sealed record AgentRequested(Agents.AgentRequest Request, ImmutableList<FileChange> Changes, DateTimeOffset Now) : ISessionInput;
+    /// the workspace since its previous request (journaled as this turn's).
+    /// <paramref name="Diverged"/>: the request ends a replay (its first <c>Kept</c> turns stand, and why it parted).</summary>
+    public sealed record AgentRequested(Agents.AgentRequest Request, ImmutableList<FileChange> Changes, DateTimeOffset Now, Divergence? Diverged = null) : ISessionInput;
+
+    /// <summary>Where and why a replay parted from the journal.</summary>
+    public sealed record Divergence(int Kept, string What);
 
     /// <summary>The gateway could not read or forward an agent's request (<paramref name="Param"/>: the field at fault).</summary>
     public sealed record AgentRequestInvalid(string Error, string? Param, DateTimeOffset Now) : ISessionInput;
 
     /// <summary>The agent program ended (<paramref name="TimedOut"/>: stopped at its <c>timeout_s</c>); <paramref name="Changes"/>
     /// are what it changed since its last request.</summary>
-    public sealed record AgentEnded(int? ExitCode, bool TimedOut, string StderrTail, ImmutableList<FileChange> Changes, DateTimeOffset Now) : ISessionInput;
+    public sealed record AgentEnded(int? ExitCode, bool TimedOut, string StderrTail, ImmutableList<FileChange> Changes, DateTimeOffset Now,
+        Divergence? Diverged = null) : ISessionInput;
 
     /// <summary>An attempt in flight was cut, or held back unsent, by a weight update: it is sent again under the session's
     /// settings now.</summary>

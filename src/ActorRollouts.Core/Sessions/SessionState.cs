@@ -88,6 +88,10 @@ public sealed record SessionState : IRolloutSnapshot
     /// <see cref="Messages"/>, the session's main transcript.</summary>
     public ImmutableList<Agents.AgentThread> Threads { get; init; } = [];
 
+    /// <summary>The agent's turns that stand, in order, with what each changed in its thread: a replay that diverges takes the
+    /// abandoned ones back (<see cref="ReplayDiverged"/>).</summary>
+    public ImmutableList<Agents.AgentTurnMark> AgentTurns { get; init; } = [];
+
     /// <summary>The thread whose agent request waits for the model's answer, in an agent session.</summary>
     public int? AgentTurnThread { get; init; }
 
@@ -149,7 +153,10 @@ public sealed record SessionState : IRolloutSnapshot
         AgentRequestReceived e => WithThreads(Agents.AgentThreads.Apply(Threads, e.Thread, e.FromThread, e.BaseLength, e.New, e.Tools)) with
         {
             AgentTurnThread = e.Thread, AgentTurnModel = e.Model,
+            AgentTurns = AgentTurns.Add(new Agents.AgentTurnMark(e.Turn, e.Thread,
+                e.Thread < Threads.Count ? Threads[e.Thread].Messages.Count : -1, e.Thread < Threads.Count && e.Tools is not null ? Threads[e.Thread].Tools : null)),
         },
+        ReplayDiverged e => RolledBackTo(e.Kept),
         AgentExited e => this with { AgentExit = e },
         ModelRequestStarted e => this with
         {
@@ -197,6 +204,30 @@ public sealed record SessionState : IRolloutSnapshot
         },
         _ => this,
     };
+
+    /// <summary>The agent's history as it stood after its first <paramref name="kept"/> turns: the later turns' messages and
+    /// threads taken back, their token samples dropped. Usage and cost stay: those calls were paid for.</summary>
+    private SessionState RolledBackTo(int kept)
+    {
+        if (kept < 0 || kept >= AgentTurns.Count) return this with { AgentTurnThread = null, AgentTurnModel = null };
+        var (threads, abandoned) = (Threads, AgentTurns.Skip(kept).ToList());
+        foreach (var mark in Enumerable.Reverse(abandoned))
+        {
+            if (mark.Thread >= threads.Count) continue;
+            threads = mark.LengthBefore < 0
+                ? threads.RemoveAt(mark.Thread)
+                : threads.SetItem(mark.Thread, new Agents.AgentThread(threads[mark.Thread].Messages.Take(mark.LengthBefore).ToImmutableList(),
+                    mark.ToolsBefore ?? threads[mark.Thread].Tools));
+        }
+        var turns = abandoned.Select(m => m.Turn).ToHashSet();
+        return WithThreads(threads) with
+        {
+            Messages = threads.Count > 0 ? threads[0].Messages : [],
+            AgentTurns = AgentTurns.Take(kept).ToImmutableList(),
+            TokenTurns = TokenTurns.RemoveAll(t => turns.Contains(t.Turn)),
+            AgentTurnThread = null, AgentTurnModel = null,
+        };
+    }
 
     /// <summary>The agent threads after a change; the first is the main transcript.</summary>
     private SessionState WithThreads(ImmutableList<Agents.AgentThread> threads) =>

@@ -76,6 +76,7 @@ public static class TraceLines
         AgentRequestReceived => "agent_request",
         AgentRequestRejected => "agent_request_rejected",
         AgentExited => "agent_exited",
+        ReplayDiverged => "replay_diverged",
         _ => "unknown",
     };
 
