@@ -44,6 +44,8 @@ switch (args.FirstOrDefault())
         return await ServeBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "sandbox":
         return await SandboxBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
+    case "agents":
+        return await AgentsBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "mcp":
         return await McpBench.RunCommandAsync(quick, Option("--results") ?? Path.Combine(benchDir, "results"), cancel.Token);
     case "cluster":

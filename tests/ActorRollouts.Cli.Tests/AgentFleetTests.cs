@@ -175,8 +175,10 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
             Probe("crash", "crash"),
             Probe("cancelled", "sleep", env: ", \"PROBE_FILE\": \"cancel-probe.json\""));
         await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse(FixScript));
-        Directory.CreateDirectory(data);
-        using var cancelledStarted = new FileAppears(data, "cancel-probe.json");
+        // Watched where the sessions' workspaces go, not the whole data dir: the captured template's node_modules alone has
+        // thousands of folders, each an inotify watch.
+        var workspaces = Directory.CreateDirectory(Path.Combine(data, "workspaces", "limits")).FullName;
+        using var cancelledStarted = new FileAppears(workspaces, "cancel-probe.json");
 
         using var run = Cli.Start(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", model.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", "limits",
             "--concurrency", "5"]);
