@@ -16,13 +16,17 @@ public sealed class AgentPrograms : IAsyncLifetime
     {
         Template = Path.Combine(Cli.NewTempDir(), "template");
         McpServers.CopyTree(Path.Combine(Folder, "node_modules"), Path.Combine(Template, "node_modules"));
-        foreach (var program in Directory.EnumerateFiles(Folder).Where(f => f.EndsWith(".mjs") || f.EndsWith(".py")))
+        foreach (var program in Directory.EnumerateFiles(Folder).Where(f => f.EndsWith(".mjs") || f.EndsWith(".py") || f.EndsWith(".sh")))
             File.Copy(program, Path.Combine(Template, Path.GetFileName(program)));
         File.WriteAllText(Path.Combine(Template, "greeting.txt"), "Helo\n");
         return Task.CompletedTask;
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>Codex CLI's binary, as <c>npm ci</c> in tests/codex installed it.</summary>
+    public static string CodexBinary => Path.Combine(Cli.RepoRoot, "tests", "codex", "node_modules", "@openai", "codex-linux-x64", "vendor",
+        "x86_64-unknown-linux-musl", "bin", "codex");
 
     /// <summary>A fleet folder whose <c>template</c> is (a link to) the programs' template, with these tasks.</summary>
     public async Task<(string Dir, string Data)> FleetAsync(params string[] tasks)
@@ -64,21 +68,22 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
         File.ReadAllLines(Path.Combine(data, "fleets", fleet, "trajectories.jsonl")).Select(l => JsonNode.Parse(l)!).ToDictionary(t => (string)t["task_id"]!);
 
     [Fact]
-    public async Task ThreeAgentPrograms_RunAsSessions_EachTurnJournaledOnce_TheirEditsAsDiffs_GradedAndSampled()
+    public async Task ThreeAgentPrograms_OnBothApis_RunAsSessions_EachTurnJournaledOnce_TheirEditsAsDiffs_GradedAndSampled()
     {
         var (dir, data) = await programs.FleetAsync(
             AgentTask("python", """["python3", "python_agent.py"]""", """, "env": {"AGENT_STREAM": "1"}"""),
             AgentTask("openai-sdk", """["node", "openai_agent.mjs"]"""),
-            AgentTask("agents-sdk", """["node", "agents_sdk_agent.mjs"]"""));
+            AgentTask("agents-sdk", """["node", "agents_sdk_agent.mjs"]""", """, "env": {"AGENT_STREAM": "1"}"""),
+            AgentTask("agents-sdk-chat", """["node", "agents_sdk_agent.mjs"]""", """, "env": {"AGENT_API": "chat"}"""));
         await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse(FixScript));
 
         var run = await RunAsync(dir, data, "three", model, "--tokens", "capture");
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal(9, model.Requests.Count); // three turns each, no more
+        Assert.Equal(12, model.Requests.Count); // three turns each, no more
         Assert.All(model.Requests, r => Assert.Equal($"Bearer {EngineKey}", r.Authorization)); // the model sees the engine's key; the agents never do
         var trajectories = Trajectories(data, "three");
-        foreach (var task in new[] { "python", "openai-sdk", "agents-sdk" })
+        foreach (var task in new[] { "python", "openai-sdk", "agents-sdk", "agents-sdk-chat" })
         {
             var trajectory = trajectories[task];
             Assert.Equal(("completed", "agent_exit", 1.0), ((string?)trajectory["status"], (string?)trajectory["stop_reason"], (double?)trajectory["reward"]));
@@ -90,6 +95,7 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
             var trace = await TraceAsync(data, $"three:{task}:0");
             // Each request is journaled as what is new in it: the history the agent resent is a length, not a copy.
             var requests = Events(trace, "agent_request").ToList();
+            Assert.All(requests, r => Assert.Equal(task == "agents-sdk" ? "responses" : "chat", (string?)r["api"]));
             Assert.Equal([0, 3, 5], requests.Select(r => (int)r["base_length"]!));
             Assert.Equal([2, 1, 1], requests.Select(r => (int)r["new_messages"]!));
             var edit = Assert.Single(Events(trace, "file_modified"));
@@ -102,9 +108,9 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
         var tokens = await Cli.RunAsync(["export", "--fleet", "three", "--format", "tokens", "--data-dir", data]);
         Assert.True(tokens.ExitCode == 0, tokens.ToString());
         var samples = tokens.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
-        Assert.Equal(3, samples.Count);
+        Assert.Equal(4, samples.Count);
         Assert.All(samples, s => Assert.Equal("complete", (string?)s["tokens"]));
-        Assert.Equal([3, 3, 3], samples.Select(s => s["turns"]!.AsArray().Count)); // one sample of the whole conversation: no turn drifted
+        Assert.Equal([3, 3, 3, 3], samples.Select(s => s["turns"]!.AsArray().Count)); // one sample of the whole conversation: no turn drifted
         Assert.All(samples, s => Assert.Contains(1, s["response_mask"]!.AsArray().Select(m => (int)m!)));
         Assert.All(samples, s => Assert.Contains(0, s["response_mask"]!.AsArray().Select(m => (int)m!))); // the agent's tool output, masked
     }
@@ -216,6 +222,40 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
         Assert.Null((int?)exits["stubborn"]!["exit_code"]); // killed
         Assert.Equal("budget", (string?)ends["budget"]["stop_reason"]);
         Assert.Equal(4, (int?)exits["budget"]!["exit_code"]);
+    }
+
+    [Fact]
+    public async Task CodexCli_RunsAsASession_ThroughTheGateway_OnTheResponsesApi()
+    {
+        var (dir, data) = await programs.FleetAsync(
+            """{"id": "codex", "prompt": "Fix the greeting", "workspace": "codex", "agent": {"command": ["sh", "codex_agent.sh"], "timeout_s": 300}, "grader": {"command": "grep -q Hello greeting.txt"}}""");
+        var template = Directory.CreateDirectory(Path.Combine(dir, "codex")).FullName;
+        File.Copy(Path.Combine(AgentPrograms.Folder, "codex_agent.sh"), Path.Combine(template, "codex_agent.sh"));
+        File.Copy(AgentPrograms.CodexBinary, Path.Combine(template, "codex"));
+        await File.WriteAllTextAsync(Path.Combine(template, "greeting.txt"), "Helo\n");
+        await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse("""
+            { "scenarios": [ { "turns": [
+              { "content": "Looking.", "tool_calls": [ { "name": "exec_command", "arguments": { "cmd": "cat greeting.txt" } } ] },
+              { "tool_calls": [ { "name": "exec_command", "arguments": { "cmd": "echo Hello > greeting.txt" } } ] },
+              { "content": "Fixed." } ] } ] }
+            """));
+
+        var run = await RunAsync(dir, data, "codex", model);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(3, model.Requests.Count);
+        var trajectory = Trajectories(data, "codex")["codex"];
+        Assert.Equal(("agent_exit", 1.0), ((string?)trajectory["stop_reason"], (double?)trajectory["reward"]));
+        var trace = await TraceAsync(data, "codex:codex:0");
+        var requests = Events(trace, "agent_request").ToList();
+        Assert.All(requests, r => Assert.Equal(("responses", true), ((string?)r["api"], (bool)r["stream"]!)));
+        Assert.Contains("exec_command", requests[0]["tools"]!.AsArray().Select(t => (string)t!));
+        Assert.Equal(0, (int)requests[0]["base_length"]!);
+        Assert.All(requests.Skip(1), r => Assert.Equal(1, (int)r["new_messages"]!)); // Codex resends its history; the journal keeps the new
+        var toolOutput = trace.First(l => (string?)l["role"] == "tool");
+        Assert.Contains("Helo", (string?)toolOutput["content"]); // what Codex ran in the sandbox, as it told the model
+        Assert.Equal("agent-turn-3", (string?)Assert.Single(Events(trace, "file_modified"))["tool_call_id"]);
+        Assert.Equal(0, (int?)Assert.Single(Events(trace, "agent_exited"))["exit_code"]);
     }
 
     private const string CountScript = """

@@ -21,17 +21,7 @@ public static class ChatWire
 
     public static AgentRequest Parse(ReadOnlySpan<byte> body)
     {
-        JsonElement root;
-        try
-        {
-            using var document = JsonDocument.Parse(body.ToArray());
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw new AgentRequestException($"The request body is not valid JSON ({ex.Message.Split(" Path:")[0]}).");
-        }
-        if (root.ValueKind != JsonValueKind.Object) throw new AgentRequestException("The request body must be a JSON object.");
+        var root = Root(body);
         foreach (var property in root.EnumerateObject())
             if (!Known.Contains(property.Name))
                 throw new AgentRequestException($"Unsupported field '{property.Name}': this gateway cannot forward it.", property.Name);
@@ -50,6 +40,24 @@ public static class ChatWire
             [.. messages.EnumerateArray().Select((m, i) => ReadMessage(m, $"messages[{i}]"))],
             ReadTools(root));
     }
+
+    /// <summary>The request body as a JSON object, or a refusal saying why it is not one.</summary>
+    internal static JsonElement Root(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body.ToArray());
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? document.RootElement.Clone()
+                : throw new AgentRequestException("The request body must be a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            throw new AgentRequestException($"The request body is not valid JSON ({ex.Message.Split(" Path:")[0]}).");
+        }
+    }
+
+    internal static JsonElement EmptySchema() => JsonDocument.Parse("""{"type":"object","properties":{}}""").RootElement.Clone();
 
     private static Message ReadMessage(JsonElement m, string where)
     {
@@ -118,11 +126,11 @@ public static class ChatWire
                 OptionalString(f, "description", at) ?? "",
                 f.TryGetProperty("parameters", out var p) && p.ValueKind == JsonValueKind.Object
                     ? p.Clone()
-                    : JsonDocument.Parse("""{"type":"object","properties":{}}""").RootElement.Clone());
+                    : EmptySchema());
         })];
     }
 
-    private static string? OptionalString(JsonElement element, string name, string? where = null)
+    internal static string? OptionalString(JsonElement element, string name, string? where = null)
     {
         if (!element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
         return value.ValueKind == JsonValueKind.String
