@@ -318,4 +318,31 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
         Assert.Contains("message 0 (system) differs", (string?)diverged["what"]);
         Assert.Equal(13, trajectories["random"]["messages"]!.AsArray().Count); // its abandoned turns are not in its trajectory
     }
+
+    [Fact]
+    public async Task AForkOfAnAgentSession_ReplaysTheParentToTheBranchPoint_ThenGoesLive()
+    {
+        string Counter(string id) =>
+            $$$"""{"id": "{{{id}}}", "prompt": "Count to five ({{{id}}})", "workspace": "template", "agent": {"command": ["python3", "python_agent.py"]}, "grader": {"command": "test $(cat count.txt | tr -d [:space:]) = 12345"}}""";
+        var (dir, data) = await programs.FleetAsync(Counter("p"));
+        await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse(CountScript.Replace("\"delay_ms\": 120", "\"delay_ms\": 0")));
+        var run = await RunAsync(dir, data, "parent", model);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var parent = await TraceAsync(data, "parent:p:0");
+        var branch = (long)parent.Where(l => (string?)l["type"] == "model_response_received").ElementAt(2)["seq"]!; // after the third answer
+
+        var fork = await Cli.RunAsync(["fork", "parent:p:0", "--at", branch.ToString(), "--fleet-id", "kid", "--base-url", model.BaseUrl.ToString(), "--data-dir", data],
+            environment: new Dictionary<string, string?> { ["OPENAI_API_KEY"] = EngineKey });
+
+        Assert.True(fork.ExitCode == 0, fork.ToString());
+        Assert.Equal(6 + 3, model.Requests.Count); // the fork asked only for the turns after the branch point
+        var trace = await TraceAsync(data, "kid:p:0");
+        var diverged = Events(trace, "replay_diverged").Single();
+        Assert.Equal(3, (int)diverged["kept"]!);
+        Assert.StartsWith("the agent went past the journal's 3 turns", (string?)diverged["what"]);
+        var trajectory = Trajectories(data, "kid")["p"];
+        Assert.Equal(("agent_exit", 1.0), ((string?)trajectory["stop_reason"], (double?)trajectory["reward"]));
+        Assert.Equal(13, trajectory["messages"]!.AsArray().Count); // the parent's first three turns, then its own
+        Assert.Equal("1\n2\n3\n4\n5\n", await File.ReadAllTextAsync(Path.Combine(await Cli.WorkspaceAsync(data, "kid:p:0"), "count.txt")));
+    }
 }

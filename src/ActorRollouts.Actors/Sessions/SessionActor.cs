@@ -77,8 +77,10 @@ public sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         Command<StartSession>(OnStart);
         Command<ForkLoaded>(loaded =>
         {
-            if (_state.Status == SessionStatus.NotStarted)
-                Step(new Fork(loaded.Spec, _services.WorkspaceFor(loaded.Spec), loaded.Parent, loaded.Changes, Now, _services.Node), first: StartChildren);
+            if (_state.Status != SessionStatus.NotStarted) return;
+            // A fork of an agent session starts its program from the parent's start and replays it to the branch point.
+            _replayOnStart = loaded.Spec.Agent is not null;
+            Step(new Fork(loaded.Spec, _services.WorkspaceFor(loaded.Spec), loaded.Parent, loaded.Changes, Now, _services.Node), first: StartChildren);
         });
         Command<ForkUnavailable>(failed =>
         {

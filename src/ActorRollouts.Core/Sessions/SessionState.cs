@@ -144,6 +144,7 @@ public sealed record SessionState : IRolloutSnapshot
             Spec = e.Spec, Workspace = e.Workspace, Status = SessionStatus.Running, StartedAt = e.Timestamp, LastEventAt = e.Timestamp,
             ParentSessionId = e.ParentSessionId, ForkedAtSeq = e.ForkedAtSeq, Node = e.Node,
             InFlightTurn = null, InFlightAttempts = 0, InFlightPolicyVersion = null, RunningToolCalls = [], Resumes = 0,
+            AgentTurnThread = null, AgentTurnModel = null, AgentExit = null, // its program starts again, and is replayed to here
             Confirmations = e.From.Confirmations.Where(c => c.Value is not null).ToImmutableDictionary(), // a question asked is asked again
         },
         _ when Status == SessionStatus.NotStarted => this,
