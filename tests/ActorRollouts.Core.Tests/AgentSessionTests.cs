@@ -153,4 +153,48 @@ public class AgentSessionTests
         Assert.False(AgentThreads.Same(journaled, Message.Assistant("", [new ToolCall("c1", "shell", """{"a":1}""")])));
         Assert.False(AgentThreads.Same(Message.User("a"), Message.User("b")));
     }
+
+    [Fact]
+    public void Replay_FromTheJournal_GivesEachTurnsRequestChangesAndAnswer_AndADivergenceTakesTheLaterTurnsBack()
+    {
+        var change = new FileChange("a.txt", FileChangeKinds.Created, null, 2, null, "ab");
+        var call = new ToolCall("c1", "shell", """{"command":"ls"}""");
+        var first = Request(System, User);
+        var second = Request(System, User, Message.Assistant(null, [call]), new Message(Roles.Tool, "a.txt", ToolCallId: "c1"));
+        var events = new List<SessionEvents.ISessionEvent>();
+        var state = SessionState.Empty;
+        void Do(ISessionInput input)
+        {
+            var made = SessionDecider.Decide(state, input);
+            events.AddRange(made);
+            state = made.Aggregate(state, (s, e) => s.Apply(e));
+        }
+        Do(new Start(Given.Spec() with { Agent = Agent }, "/ws", Given.T0));
+        foreach (var (request, answer, changes) in new[] { (first, Message.Assistant(null, [call]), ImmutableList<FileChange>.Empty), (second, Message.Assistant("done"), [change]) })
+        {
+            Do(new AgentRequested(request, changes, Given.T0));
+            Do(new ModelAttemptStarting(state.Turns + 1, 1, Given.T0));
+            Do(new ModelResponded(state.Turns + 1, new ModelResponse($"r{state.Turns + 1}", answer, new Usage(10, 5), "stop", 3), Given.T0));
+        }
+
+        var turns = AgentReplay.From(events);
+
+        Assert.Equal([1, 2], turns.Select(t => t.Turn));
+        Assert.Null(AgentReplay.Differs(turns[1], second));
+        Assert.Equal([change], turns[1].Changes);
+        Assert.Equal(("r2", "gpt-4o", "done"), (turns[1].Answer.Id, turns[1].Answer.Model, turns[1].Answer.Assistant.Content));
+        Assert.StartsWith("message 1 (user) differs", AgentReplay.Differs(turns[0], Request(System, Message.User("fix something else"))));
+        Assert.StartsWith("the request has 3 messages", AgentReplay.Differs(turns[0], Request(System, User, User)));
+        Assert.Null(AgentReplay.WorkspaceDiffers([change], [change with { Diff = "other text, same content" }]));
+        Assert.Contains("the journal has a.txt created", AgentReplay.WorkspaceDiffers([change], []));
+
+        // The replay parts at turn 2: turn 1 stands, turn 2's messages, changes and answer are taken back.
+        var diverged = new SessionEvents.ReplayDiverged(1, "turn 2: the workspace differs", Given.T0);
+        var after = state.Apply(diverged);
+        Assert.Equal([Roles.System, Roles.User, Roles.Assistant], after.Messages.Select(m => m.Role));
+        Assert.Single(after.AgentTurns);
+        Assert.Single(AgentReplay.From([.. events, diverged]));
+        Assert.Empty(SessionEvents.WorkspaceChanges([.. events, diverged]));
+        Assert.Single(SessionEvents.WorkspaceChanges(events));
+    }
 }

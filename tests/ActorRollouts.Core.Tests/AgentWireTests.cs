@@ -92,4 +92,65 @@ public class AgentWireTests
 
         Assert.Equal(("max_turns reached", "invalid_request_error", "max_turns"), ((string?)error["message"], (string?)error["type"], (string?)error["code"]));
     }
+
+    [Fact]
+    public void Responses_InstructionsAndItems_BecomeTheConversation_ATurnsCallsJoinItsMessage()
+    {
+        var request = ResponsesWire.Parse(Encoding.UTF8.GetBytes("""
+            {"model": "codex", "stream": true, "store": false, "instructions": "Be careful.", "client_metadata": {"session_id": "x"},
+             "input": [
+               {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "sandbox: none"}]},
+               {"role": "user", "content": "fix it"},
+               {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": "gAAA"},
+               {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Looking."}]},
+               {"type": "function_call", "call_id": "c1", "name": "exec_command", "arguments": "{\"cmd\":\"ls\"}"},
+               {"type": "function_call", "call_id": "c2", "name": "exec_command", "arguments": "{}"},
+               {"type": "function_call_output", "call_id": "c1", "output": "a.txt"},
+               {"type": "function_call_output", "call_id": "c2", "output": [{"type": "input_text", "text": "b"}]}],
+             "tools": [{"type": "function", "name": "exec_command", "description": "runs it", "strict": false, "parameters": {"type": "object"}}]}
+            """));
+
+        Assert.Equal(("responses", "codex", true), (request.Api, request.Model, request.Stream));
+        Assert.Equal([Roles.System, Roles.System, Roles.User, Roles.Assistant, Roles.Tool, Roles.Tool], request.Messages.Select(m => m.Role));
+        Assert.Equal(["Be careful.", "sandbox: none", "fix it", "Looking.", "a.txt", "b"], request.Messages.Select(m => m.Content));
+        Assert.Equal(["c1", "c2"], request.Messages[3].ToolCalls!.Select(c => c.Id));
+        Assert.Equal("exec_command", Assert.Single(request.Tools).Name);
+    }
+
+    [Theory]
+    [InlineData("""{"input": "x", "previous_response_id": "resp_1"}""", "previous_response_id", "'previous_response_id' is not supported")]
+    [InlineData("""{"input": "x", "tools": [{"type": "web_search"}]}""", "tools[0]", "tools[0]: only tools of type \"function\"")]
+    [InlineData("""{"input": [{"type": "custom_tool_call", "call_id": "c", "name": "apply_patch", "input": "…"}]}""", "input[0]", "input[0]: items of type 'custom_tool_call'")]
+    [InlineData("""{"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}""", "input[0].content[0]", "input[0].content[0]: only text parts")]
+    [InlineData("""{"model": "m"}""", "input", "'input' is required")]
+    public void Responses_WhatCannotBeForwarded_IsRefused_NamingTheField(string body, string param, string message)
+    {
+        var refused = Assert.Throws<AgentRequestException>(() => ResponsesWire.Parse(Encoding.UTF8.GetBytes(body)));
+
+        Assert.Equal(param, refused.Param);
+        Assert.StartsWith(message, refused.Message);
+    }
+
+    [Fact]
+    public void Responses_AnswerAndItsEvents_AreTheResponsesShape_TheSameBytesEveryTime()
+    {
+        var response = JsonNode.Parse(ResponsesAnswerWriter.Response(Answer))!;
+        Assert.Equal(("resp_chatcmpl-7", "response", "completed"), ((string?)response["id"], (string?)response["object"], (string?)response["status"]));
+        var output = response["output"]!.AsArray();
+        Assert.Equal(("message", "Let me look."), ((string?)output[0]!["type"], (string?)output[0]!["content"]![0]!["text"]));
+        Assert.Equal(("function_call", "c1", "shell", """{"command":"ls"}"""),
+            ((string?)output[1]!["type"], (string?)output[1]!["call_id"], (string?)output[1]!["name"], (string?)output[1]!["arguments"]));
+        Assert.Equal(120, (int)response["usage"]!["total_tokens"]!);
+
+        var events = ResponsesAnswerWriter.Events(Answer).Select(Encoding.UTF8.GetString).ToList();
+        var bodies = events.Select(e => JsonNode.Parse(e[(e.IndexOf("data: ", StringComparison.Ordinal) + 6)..])!).ToList();
+        Assert.Equal(Enumerable.Range(0, events.Count), bodies.Select(b => (int)b["sequence_number"]!));
+        Assert.All(events.Zip(bodies), p => Assert.StartsWith($"event: {(string)p.Second["type"]!}\ndata: ", p.First));
+        Assert.Equal(["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added", "response.output_text.delta",
+            "response.output_text.done", "response.content_part.done", "response.output_item.done", "response.output_item.added",
+            "response.function_call_arguments.delta", "response.function_call_arguments.done", "response.output_item.done", "response.completed"],
+            bodies.Select(b => (string)b["type"]!));
+        Assert.Equal(response.ToJsonString(), bodies[^1]["response"]!.ToJsonString());
+        Assert.Equal(events, ResponsesAnswerWriter.Events(Answer).Select(Encoding.UTF8.GetString));
+    }
 }
