@@ -345,4 +345,31 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
         Assert.Equal(13, trajectory["messages"]!.AsArray().Count); // the parent's first three turns, then its own
         Assert.Equal("1\n2\n3\n4\n5\n", await File.ReadAllTextAsync(Path.Combine(await Cli.WorkspaceAsync(data, "kid:p:0"), "count.txt")));
     }
+
+    [Fact]
+    public async Task ASecondConversation_IsAThreadOfItsOwn_InTheTraceTheTrajectoryAndTheTokenSamples()
+    {
+        var (dir, data) = await programs.FleetAsync(AgentTask("summarised", """["python3", "python_agent.py"]""", """, "env": {"AGENT_SUMMARISE": "1"}"""));
+        await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse(FixScript.Replace("""{ "turns": [ { "content": "ok" } ] }""",
+            """{ "match": "Summarise", "turns": [ { "content": "I fixed the greeting." } ] }""")));
+
+        var run = await RunAsync(dir, data, "threads", model, "--tokens", "capture");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(4, model.Requests.Count);
+        var trace = await TraceAsync(data, "threads:summarised:0");
+        var summary = Events(trace, "agent_request").Last();
+        Assert.Equal((1, 0, 1, 1), ((int)summary["thread"]!, (int)summary["from_thread"]!, (int)summary["base_length"]!, (int)summary["new_messages"]!));
+        Assert.Equal(2, trace.Count(l => (int?)l["thread"] == 1)); // its question and its answer, marked with their thread
+        var trajectory = Trajectories(data, "threads")["summarised"];
+        Assert.Equal(7, trajectory["messages"]!.AsArray().Count);
+        var second = Assert.Single(trajectory["threads"]!.AsArray())!.AsArray();
+        Assert.Equal(["system", "user", "assistant"], second.Select(m => (string)m!["role"]!));
+        Assert.Equal("I fixed the greeting.", (string?)second[2]!["content"]);
+
+        var samples = (await Cli.RunAsync(["export", "--fleet", "threads", "--format", "tokens", "--data-dir", data])).Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal([(0, 3, "first_turn"), (1, 1, "first_turn")],
+            samples.Select(s => ((int)s["thread"]!, s["turns"]!.AsArray().Count, (string)s["start_reason"]!)));
+    }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A small coding agent on the standard library alone: it asks the model at $OPENAI_BASE_URL for the next step, runs the
 shell commands the model asks for in $AGENT_WORKSPACE, and stops when the model answers without a tool call. It streams
-when AGENT_STREAM=1; with AGENT_NONCE=1 its system message is new every run. What it is for: showing that any program speaking the OpenAI API runs as an ActorRollouts session."""
+when AGENT_STREAM=1; with AGENT_NONCE=1 its system message is new every run; with AGENT_SUMMARISE=1 it ends by asking a
+summariser, in a conversation of its own. What it is for: showing that any program speaking the OpenAI API runs as an ActorRollouts session."""
 import json
 import os
 import subprocess
@@ -70,6 +71,9 @@ def main():
         messages.append(message)
         if not message.get("tool_calls"):
             print(message.get("content") or "")
+            if os.environ.get("AGENT_SUMMARISE") == "1":  # a second conversation: a summariser, as agents keep them
+                summary = post({"model": "any", "messages": [messages[0], {"role": "user", "content": f"Summarise: {message.get('content')}"}]})
+                print(summary.get("content") or "")
             return
         for call in message["tool_calls"]:
             command = json.loads(call["function"]["arguments"])["command"]

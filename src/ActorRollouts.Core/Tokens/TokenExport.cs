@@ -22,7 +22,7 @@ public static class TokenExport
     /// session has without tokens.</summary>
     public static IEnumerable<TokenExportRow> Rows(SessionState session)
     {
-        var samples = TokenSamples.From(session.TokenTurns);
+        var samples = TokenSamples.Of(session);
         var gaps = session.TokenTurns.Where(t => !t.Tokens.IsAvailable).Select(t => t.Turn).ToImmutableList();
         if (samples.IsEmpty)
         {
@@ -56,6 +56,7 @@ public static class TokenExport
             Ints(w, "policy_versions", sample.PolicyVersions.AsSpan());
             Ints(w, "turns", [.. sample.Turns]);
             w.WriteString("start_reason", sample.StartReason);
+            if (sample.Thread is { } thread) w.WriteNumber("thread", thread);
             if (sample.Drift is { } drift) w.WriteNumber("drift", drift);
             else w.WriteNull("drift");
             Ints(w, "unavailable_turns", [.. gaps]);

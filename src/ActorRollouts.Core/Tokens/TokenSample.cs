@@ -10,7 +10,8 @@ namespace ActorRollouts.Core.Tokens;
 /// <see cref="StartReason"/> says why the sample begins where it does: <c>first_turn</c>, <c>drift</c> (the server's
 /// prompt did not extend the previous turn's tokens: it re-tokenized history; <see cref="Drift"/> is that turn) or
 /// <c>tokens_unavailable</c> (the turn before had no tokens). <see cref="HasLogprobs"/> is false when a turn of it came
-/// without log probabilities (they read 0).</summary>
+/// without log probabilities (they read 0). <see cref="Thread"/> is the agent thread the sample is of, in an agent session
+/// (each thread's turns make samples of their own).</summary>
 public sealed record TokenSample(
     int SampleIndex,
     ImmutableArray<int> PromptIds,
@@ -21,7 +22,8 @@ public sealed record TokenSample(
     ImmutableList<int> Turns,
     string StartReason,
     int? Drift,
-    bool HasLogprobs = true)
+    bool HasLogprobs = true,
+    int? Thread = null)
 {
     public const string FirstTurn = "first_turn";
     public const string Drifted = "drift";

@@ -11,44 +11,68 @@ namespace ActorRollouts.Core.Tokens;
 /// before it and belongs to none.</para></summary>
 public static class TokenSamples
 {
-    public static ImmutableList<TokenSample> From(IEnumerable<TokenTurn> turns)
+    /// <summary>The session's samples: an agent session's per thread (<see cref="Sessions.SessionState.AgentTurns"/> says which
+    /// thread each turn was of), any other's over its turns in order.</summary>
+    public static ImmutableList<TokenSample> Of(Sessions.SessionState session)
     {
-        var samples = ImmutableList.CreateBuilder<TokenSample>();
-        Builder? current = null;
-        var previousLength = 0;
-        var afterGap = false;
+        if (!session.IsAgent) return From(session.TokenTurns);
+        var threads = session.AgentTurns.ToDictionary(m => m.Turn, m => m.Thread);
+        return From(session.TokenTurns, turn => threads.GetValueOrDefault(turn));
+    }
+
+    /// <summary>Samples of <paramref name="turns"/>; with <paramref name="threadOf"/>, each thread's turns continue only that
+    /// thread's samples: a turn extends the thread's previous turn (its prompt starts with that turn's prompt and completion).</summary>
+    public static ImmutableList<TokenSample> From(IEnumerable<TokenTurn> turns, Func<int, int>? threadOf = null)
+    {
+        var samples = new List<TokenSample>();
+        var threads = new Dictionary<int, ThreadState>();
+        var created = 0;
         foreach (var (turn, prompt, completion) in TokenChain.Unfold(turns))
         {
+            var key = threadOf?.Invoke(turn.Turn) ?? 0;
+            var thread = threads.TryGetValue(key, out var known) ? known : threads[key] = new ThreadState();
             if (!turn.Tokens.IsAvailable)
             {
-                Close();
-                afterGap = true;
-                previousLength = 0;
+                Close(thread);
+                (thread.AfterGap, thread.Last, thread.LastLength) = (true, [], 0);
                 continue;
             }
-            if (current is not null && turn.Tokens.PromptShared == previousLength)
-                current.Between(prompt.AsSpan()[previousLength..]);
+            var continues = thread.Current is not null && (threadOf is null
+                ? turn.Tokens.PromptShared == thread.LastLength
+                : prompt.AsSpan().StartsWith(thread.Last.AsSpan()));
+            if (continues) thread.Current!.Between(prompt.AsSpan()[thread.LastLength..]);
             else
             {
-                var reason = afterGap ? TokenSample.AfterUnavailable : current is null && samples.Count == 0 ? TokenSample.FirstTurn : TokenSample.Drifted;
-                Close();
-                current = new Builder(samples.Count, prompt, reason, reason == TokenSample.Drifted ? turn.Turn : null);
+                var reason = thread.AfterGap ? TokenSample.AfterUnavailable : thread.Current is null && !thread.Started ? TokenSample.FirstTurn : TokenSample.Drifted;
+                Close(thread);
+                thread.Current = new Builder(created++, prompt, reason, reason == TokenSample.Drifted ? turn.Turn : null, threadOf is null ? null : key);
+                thread.Started = true;
             }
-            current.Generated(turn, completion);
-            previousLength = prompt.Length + completion.Length;
-            afterGap = false;
+            thread.Current.Generated(turn, completion);
+            // Without threads the chain's own packing says whether a turn extends the last: its length is enough.
+            (thread.Last, thread.LastLength, thread.AfterGap) = (threadOf is null ? [] : [.. prompt, .. completion], prompt.Length + completion.Length, false);
         }
-        Close();
-        return samples.ToImmutable();
+        foreach (var thread in threads.Values) Close(thread);
+        return [.. samples.OrderBy(s => s.SampleIndex)];
 
-        void Close()
+        void Close(ThreadState thread)
         {
-            if (current is not null) samples.Add(current.Build());
-            current = null;
+            if (thread.Current is not null) samples.Add(thread.Current.Build());
+            thread.Current = null;
         }
     }
 
-    private sealed class Builder(int index, ImmutableArray<int> prompt, string reason, int? drift)
+    /// <summary>Where a thread's samples stand: the sample being built, the tokens its last turn ended with.</summary>
+    private sealed class ThreadState
+    {
+        public Builder? Current { get; set; }
+        public ImmutableArray<int> Last { get; set; } = [];
+        public int LastLength { get; set; }
+        public bool AfterGap { get; set; }
+        public bool Started { get; set; }
+    }
+
+    private sealed class Builder(int index, ImmutableArray<int> prompt, string reason, int? drift, int? thread)
     {
         private readonly List<int> _ids = [];
         private readonly List<byte> _mask = [];
@@ -82,6 +106,6 @@ public static class TokenSamples
             _turns.Add(turn.Turn);
         }
 
-        public TokenSample Build() => new(index, prompt, [.. _ids], [.. _mask], [.. _logprobs], [.. _versions], _turns.ToImmutable(), reason, drift, _hasLogprobs);
+        public TokenSample Build() => new(index, prompt, [.. _ids], [.. _mask], [.. _logprobs], [.. _versions], _turns.ToImmutable(), reason, drift, _hasLogprobs, thread);
     }
 }

@@ -11,7 +11,7 @@ public sealed record TokenStats(int Sessions, int Samples, int DriftedTurns, int
         var stats = new TokenStats(0, 0, 0, 0, 0, 0, 0);
         foreach (var session in sessions.Where(s => !s.TokenTurns.IsEmpty))
         {
-            var samples = TokenSamples.From(session.TokenTurns);
+            var samples = TokenSamples.Of(session);
             stats = stats with
             {
                 Sessions = stats.Sessions + 1,

@@ -25,7 +25,8 @@ public sealed record Trajectory(
     ImmutableSortedDictionary<string, JsonElement>? Metadata,
     string? GradingError = null,
     string? ParentSessionId = null,
-    long? ForkedAtSeq = null)
+    long? ForkedAtSeq = null,
+    ImmutableList<ImmutableList<TrajectoryMessage>>? Threads = null)
 {
     /// <summary>Builds the record from a session's folded state. Null when the session never started.</summary>
     public static Trajectory? From(SessionState state)
@@ -35,7 +36,9 @@ public sealed record Trajectory(
         return new Trajectory(spec.SessionId, spec.FleetId, spec.TaskId, spec.Sample, SessionOutcomes.Of(state.Status),
             state.StopReason, state.Error, spec.Endpoint.Model,
             state.Messages.Select(TrajectoryMessage.From).ToImmutableList(),
-            state.Usage, state.CostUsd, state.Reward, state.Turns, duration, spec.Metadata, state.GradingError, state.ParentSessionId, state.ForkedAtSeq);
+            state.Usage, state.CostUsd, state.Reward, state.Turns, duration, spec.Metadata, state.GradingError, state.ParentSessionId, state.ForkedAtSeq,
+            // An agent's other conversations (sub-agents, a summariser): each its own transcript; the first is Messages.
+            state.Threads.Count > 1 ? [.. state.Threads.Skip(1).Select(t => t.Messages.Select(TrajectoryMessage.From).ToImmutableList())] : null);
     }
 }
 
