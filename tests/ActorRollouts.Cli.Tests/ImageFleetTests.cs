@@ -296,4 +296,37 @@ public class ImageFleetTests(TestImageArchives images) : IClassFixture<TestImage
     }
 
     private static string Sha256(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+
+
+    [Fact]
+    public async Task AnAgentProgramInAnImage_ReachesItsGatewayThroughTheBridge_AndItsFixPassesTheGraderInside()
+    {
+        var dir = Cli.NewTempDir();
+        var agent = Path.Combine(Cli.RepoRoot, "tests", "agents", "python_agent.py");
+        var layout = await TestImages.BuildAsync(Path.Combine(dir, "agent-image"),
+            [TestImages.Python, TestImages.CalcProject, root => File.Copy(agent, Path.Combine(Directory.CreateDirectory(Path.Combine(root, "opt", "agent")).FullName, "agent.py"))],
+            workingDir: "/testbed");
+        await TestImages.ArchiveAsync(layout, "oci-archive", Path.Combine(dir, "agent.tar"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "tasks.jsonl"),
+            """{"id": "fix", "prompt": "fix calc", "image": "oci-archive:agent.tar", "agent": {"command": ["python3", "/opt/agent/agent.py"]}, "grader": {"command": "python3 -m unittest -q test_calc"}}""" + "\n");
+        await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse("""
+            { "scenarios": [ { "match": "fix calc", "turns": [
+              { "tool_calls": [ { "name": "shell", "arguments": { "command": "sed -i 's/a - b/a + b/' calc.py && pwd" } } ] },
+              { "content": "Fixed." } ] } ] }
+            """));
+        var data = Path.Combine(dir, "data");
+
+        var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", model.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", "img"],
+            environment: new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-engine" });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(2, model.Requests.Count);
+        var trajectory = JsonNode.Parse(File.ReadAllLines(Path.Combine(data, "fleets", "img", "trajectories.jsonl")).Single())!;
+        Assert.Equal(("agent_exit", 1.0), ((string?)trajectory["stop_reason"], (double?)trajectory["reward"]));
+        Assert.Equal("/testbed\n", (string?)trajectory["messages"]![3]!["content"]); // the agent ran in the image's working folder
+        var trace = (await Cli.RunAsync(["trace", "img:fix:0", "--data-dir", data])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!);
+        var edit = trace.Single(l => (string?)l["type"] == "file_modified")["data"]!;
+        Assert.Equal(("testbed/calc.py", "agent-turn-2"), ((string?)edit["path"], (string?)edit["tool_call_id"])); // paths in an image are from its root
+        Assert.Contains("+    return a + b", (string?)edit["diff"]);
+    }
 }
