@@ -72,15 +72,18 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
     {
         var (dir, data) = await programs.FleetAsync(
             AgentTask("python", """["python3", "python_agent.py"]""", """, "env": {"AGENT_STREAM": "1"}"""),
-            AgentTask("openai-sdk", """["node", "openai_agent.mjs"]"""),
+            AgentTask("openai-sdk", """["node", "openai_agent.mjs"]""", """, "model_from_agent": true"""),
             AgentTask("agents-sdk", """["node", "agents_sdk_agent.mjs"]""", """, "env": {"AGENT_STREAM": "1"}"""),
             AgentTask("agents-sdk-chat", """["node", "agents_sdk_agent.mjs"]""", """, "env": {"AGENT_API": "chat"}"""));
         await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse(FixScript));
 
-        var run = await RunAsync(dir, data, "three", model, "--tokens", "capture");
+        var run = await RunAsync(dir, data, "three", model, "--tokens", "capture", "--model", "fleet-model");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(12, model.Requests.Count); // three turns each, no more
+        // The fleet's model, unless the task lets its agent choose (the openai-sdk agent names gpt-4o).
+        Assert.Equal([("fleet-model", 9), ("gpt-4o", 3)],
+            model.Requests.GroupBy(r => (string)JsonNode.Parse(r.Body)!["model"]!).Select(g => (g.Key, g.Count())).OrderBy(g => g.Key));
         Assert.All(model.Requests, r => Assert.Equal($"Bearer {EngineKey}", r.Authorization)); // the model sees the engine's key; the agents never do
         var trajectories = Trajectories(data, "three");
         foreach (var task in new[] { "python", "openai-sdk", "agents-sdk", "agents-sdk-chat" })
@@ -96,6 +99,8 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
             // Each request is journaled as what is new in it: the history the agent resent is a length, not a copy.
             var requests = Events(trace, "agent_request").ToList();
             Assert.All(requests, r => Assert.Equal(task == "agents-sdk" ? "responses" : "chat", (string?)r["api"]));
+            Assert.All(requests, r => Assert.Equal(task == "python" ? "any" : "gpt-4o", (string?)r["model"])); // what the agent named, journaled
+            Assert.All(Events(trace, "model_request_started"), r => Assert.Equal(task == "openai-sdk" ? "gpt-4o" : "fleet-model", (string?)r["model"]));
             Assert.Equal([0, 3, 5], requests.Select(r => (int)r["base_length"]!));
             Assert.Equal([2, 1, 1], requests.Select(r => (int)r["new_messages"]!));
             var edit = Assert.Single(Events(trace, "file_modified"));
