@@ -75,6 +75,19 @@ export class Timeline {
         return this.row(line, 'reward', `reward ${fmt.reward(d.reward)}`, [`grader: ${d.grader}`, d.details ? h('pre', { class: 'out' }, d.details) : null]);
       case 'grading_failed':
         return this.row(line, 'end failed', 'grading failed', `${d.grader}: ${d.reason}`);
+      case 'agent_request':
+        return this.row(line, 'agent-request', `agent request · turn ${d.turn} · thread ${d.thread}`,
+          `${d.new_messages} new message${d.new_messages === 1 ? '' : 's'} after ${d.base_length} resent` +
+          `${d.from_thread !== null && d.from_thread !== undefined ? ` from thread ${d.from_thread}` : ''}` +
+          ` · ${d.api}${d.stream ? ', streamed' : ''} · names ${d.model ?? 'no model'}${d.tools ? ` · tools: ${d.tools.join(', ')}` : ''}`);
+      case 'agent_request_rejected':
+        return this.row(line, 'end failed', 'agent request refused', h('span', { class: 'error-text' }, d.error));
+      case 'replay_diverged':
+        return this.row(line, 'resumed', `replay parted from the journal · ${d.kept} turns kept`, d.what);
+      case 'agent_exited':
+        return this.row(line, d.exit_code === 0 ? 'end' : 'end failed',
+          `agent program ${d.timed_out ? 'timed out' : d.exit_code === null ? 'stopped' : `exited ${d.exit_code}`}`,
+          d.stderr_tail ? h('pre', { class: 'out' }, d.stderr_tail) : '');
       default:
         if (line.type?.startsWith('file_')) return this.fileChange(line, d);
         return this.row(line, 'other', line.type, JSON.stringify(d));
@@ -122,12 +135,12 @@ export class Timeline {
     if (m.role === 'tool') {
       if (this.answered.has(m.tool_call_id)) return null; // shown as its tool result card
       return h('div', { class: 'entry message tool', 'data-seq': m.seq, 'data-type': 'message' }, this.gutter(m),
-        h('div', { class: 'body' }, h('div', { class: 'role' }, `tool result · ${m.tool_call_id}`), text(m.content)));
+        h('div', { class: 'body' }, h('div', { class: 'role' }, `tool result · ${m.tool_call_id}${threadOf(m)}`), text(m.content)));
     }
     return h('div', { class: `entry message ${m.role}${m.inherited ? ' inherited' : ''}`, 'data-seq': m.seq, 'data-type': 'message', 'data-role': m.role },
       this.gutter(m),
       h('div', { class: 'body' },
-        h('div', { class: 'role' }, m.role, m.inherited ? ' (inherited from the parent)' : ''),
+        h('div', { class: 'role' }, m.role, threadOf(m), m.inherited ? ' (inherited from the parent)' : ''),
         m.reasoning_content ? h('details', { class: 'reasoning' }, h('summary', {}, 'reasoning'), text(m.reasoning_content)) : null,
         m.content ? text(m.content) : null,
         (m.tool_calls ?? []).map(call => h('div', { class: 'call' },
@@ -151,6 +164,11 @@ export class Timeline {
     return this.row(line, 'file', `file ${d.change}`, [h('span', { class: 'path' }, d.path), sizes,
       d.link_target ? ` → ${d.link_target}` : '']);
   }
+}
+
+/** An agent's message beyond its first conversation says which thread it is of. */
+function threadOf(m) {
+  return m.thread ? ` · thread ${m.thread}` : '';
 }
 
 /** An image or a sound an MCP tool answered with, from the blob store. */
