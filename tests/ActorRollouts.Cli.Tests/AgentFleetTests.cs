@@ -377,4 +377,26 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
         Assert.Equal([(0, 3, "first_turn"), (1, 1, "first_turn")],
             samples.Select(s => ((int)s["thread"]!, s["turns"]!.AsArray().Count, (string)s["start_reason"]!)));
     }
+
+    [Fact]
+    public async Task AServedFleet_RunsAgentTasks_AndStreamsTheirTrajectoriesAndSamples()
+    {
+        await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse(FixScript));
+        await using var serve = await Viewer.ViewerProcess.StartAsync("serve", "--data-dir", Cli.NewTempDir(), "--port", "0");
+        using var http = new HttpClient { BaseAddress = serve.Root };
+        var task = $$$"""{"id": "fix", "prompt": "Fix the greeting", "samples": 2, "workspace": "{{{programs.Template}}}", "agent": {"command": ["node", "openai_agent.mjs"]}, "grader": {"command": "grep -q Hello greeting.txt"}}""";
+
+        var created = await http.PostAsync("/v1/fleets", new StringContent(
+            $$"""{"fleet_id": "served", "settings": {"base_url": "{{model.BaseUrl}}", "model": "m", "tokens": "capture"}, "tasks": [{{task}}]}""",
+            System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        using var response = await http.GetAsync("/v1/fleets/served/trajectories?format=tokens&wait=120", HttpCompletionOption.ResponseHeadersRead);
+        using var lines = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var samples = new List<JsonNode>();
+        while (samples.Count < 2 && await lines.ReadLineAsync() is { } line) samples.Add(JsonNode.Parse(line)!);
+
+        Assert.Equal(6, model.Requests.Count);
+        Assert.All(samples, s => Assert.Equal(("agent_exit", 1.0, "complete"), ((string?)s["stop_reason"], (double?)s["reward"], (string?)s["tokens"])));
+        Assert.Equal(["served:fix:0", "served:fix:1"], samples.Select(s => (string)s["session_id"]!).Order());
+    }
 }

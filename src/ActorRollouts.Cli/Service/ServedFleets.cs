@@ -18,6 +18,9 @@ namespace ActorRollouts.Cli.Service;
 /// journal's database). Every change a client asks for goes to the fleet's supervisor, which journals it before it answers.</summary>
 public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, JournalLocation journal, bool cluster = false) : IDisposable
 {
+    /// <summary>The model gateway of the agent programs this process runs: started with the first fleet that has agent tasks.</summary>
+    private readonly Lazy<Task<Gateway.AgentGatewayServer>> _gateway = new(() => Gateway.AgentGatewayServer.StartAsync(CancellationToken.None));
+
     private readonly ConcurrentDictionary<string, ServedFleet> _fleets = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _starting = new(1, 1);
     private readonly JournalReader _reader = new(system);
@@ -99,7 +102,8 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
         var paths = new FleetPaths(journal.DataDir, id);
         var fleetLock = await FleetLock.AcquireAsync(paths, journal);
         var current = sessions.Select((existing with { Settings = settings }).SpecFor);
-        var services = new FleetServices(FleetRun.SessionServicesFor(system, hocon.Under(settings), paths, journal, current), null);
+        var gateway = sessions.Any(s => s.Agent is not null) ? await _gateway.Value : null;
+        var services = new FleetServices(FleetRun.SessionServicesFor(system, hocon.Under(settings), paths, journal, current) with { Agents = gateway?.Links }, null);
         var supervisor = system.ActorOf(RolloutSupervisor.Props(id, services), $"fleet-{id}");
         var control = system.ActorOf(FleetControlWriter.Props(id, TimeProvider.System), $"control-{id}");
         _reader.FollowControl(id, request => supervisor.Tell(new Actors.Sessions.SessionCommands.CancelSession(request.SessionId, request.Reason)));
@@ -209,6 +213,7 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
     public void Dispose()
     {
         foreach (var fleet in _fleets.Values) fleet.Lock?.Dispose();
+        if (_gateway.IsValueCreated && _gateway.Value.IsCompletedSuccessfully) _gateway.Value.Result.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary><paramref name="Supervisor"/>: the fleet's, or a stand-in for the cluster's. <paramref name="Lock"/>: held while
