@@ -180,9 +180,9 @@ public sealed partial class SessionActor
     private sealed record ReplayUnavailable(string Reason);
 
     /// <summary>The session ended: whoever still waits for an answer is told why.</summary>
-    private void RefuseAgentTurns()
+    private void RefuseAgentTurns(AgentTurnRefused? why = null)
     {
-        var refusal = Ended();
+        var refusal = why ?? Ended();
         _agentReplyTo?.Tell(refusal);
         _agentReplyTo = null;
         _agentRequest = null;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ActorRollouts.Actors.Agents;
 using ActorRollouts.Actors.Environments;
 using ActorRollouts.Actors.Providers;
 using ActorRollouts.Core.Fleets;
@@ -411,6 +412,9 @@ public sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         StopAgentLink();
+        // Stopped without ending (the process is shutting down, or the fleet relaunches it): no agent request hangs on it.
+        if (_agentReplyTo is not null || _agentQueue.Count > 0) RefuseAgentTurns(new AgentProtocol.AgentTurnRefused(503,
+            "the session stopped before it could answer (the engine is stopping or relaunching it)", "server_error", "session_stopped"));
         base.PostStop();
     }
 
