@@ -160,6 +160,7 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
         Assert.Equal(400, Error("broken_json").Status);
         Assert.StartsWith("The request body is not valid JSON", Error("broken_json").Message);
         Assert.Equal((400, "Unsupported field 'functions': this gateway cannot forward it."), (Error("unknown_field").Status, Error("unknown_field").Message));
+        Assert.Equal("functions", (string?)seen["unknown_field"]![1]!["error"]!["param"]);
         Assert.Contains("messages[0].content[0]", Error("image_part").Message);
         Assert.Equal((401, "invalid_api_key"), (Error("wrong_key").Status, Error("wrong_key").Code));
         Assert.Equal(200, (int)seen["good"]![0]!);

@@ -17,8 +17,8 @@ public static class AgentProtocol
 
     public sealed record AgentTurnAnswered(AgentAnswer Answer);
 
-    /// <summary>An OpenAI-shaped error for the agent: <paramref name="Status"/>, message, type and code.</summary>
-    public sealed record AgentTurnRefused(int Status, string Message, string Type = "invalid_request_error", string? Code = null);
+    /// <summary>An OpenAI-shaped error for the agent: <paramref name="Status"/>, message, type, code and the field at fault.</summary>
+    public sealed record AgentTurnRefused(int Status, string Message, string Type = "invalid_request_error", string? Code = null, string? Param = null);
 
     /// <summary>Session → environment: start the agent program (once the workspace is ready).</summary>
     public sealed record StartAgent(AgentLaunch Launch);

@@ -43,7 +43,7 @@ public sealed partial class SessionActor
         Command<AgentTurn>(OnAgentTurn);
         Command<AgentTurnInvalid>(invalid =>
         {
-            var (replyTo, refusal) = (Sender, new AgentTurnRefused(400, invalid.Error, Code: invalid.Param is null ? "invalid_request" : "invalid_field"));
+            var (replyTo, refusal) = (Sender, new AgentTurnRefused(400, invalid.Error, Code: invalid.Param is null ? "invalid_request" : "invalid_field", Param: invalid.Param));
             var (events, _) = SessionDecider.Step(_state, new AgentRequestInvalid(invalid.Error, invalid.Param, Now), Now);
             if (events.IsEmpty) replyTo.Tell(refusal);
             else PersistThen(events, () => replyTo.Tell(refusal));
@@ -193,7 +193,7 @@ public sealed partial class SessionActor
     private void StartAgent()
     {
         if (_state.Spec?.Agent is null || _state.Status != SessionStatus.Running || _agentRunning) return;
-        if (_services.Agents is not { } gateway)
+        if (_services.Agents is null)
         {
             Step(new Fail("this process runs no agent gateway, so the task's agent program cannot run", Now));
             return;

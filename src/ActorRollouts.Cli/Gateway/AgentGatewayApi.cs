@@ -73,7 +73,7 @@ public static class AgentGatewayApi
                 await context.Response.Body.WriteAsync(wire.Whole(answer), context.RequestAborted);
                 break;
             case AgentTurnRefused refused:
-                await ErrorAsync(context, refused.Status, refused.Message, refused.Type, refused.Code);
+                await ErrorAsync(context, refused.Status, refused.Message, refused.Type, refused.Code, refused.Param);
                 break;
         }
     }
@@ -85,10 +85,10 @@ public static class AgentGatewayApi
         return header.StartsWith("Bearer ", StringComparison.Ordinal) && links.Find(header["Bearer ".Length..].Trim()) is { } found ? found.Session : null;
     }
 
-    private static async Task ErrorAsync(HttpContext context, int status, string message, string type, string? code)
+    private static async Task ErrorAsync(HttpContext context, int status, string message, string type, string? code, string? param = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(OpenAiError.Body(message, type, code: code));
+        await context.Response.Body.WriteAsync(OpenAiError.Body(message, type, param, code));
     }
 }
