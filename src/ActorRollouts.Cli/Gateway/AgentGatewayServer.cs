@@ -40,7 +40,7 @@ public sealed class AgentGatewayServer : IAsyncDisposable
         AgentGatewayApi.Map(app, links);
         await app.StartAsync(cancel);
         // Any user may connect (an image's own user included): the session's key, not the socket's owner, is what admits a request.
-        File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
             | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
         var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal))).Port;
