@@ -35,9 +35,11 @@ public static class NodeCommand
         var member = CommonOptions.Member(parse.GetValue(Host)!, parse.GetValue(Port), parse.GetValue(Seeds)!, hostsSessions: true);
         journal.PrepareForWriting();
         var system = RolloutHost.Start(journal, parse.GetValue(Config), member: member);
+        // The agent programs of the sessions this node hosts reach the model through this node's gateway: it outlives them.
+        await using var gateway = await Gateway.AgentGatewayServer.StartAsync(cancel);
         try
         {
-            ClusterNode.Start(system, journal, RolloutSettings.From(system.Settings.Config), member);
+            ClusterNode.Start(system, journal, RolloutSettings.From(system.Settings.Config), member, gateway.Links);
             var address = ClusterMember.Address(member.Host, member.Port);
             Console.Error.WriteLine($"node {address}: joining through {parse.GetValue(Seeds)}; journal {journal.Display}; data dir {journal.DataDir}");
             var cluster = Akka.Cluster.Cluster.Get(system);

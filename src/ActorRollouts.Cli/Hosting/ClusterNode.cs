@@ -26,8 +26,12 @@ public sealed class ClusterNode
     /// <summary>This node as <c>host:port</c>, journaled with every session it starts or resumes.</summary>
     private readonly string _address;
 
-    private ClusterNode(ActorSystem system, JournalLocation journal, RolloutSettings hocon, ClusterMember member)
+    /// <summary>This node's agent gateway: the sessions it hosts that run their own agent program use it.</summary>
+    private readonly Actors.Agents.AgentGatewayLinks? _agents;
+
+    private ClusterNode(ActorSystem system, JournalLocation journal, RolloutSettings hocon, ClusterMember member, Actors.Agents.AgentGatewayLinks? agents)
     {
+        _agents = agents;
         _address = $"{member.Host}:{member.Port}";
         _system = system;
         _journal = journal;
@@ -38,9 +42,10 @@ public sealed class ClusterNode
         _policyGates = ShardedGates.StartPolicyGates(system);
     }
 
-    public static ClusterNode Start(ActorSystem system, JournalLocation journal, RolloutSettings hocon, ClusterMember member)
+    public static ClusterNode Start(ActorSystem system, JournalLocation journal, RolloutSettings hocon, ClusterMember member,
+        Actors.Agents.AgentGatewayLinks? agents = null)
     {
-        var node = new ClusterNode(system, journal, hocon, member);
+        var node = new ClusterNode(system, journal, hocon, member, agents);
         FleetRun.CheckWorkspaces(node._workspacesDir);
         var refresh = system.Settings.Config.GetTimeSpan("actor-rollouts.cluster.session-refresh-interval", TimeSpan.FromSeconds(2));
         IActorRef sessions = ActorRefs.Nobody;
@@ -63,7 +68,8 @@ public sealed class ClusterNode
         var url = launch.Spec.Endpoint.BaseUrl;
         var gates = limits.IsUnlimited ? null : new Dictionary<string, IActorRef> { [url] = GateFor(ShardedGates.GateId(launch.FleetId, url, limits)) };
         return new SessionServices(_modelClient, settings, _workspacesDir, TimeProvider.System, gates, Shared: _journal.SharedContent, Node: _address,
-            PolicyGate: launch.Served ? _gateForwarders.GetOrAdd($"policy|{launch.FleetId}", _ => _system.ActorOf(ShardedGates.Forwarder(_policyGates, launch.FleetId))) : null);
+            PolicyGate: launch.Served ? _gateForwarders.GetOrAdd($"policy|{launch.FleetId}", _ => _system.ActorOf(ShardedGates.Forwarder(_policyGates, launch.FleetId))) : null,
+            Agents: _agents);
     }
 
     private IActorRef GateFor(string gateId) =>
