@@ -18,7 +18,9 @@ namespace ActorRollouts.FakeLlm;
 /// a turn's optional <c>"retokenize": true</c> makes the template encode that answer differently whenever it comes back
 /// in a later request's history (same text, other ids: the drift a real server's re-tokenization causes), and a
 /// scenario's optional <c>"template"</c> is <c>"chatml"</c> (the default) or <c>"drop_think"</c>, which renders every
-/// earlier assistant message without its <c>&lt;think&gt;</c> block, as Qwen3's template does.</summary>
+/// earlier assistant message without its <c>&lt;think&gt;</c> block, as Qwen3's template does. A scenario's optional
+/// <c>"context_window": N</c> answers a request whose prompt is over N tokens (as its usage counts them) with OpenAI's
+/// <c>context_length_exceeded</c> error, as a real server does when a long session outgrows its model's context.</summary>
 public sealed class FakeScript
 {
     public ImmutableList<FakeScenario> Scenarios { get; }
@@ -53,7 +55,8 @@ public sealed class FakeScript
 }
 
 public sealed record FakeScenario(int Index, string? Match, int DelayMs, ImmutableList<FakeTurn> Turns,
-    FakeTemplateStyle Template = FakeTemplateStyle.ChatMl)
+    FakeTemplateStyle Template = FakeTemplateStyle.ChatMl,
+    int? ContextWindow = null)
 {
     internal static FakeScenario Parse(JsonNode? node, string where, int index)
     {
@@ -66,8 +69,14 @@ public sealed record FakeScenario(int Index, string? Match, int DelayMs, Immutab
             JsonValue v when v.TryGetValue(out string? name) && name == "drop_think" => FakeTemplateStyle.DropThink,
             var other => throw new FakeScriptException($"{where}.template must be \"chatml\" or \"drop_think\", not {other.ToJsonString()}."),
         };
+        var window = o["context_window"] switch
+        {
+            null => (int?)null,
+            JsonValue v when v.TryGetValue(out int tokens) && tokens > 0 => tokens,
+            var other => throw new FakeScriptException($"{where}.context_window must be a whole number of tokens above 0, not {other.ToJsonString()}."),
+        };
         return new FakeScenario(index, (string?)o["match"], (int?)o["delay_ms"] ?? 0,
-            turns.Select((t, i) => FakeTurn.Parse(t, $"{where}.turns[{i}]")).ToImmutableList(), template);
+            turns.Select((t, i) => FakeTurn.Parse(t, $"{where}.turns[{i}]")).ToImmutableList(), template, window);
     }
 }
 

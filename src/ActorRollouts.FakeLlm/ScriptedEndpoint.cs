@@ -71,6 +71,12 @@ internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
             return (400, null);
         }
 
+        if (scenario.ContextWindow is { } window && PromptTokens(request) > window)
+        {
+            await OpenAiErrors.WriteAsync(context, 400, $"This model's maximum context length is {window} tokens. However, your messages resulted in " +
+                $"{PromptTokens(request)} tokens. Please reduce the length of the messages.", "context_length_exceeded", param: "messages");
+            return (400, null);
+        }
         log.Turn(entry, request.TurnIndex);
         var turn = request.TurnIndex < scenario.Turns.Count
             ? scenario.Turns[request.TurnIndex]
@@ -160,8 +166,11 @@ internal abstract class ScriptedEndpoint(FakeScript script, RequestLog log)
     protected static string Tag(ScriptedTurn turn) =>
         Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{turn.Scenario.Match}|{turn.Index}")))[..6].ToLowerInvariant();
 
+    /// <summary>A request's prompt tokens as its usage reports them (and its context window counts them): a token per four bytes.</summary>
+    private static int PromptTokens(ScriptedRequest request) => Math.Max(1, (request.BodyLength + 3) / 4);
+
     /// <summary>Deterministic usage, so tests can sum what the server reported: about four bytes a token.</summary>
     protected static FakeUsage UsageFor(ScriptedRequest request, FakeTurn turn) =>
-        new(Math.Max(1, (request.BodyLength + 3) / 4),
+        new(PromptTokens(request),
             Math.Max(1, ((turn.Content?.Length ?? 0) + (turn.Reasoning?.Length ?? 0) + turn.ToolCalls.Sum(c => c.Name.Length + c.Arguments.Length) + 3) / 4));
 }

@@ -278,4 +278,23 @@ public class FakeLlmServerTests
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.NotNull(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]);
     }
+
+    [Fact]
+    public async Task ContextWindow_APromptOverIt_GetsOpenAisContextLengthExceeded_OneUnderItIsAnswered()
+    {
+        await using var server = await FakeLlmServer.StartAsync(FakeScript.Parse(
+            """{ "scenarios": [ { "context_window": 60, "turns": [ { "content": "a" }, { "content": "b" } ] } ] }"""));
+        var small = Body("hi", stream: false, usage: false);
+        var large = Body("hi " + new string('x', 400), stream: false, usage: false);
+
+        var answered = await Post(server, small);
+        var refused = await Post(server, large);
+
+        Assert.True(small.Length / 4 <= 60 && large.Length / 4 > 60);
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var error = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal(("context_length_exceeded", "messages", "invalid_request_error"), ((string?)error["code"], (string?)error["param"], (string?)error["type"]));
+        Assert.StartsWith("This model's maximum context length is 60 tokens. However, your messages resulted in", (string?)error["message"]);
+    }
 }

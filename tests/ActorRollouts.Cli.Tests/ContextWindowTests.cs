@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+using ActorRollouts.FakeLlm;
+
+namespace ActorRollouts.Cli.Tests;
+
+/// <summary>A session that outgrows its model's context window, against FakeLlm enforcing one (<c>context_window</c>):
+/// without context management the server's <c>context_length_exceeded</c> ends it, said plainly and never retried.</summary>
+public class ContextWindowTests
+{
+    [Fact]
+    public async Task ASessionPastTheContextWindow_FailsWithTheServersReason_WithoutARetry()
+    {
+        var dir = Cli.NewTempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "template"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "template", "notes.txt"), string.Concat(Enumerable.Repeat("a line of notes to read again\n", 40)));
+        await File.WriteAllTextAsync(Path.Combine(dir, "tasks.jsonl"), """{"id": "long", "prompt": "read it again and again", "workspace": "template", "max_turns": 40}""" + "\n");
+        var reads = string.Join(", ", Enumerable.Repeat("""{ "tool_calls": [ { "name": "read_file", "arguments": { "path": "notes.txt" } } ] }""", 30));
+        await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse($$"""{ "scenarios": [ { "context_window": 2000, "turns": [ {{reads}}, { "content": "Done." } ] } ] }"""));
+        var data = Path.Combine(dir, "data");
+
+        var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", model.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", "ctx"],
+            environment: new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-test" });
+
+        Assert.Equal(ExitCodes.SessionsFailed, run.ExitCode);
+        var trace = (await Cli.RunAsync(["trace", "ctx:long:0", "--data-dir", data])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var failed = trace.Single(l => (string?)l["type"] == "model_request_failed")["data"]!;
+        Assert.Equal((400, false), ((int?)failed["http_status"], (bool)failed["will_retry"]!));
+        Assert.Contains("context_length_exceeded", (string?)failed["error"]);
+        Assert.Contains("maximum context length is 2000 tokens", (string?)trace.Single(l => (string?)l["type"] == "session_failed")["data"]!["error"]);
+        var answered = trace.Count(l => (string?)l["type"] == "model_response_received");
+        Assert.InRange(answered, 3, 29); // it ran until its transcript outgrew the window
+        Assert.Equal(answered + 1, model.Requests.Count); // the refused request was sent once
+    }
+}
