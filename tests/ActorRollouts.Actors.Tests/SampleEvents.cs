@@ -101,6 +101,7 @@ internal static class SampleEvents
             [new ToolSpec("shell", "runs it", JsonDocument.Parse("""{"type":"object","properties":{"command":{"type":"string"}}}""").RootElement)],
             "gpt-4o-mini", "chat", true, At),
         new AgentRequestRejected("Unsupported field 'functions': this gateway cannot forward it.", "functions", At),
+        new ContextCompacted("trim", 110_000, 62_500, [new TrimmedResult("call_1", "read_file", 180_000)], At),
         new ReplayDiverged(2, "turn 3 of the journal's 5: message 4 (tool) differs", At),
         new AgentExited(3, false, "Traceback (most recent call last):\n  ValueError", At),
         new MessageAppended(Message.Assistant("done"), At, Thread: 1),

@@ -31,4 +31,44 @@ public class ContextWindowTests
         Assert.InRange(answered, 3, 29); // it ran until its transcript outgrew the window
         Assert.Equal(answered + 1, model.Requests.Count); // the refused request was sent once
     }
+
+    [Fact]
+    public async Task A300TurnSession_UnderTrim_Completes_EachCompactionJournaled_WhereWithoutItTheServerRefusesIt()
+    {
+        var dir = Cli.NewTempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "template"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "template", "notes.txt"), string.Concat(Enumerable.Repeat("a line of notes to read again and again\n", 75)));
+        const string context = """{"window_tokens": 40000, "strategy": "STRATEGY", "keep_last_turns": 4}""";
+        await File.WriteAllLinesAsync(Path.Combine(dir, "tasks.jsonl"),
+        [
+            $$"""{"id": "trimmed", "prompt": "read it again and again", "workspace": "template", "max_turns": 310, "context": {{context.Replace("STRATEGY", "trim")}}}""",
+            $$"""{"id": "untrimmed", "prompt": "read it again and again", "workspace": "template", "max_turns": 310, "context": {{context.Replace("STRATEGY", "none")}}}""",
+        ]);
+        var reads = string.Join(", ", Enumerable.Repeat("""{ "tool_calls": [ { "name": "read_file", "arguments": { "path": "notes.txt" } } ] }""", 299));
+        await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse($$"""{ "scenarios": [ { "context_window": 40000, "turns": [ {{reads}}, { "content": "Done." } ] } ] }"""),
+            keepRequests: false);
+        var data = Path.Combine(dir, "data");
+
+        var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", model.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", "long"],
+            environment: new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-test" }, timeout: TimeSpan.FromMinutes(5));
+
+        Assert.Equal(ExitCodes.SessionsFailed, run.ExitCode); // the untrimmed one
+        var rows = JsonNode.Parse((await Cli.RunAsync(["sessions", "--fleet", "long", "--data-dir", data, "--json"])).Stdout)!.AsArray()
+            .ToDictionary(r => (string)r!["task_id"]!, r => ((string?)r!["status"], (string?)r["stop_reason"], (int)r["turns"]!));
+        Assert.Equal(("completed", "done", 300), rows["trimmed"]);
+        Assert.Equal("failed", rows["untrimmed"].Item1);
+        Assert.InRange(rows["untrimmed"].Item3, 10, 60); // refused once its transcript outgrew the window
+        var trace = (await Cli.RunAsync(["trace", "long:trimmed:0", "--data-dir", data])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var compactions = trace.Where(l => (string?)l["type"] == "context_compacted").Select(l => l["data"]!).ToList();
+        Assert.True(compactions.Count >= 10, $"{compactions.Count} compactions");
+        Assert.All(compactions, c =>
+        {
+            Assert.Equal("trim", (string?)c["strategy"]);
+            Assert.True((int)c["tokens_after"]! < (int)c["tokens_before"]!);
+            Assert.True((int)c["tokens_before"]! > 40000 * 0.85);
+            Assert.All(c["removed"]!.AsArray(), r => Assert.Equal("read_file", (string?)r!["tool"]));
+        });
+        // Every request stayed within the window: the server refused none.
+        Assert.DoesNotContain(trace, l => (string?)l["type"] == "model_request_failed");
+    }
 }

@@ -49,6 +49,7 @@ public sealed class RolloutEventSerializer(ExtendedActorSystem system) : Seriali
         [typeof(AgentRequestRejected)] = "agent-request-rejected.v1",
         [typeof(AgentExited)] = "agent-exited.v1",
         [typeof(ReplayDiverged)] = "replay-diverged.v1",
+        [typeof(ContextCompacted)] = "context-compacted.v1",
         [typeof(Core.Sessions.SessionState)] = "session-state-snapshot.v1",
     }.ToFrozenDictionary();
 

@@ -94,6 +94,12 @@ public static class SessionDecider
             return (Decide(state, new Stop(StopReasons.Budget, why, now)), SessionEffect.Nothing);
         if (effect is SessionEffect.CallModel && Staleness(state) is { } stale)
             return (Decide(state, new Stop(StopReasons.Stale, stale, now)), SessionEffect.Nothing);
+        // Room is made in the context window before a request that would pass its trigger, in the same write as the request.
+        if (effect is SessionEffect.CallModel && Context.ContextPolicy.Compaction(state, now) is { } compaction)
+        {
+            var (rest, then) = StartNext(state.Apply(compaction), now);
+            return ([compaction, .. rest], then);
+        }
         ISessionInput? start = effect switch
         {
             SessionEffect.CallModel call => new ModelAttemptStarting(call.Turn, 1, now),

@@ -41,6 +41,14 @@ public static class SessionEvents
     /// samples and workspace changes no longer count, though the journal keeps them), and the session goes on live.</summary>
     public sealed record ReplayDiverged(int Kept, string What, DateTimeOffset Timestamp) : ISessionEvent;
 
+    /// <summary>The session made room in its context window before its next request (<see cref="Context.ContextPolicy"/>):
+    /// <paramref name="Strategy"/>, the request's estimated tokens before and after, and the tool results whose text was
+    /// replaced by a stub.</summary>
+    public sealed record ContextCompacted(string Strategy, int TokensBefore, int TokensAfter, ImmutableList<TrimmedResult> Removed, DateTimeOffset Timestamp) : ISessionEvent;
+
+    /// <summary>A tool result a compaction removed: its call, its tool, the bytes of text it held.</summary>
+    public sealed record TrimmedResult(string ToolCallId, string Tool, int Bytes);
+
     /// <summary>The gateway refused an agent's request it could not read or forward; the agent got this error.</summary>
     public sealed record AgentRequestRejected(string Error, string? Param, DateTimeOffset Timestamp) : ISessionEvent;
 

@@ -101,6 +101,17 @@ public sealed record SessionState : IRolloutSnapshot
     /// <summary>How the agent program ended, once it has.</summary>
     public AgentExited? AgentExit { get; init; }
 
+    /// <summary>Tokens the server counted in the last answered request (its prompt and completion), and how many messages of the
+    /// transcript that covers: what the next request's size is estimated from (<see cref="Context.ContextPolicy"/>).</summary>
+    public int CountedTokens { get; init; }
+    public int MessagesCounted { get; init; }
+
+    /// <summary>Tool results a compaction replaced by a stub.</summary>
+    public ImmutableHashSet<string> TrimmedToolCalls { get; init; } = [];
+
+    /// <summary>Compactions so far: the transcript's segments are one more.</summary>
+    public int Compactions { get; init; }
+
     /// <summary>An agent session: its own program drives it through the gateway.</summary>
     public bool IsAgent => Spec?.Agent is not null;
 
@@ -159,6 +170,11 @@ public sealed record SessionState : IRolloutSnapshot
         },
         ReplayDiverged e => RolledBackTo(e.Kept),
         AgentExited e => this with { AgentExit = e },
+        ContextCompacted e => this with
+        {
+            Messages = Context.ContextPolicy.Apply(Messages, e), CountedTokens = e.TokensAfter, MessagesCounted = Messages.Count,
+            TrimmedToolCalls = TrimmedToolCalls.Union(e.Removed.Select(r => r.ToolCallId)), Compactions = Compactions + 1,
+        },
         ModelRequestStarted e => this with
         {
             InFlightTurn = e.Turn, InFlightAttempts = e.Attempt, ModelRequests = ModelRequests + 1, InFlightPolicyVersion = e.PolicyVersion,
@@ -167,6 +183,7 @@ public sealed record SessionState : IRolloutSnapshot
         ModelResponseReceived e when InFlightTurn == e.Turn => this with
         {
             AgentTurnThread = null, AgentTurnModel = null,
+            CountedTokens = (int)Math.Min(int.MaxValue, e.Usage.InputTokens + e.Usage.OutputTokens), MessagesCounted = Messages.Count + 1, // with its answer, which follows
             Turns = e.Turn, InFlightTurn = null, InFlightAttempts = 0, LastFinishReason = e.FinishReason, InFlightPolicyVersion = null,
             FirstPolicyVersion = FirstPolicyVersion ?? InFlightPolicyVersion ?? e.PolicyVersion ?? 0,
             TokenTurns = e.Tokens is { } tokens

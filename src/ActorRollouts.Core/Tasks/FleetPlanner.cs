@@ -29,7 +29,8 @@ public static class FleetPlanner
                 Budget.Merge(task.Budget, defaults.Budget),
                 Image: task.Image,
                 McpServers: task.McpServers,
-                Agent: task.Agent)))
+                Agent: task.Agent,
+                Context: task.Context)))
             .ToImmutableList();
 
     private static Endpoint EndpointFor(TaskDefinition task, Endpoint run)

@@ -11,7 +11,8 @@ namespace ActorRollouts.Core.Tasks;
 /// over (<c>templates/&lt;hash&gt;</c>); null in journals written before templates were captured. <paramref name="Fork"/>
 /// is set for a session that starts from another's state instead of from the prompt (<c>fork</c>). <paramref name="Image"/>
 /// is the container image the session runs in (its tree is the image's, changed copy-on-write), instead of a template.
-/// <paramref name="Agent"/> is the task's own agent program, which runs instead of the built-in loop.</summary>
+/// <paramref name="Agent"/> is the task's own agent program, which runs instead of the built-in loop. <paramref name="Context"/>
+/// keeps a long session within its model's context window.</summary>
 public sealed record SessionSpec(
     string SessionId,
     string FleetId,
@@ -31,7 +32,8 @@ public sealed record SessionSpec(
     ForkOrigin? Fork = null,
     SessionImage? Image = null,
     ImmutableList<McpServerSpec>? McpServers = null,
-    AgentSpec? Agent = null)
+    AgentSpec? Agent = null,
+    ContextSpec? Context = null)
 {
     /// <summary>The MCP server and tool behind a tool name the model calls (<c>server__tool</c>); null for a built-in one
     /// or one no server listed.</summary>

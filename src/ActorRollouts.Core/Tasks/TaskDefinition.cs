@@ -21,7 +21,8 @@ public sealed record TaskDefinition(
     Budget? Budget = null,
     SessionImage? Image = null,
     ImmutableList<McpServerSpec>? McpServers = null,
-    AgentSpec? Agent = null);
+    AgentSpec? Agent = null,
+    ContextSpec? Context = null);
 
 /// <summary>A task file could not be used. The message names the file and line.</summary>
 public sealed class TaskFileException(string message) : Exception(message);

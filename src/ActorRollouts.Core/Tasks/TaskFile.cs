@@ -9,7 +9,7 @@ namespace ActorRollouts.Core.Tasks;
 public static partial class TaskFile
 {
     private static readonly string[] KnownFields =
-        ["id", "prompt", "system", "workspace", "tools", "max_turns", "samples", "model", "metadata", "api", "grader", "budget", "image", "workdir", "mcp_servers", "agent"];
+        ["id", "prompt", "system", "workspace", "tools", "max_turns", "samples", "model", "metadata", "api", "grader", "budget", "image", "workdir", "mcp_servers", "agent", "context"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex IdPattern();
@@ -112,6 +112,7 @@ public static partial class TaskFile
             Image: image,
             McpServers: McpServerEntries.Parse(root, where),
             Agent: AgentSpec.Parse(root, where),
+            Context: ContextSpec.Parse(root, where),
             Tools: tools,
             MaxTurns: OptionalPositiveInt(root, "max_turns", where),
             Samples: OptionalPositiveInt(root, "samples", where) ?? 1,

@@ -77,6 +77,7 @@ public static class TraceLines
         AgentRequestRejected => "agent_request_rejected",
         AgentExited => "agent_exited",
         ReplayDiverged => "replay_diverged",
+        ContextCompacted => "context_compacted",
         _ => "unknown",
     };
 
