@@ -71,4 +71,57 @@ public class ContextWindowTests
         // Every request stayed within the window: the server refused none.
         Assert.DoesNotContain(trace, l => (string?)l["type"] == "model_request_failed");
     }
+
+    [Fact]
+    public async Task KilledRightAfterACompaction_TheResumedSessionGoesOnFromIt_AndAForkBeforeItCompactsAgain()
+    {
+        var dir = Cli.NewTempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "template"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "template", "notes.txt"), string.Concat(Enumerable.Repeat("a line of notes to read again and again\n", 75)));
+        await File.WriteAllTextAsync(Path.Combine(dir, "tasks.jsonl"),
+            """{"id": "t", "prompt": "read it again and again", "workspace": "template", "max_turns": 40, "context": {"window_tokens": 12000, "strategy": "trim", "keep_last_turns": 2}}""" + "\n");
+        string Script(int slowTurn) => $$"""{ "scenarios": [ { "context_window": 12000, "turns": [ {{string.Join(", ", Enumerable.Range(1, 29).Select(i =>
+            $$$"""{ "tool_calls": [ { "name": "read_file", "arguments": { "path": "notes.txt" } } ]{{{(i == slowTurn ? ", \"delay_ms\": 60000" : "")}}} }"""))}}, { "content": "Done." } ] } ] }""";
+        var env = new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-test" };
+        List<JsonNode> Lines(CliResult r) => [.. r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)];
+
+        // An uninterrupted run: where the first compaction comes, and what the session ends with.
+        await using var steady = await FakeLlmServer.StartAsync(FakeScript.Parse(Script(0)));
+        var baseline = Path.Combine(dir, "baseline");
+        Assert.Equal(0, (await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", steady.BaseUrl.ToString(), "--data-dir", baseline, "--fleet-id", "b"], environment: env)).ExitCode);
+        var unkilled = Lines(await Cli.RunAsync(["trace", "b:t:0", "--data-dir", baseline]));
+        var first = unkilled.First(l => (string?)l["type"] == "context_compacted");
+        var compactedTurn = (int)unkilled.First(l => (string?)l["type"] == "model_request_started" && (long)l["seq"]! == (long)first["seq"]!)["data"]!["turn"]!;
+
+        // The same session killed while the request journaled with that compaction is in flight (its answer takes a minute).
+        await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse(Script(compactedTurn)));
+        var data = Path.Combine(dir, "data");
+        using (var run = Cli.Start(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", model.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", "k"]))
+        {
+            await model.WhenRequestsReach(compactedTurn).WaitAsync(TimeSpan.FromMinutes(2));
+            run.Kill();
+            await run.WaitForExitAsync();
+        }
+        var atKill = Lines(await Cli.RunAsync(["trace", "k:t:0", "--data-dir", data]));
+        Assert.Single(atKill, l => (string?)l["type"] == "context_compacted");
+        Assert.DoesNotContain(atKill, l => (string?)l["type"] == "model_response_received" && (int)l["data"]!["turn"]! == compactedTurn);
+        await using var fast = await FakeLlmServer.StartAsync(FakeScript.Parse(Script(0)));
+        var resumed = await Cli.RunAsync(["resume", "k", "--data-dir", data, "--base-url", fast.BaseUrl.ToString()], environment: env);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        var after = Lines(await Cli.RunAsync(["trace", "k:t:0", "--data-dir", data]));
+        Assert.Equal(unkilled.Count(l => (string?)l["type"] == "context_compacted"), after.Count(l => (string?)l["type"] == "context_compacted"));
+        Assert.Equal(Removed(unkilled), Removed(after)); // the same results trimmed, at the same points
+        Assert.DoesNotContain(after, l => (string?)l["type"] == "model_request_failed");
+
+        // A fork from before the first compaction makes it again, as the parent did.
+        var before = (long)first["seq"]! - 1;
+        var fork = await Cli.RunAsync(["fork", "b:t:0", "--at", before.ToString(), "--fleet-id", "f", "--base-url", steady.BaseUrl.ToString(), "--data-dir", baseline], environment: env);
+        Assert.True(fork.ExitCode == 0, fork.ToString());
+        var forked = Lines(await Cli.RunAsync(["trace", "f:t:0", "--data-dir", baseline]));
+        Assert.Equal((string?)first["data"]!["removed"]!.ToJsonString(), (string?)forked.First(l => (string?)l["type"] == "context_compacted")["data"]!["removed"]!.ToJsonString());
+    }
+
+    private static List<string> Removed(List<JsonNode> trace) =>
+        [.. trace.Where(l => (string?)l["type"] == "context_compacted").Select(l => l["data"]!["removed"]!.ToJsonString())];
 }
