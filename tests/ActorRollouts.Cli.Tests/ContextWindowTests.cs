@@ -124,4 +124,30 @@ public class ContextWindowTests
 
     private static List<string> Removed(List<JsonNode> trace) =>
         [.. trace.Where(l => (string?)l["type"] == "context_compacted").Select(l => l["data"]!["removed"]!.ToJsonString())];
+
+    [Fact]
+    public async Task WhenTheServerRefusesARequestAsTooLarge_TrimMakesRoomAndSendsItOnceMore()
+    {
+        var dir = Cli.NewTempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "template"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "template", "notes.txt"), string.Concat(Enumerable.Repeat("a line of notes to read again and again\n", 75)));
+        // The task thinks the model has 100,000 tokens; the server has 12,000: the estimate never triggers, the server refuses.
+        await File.WriteAllTextAsync(Path.Combine(dir, "tasks.jsonl"),
+            """{"id": "t", "prompt": "read it again and again", "workspace": "template", "max_turns": 40, "context": {"window_tokens": 100000, "strategy": "trim", "keep_last_turns": 2}}""" + "\n");
+        var reads = string.Join(", ", Enumerable.Repeat("""{ "tool_calls": [ { "name": "read_file", "arguments": { "path": "notes.txt" } } ] }""", 29));
+        await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse($$"""{ "scenarios": [ { "context_window": 12000, "turns": [ {{reads}}, { "content": "Done." } ] } ] }"""));
+        var data = Path.Combine(dir, "data");
+
+        var run = await Cli.RunAsync(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", model.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", "r"],
+            environment: new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-test" });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var trace = (await Cli.RunAsync(["trace", "r:t:0", "--data-dir", data])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var refusals = trace.Where(l => (string?)l["type"] == "model_request_failed").Select(l => l["data"]!).ToList();
+        var compactions = trace.Where(l => (string?)l["type"] == "context_compacted").Select(l => l["data"]!).ToList();
+        Assert.NotEmpty(refusals);
+        Assert.All(refusals, r => Assert.Contains("context_length_exceeded", (string?)r["error"]));
+        Assert.Equal(refusals.Select(r => (int)r["turn"]!), compactions.Select(c => (int)c["for_turn"]!)); // each refusal made room once
+        Assert.Equal("completed", (string?)JsonNode.Parse(File.ReadAllLines(Path.Combine(data, "fleets", "r", "trajectories.jsonl")).Single())!["status"]);
+    }
 }

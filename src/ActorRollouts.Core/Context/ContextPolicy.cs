@@ -23,11 +23,11 @@ public static class ContextPolicy
 
     /// <summary>The compaction to journal before the next request, or null: none is configured, the request fits under the
     /// trigger, or there is nothing old enough to remove.</summary>
-    public static ContextCompacted? Compaction(SessionState state, DateTimeOffset now)
+    public static ContextCompacted? Compaction(SessionState state, DateTimeOffset now, bool refused = false)
     {
         if (state.Spec?.Context is not { Strategy: ContextSpec.Trim } context || state.IsAgent) return null;
         var before = Estimate(state);
-        if (before <= context.Threshold) return null;
+        if (before <= context.Threshold && !refused) return null; // a server that refused it knows better than the estimate
         var removed = Trimmable(state.Messages, context.KeepLastTurns, state.TrimmedToolCalls);
         if (removed.IsEmpty) return null;
         var saved = removed.Sum(r => r.Bytes - Encoding.UTF8.GetByteCount(Stub(r.Tool, r.Bytes)));
@@ -46,6 +46,10 @@ public static class ContextPolicy
             .Select(m => new TrimmedResult(m.ToolCallId!, m.ToolResult?.Name ?? "tool", Encoding.UTF8.GetByteCount(m.Content ?? "")))
             .Where(r => r.Bytes > Encoding.UTF8.GetByteCount(Stub(r.Tool, r.Bytes)))];
     }
+
+    /// <summary>A model call the server refused because its prompt does not fit the model's context.</summary>
+    public static bool IsContextLengthError(int? httpStatus, string error) =>
+        httpStatus == 400 && error.Contains("context_length_exceeded", StringComparison.Ordinal);
 
     /// <summary>What a trimmed tool result says instead of its text: the call id and the assistant message stay, so the
     /// transcript is still valid for both APIs.</summary>

@@ -36,7 +36,7 @@ public static class SessionDecider
         return input switch
         {
             ModelAttemptStarting s when s.Turn == state.Turns + 1 => [RequestStarted(TurnEndpoint(state), s)],
-            ModelAttemptFailed f when f.Turn == state.InFlightTurn => AttemptFailedEvents(f),
+            ModelAttemptFailed f when f.Turn == state.InFlightTurn => AttemptFailedEvents(state, f),
             ModelResponded r when r.Turn == state.InFlightTurn =>
             [
                 ResponseReceived(state, r),
@@ -80,6 +80,9 @@ public static class SessionDecider
         var after = events.Aggregate(state, (s, e) => s.Apply(e));
         // An aborted attempt's next attempt is journaled with it: the provider only has to send it.
         if (input is ModelAttemptAborted && after.InFlightTurn is { } turn) return (events, new SessionEffect.CallModel(turn, after.InFlightAttempts));
+        // So is the attempt after a compaction the server's refusal called for.
+        if (input is ModelAttemptFailed && events.OfType<ContextCompacted>().Any() && after.InFlightTurn is { } refused)
+            return (events, new SessionEffect.CallModel(refused, after.InFlightAttempts));
         var (start, next) = StartNext(after, now);
         return (events.AddRange(start), next);
     }
@@ -253,11 +256,16 @@ public static class SessionDecider
         return [resolved, new ToolCallCompleted(denied, 0, a.Now), new MessageAppended(Message.ToolMessage(denied), a.Now)];
     }
 
-    private static ImmutableList<ISessionEvent> AttemptFailedEvents(ModelAttemptFailed f)
+    private static ImmutableList<ISessionEvent> AttemptFailedEvents(SessionState state, ModelAttemptFailed f)
     {
         var failed = new ModelRequestFailed(f.Turn, f.Attempt, f.ErrorKind, f.HttpStatus,
             (long?)f.RetryAfter?.TotalMilliseconds, f.WillRetry, f.Error, f.Now);
         if (f.WillRetry) return [failed];
+        // The server found the request too large for its context: make room, and send the turn once more.
+        if (Context.ContextPolicy.IsContextLengthError(f.HttpStatus, f.Error) && state.CompactedForTurn != f.Turn
+            && Context.ContextPolicy.Compaction(state, f.Now, refused: true) is { } compaction)
+            return [failed with { WillRetry = true }, compaction with { ForTurn = f.Turn },
+                RequestStarted(TurnEndpoint(state), new ModelAttemptStarting(f.Turn, f.Attempt + 1, f.Now))];
         return [failed, new SessionFailed($"model call for turn {f.Turn} failed after {f.Attempt} attempt(s): {f.Error}", f.Now)];
     }
 

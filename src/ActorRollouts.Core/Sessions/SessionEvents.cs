@@ -43,8 +43,11 @@ public static class SessionEvents
 
     /// <summary>The session made room in its context window before its next request (<see cref="Context.ContextPolicy"/>):
     /// <paramref name="Strategy"/>, the request's estimated tokens before and after, and the tool results whose text was
-    /// replaced by a stub.</summary>
-    public sealed record ContextCompacted(string Strategy, int TokensBefore, int TokensAfter, ImmutableList<TrimmedResult> Removed, DateTimeOffset Timestamp) : ISessionEvent;
+    /// replaced by a stub.
+    /// <paramref name="ForTurn"/> is set when the server refused that turn's request as too large (<c>context_length_exceeded</c>):
+    /// the room was made then, and the turn sent once more.
+    public sealed record ContextCompacted(string Strategy, int TokensBefore, int TokensAfter, ImmutableList<TrimmedResult> Removed, DateTimeOffset Timestamp,
+        int? ForTurn = null) : ISessionEvent;
 
     /// <summary>A tool result a compaction removed: its call, its tool, the bytes of text it held.</summary>
     public sealed record TrimmedResult(string ToolCallId, string Tool, int Bytes);

@@ -109,6 +109,9 @@ public sealed record SessionState : IRolloutSnapshot
     /// <summary>Tool results a compaction replaced by a stub.</summary>
     public ImmutableHashSet<string> TrimmedToolCalls { get; init; } = [];
 
+    /// <summary>The turn a compaction was made for after the server refused it: it is sent once more, not again after that.</summary>
+    public int? CompactedForTurn { get; init; }
+
     /// <summary>Compactions so far: the transcript's segments are one more.</summary>
     public int Compactions { get; init; }
 
@@ -174,6 +177,7 @@ public sealed record SessionState : IRolloutSnapshot
         {
             Messages = Context.ContextPolicy.Apply(Messages, e), CountedTokens = e.TokensAfter, MessagesCounted = Messages.Count,
             TrimmedToolCalls = TrimmedToolCalls.Union(e.Removed.Select(r => r.ToolCallId)), Compactions = Compactions + 1,
+            CompactedForTurn = e.ForTurn ?? CompactedForTurn,
         },
         ModelRequestStarted e => this with
         {
