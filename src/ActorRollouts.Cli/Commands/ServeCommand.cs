@@ -45,7 +45,7 @@ public static class ServeCommand
         var system = RolloutHost.Start(journal, parse.GetValue(Config), "actor-rollouts-serve", member);
         try
         {
-            using var fleets = new ServedFleets(system, RolloutSettings.From(system.Settings.Config), journal, cluster: member is not null);
+            await using var fleets = new ServedFleets(system, RolloutSettings.From(system.Settings.Config), journal, cluster: member is not null);
             system.ActorOf(ProgressListener.Props(fleets), "progress-listener");
             var continued = await fleets.ContinueAllAsync();
             await using var server = await ViewerServer.StartAsync(system, journal, parse.GetValue(Host)!, parse.GetValue(Port), cancel,

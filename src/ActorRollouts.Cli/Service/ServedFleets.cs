@@ -16,7 +16,7 @@ namespace ActorRollouts.Cli.Service;
 /// crash too), and continued from it. Each runs under its own supervisor: in this process, or with <paramref name="cluster"/>
 /// on the cluster's nodes, as a sharded fleet this process submits and follows (its plan and added tasks travel through the
 /// journal's database). Every change a client asks for goes to the fleet's supervisor, which journals it before it answers.</summary>
-public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, JournalLocation journal, bool cluster = false) : IDisposable
+public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, JournalLocation journal, bool cluster = false) : IAsyncDisposable
 {
     /// <summary>The model gateway of the agent programs this process runs: started with the first fleet that has agent tasks.</summary>
     private readonly Lazy<Task<Gateway.AgentGatewayServer>> _gateway = new(() => Gateway.AgentGatewayServer.StartAsync(CancellationToken.None));
@@ -210,10 +210,10 @@ public sealed class ServedFleets(ActorSystem system, RolloutSettings hocon, Jour
     private ServedFleet Get(string fleetId) =>
         _fleets.TryGetValue(fleetId, out var fleet) ? fleet : throw ApiError.NotFound($"no fleet '{fleetId}' on this server");
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         foreach (var fleet in _fleets.Values) fleet.Lock?.Dispose();
-        if (_gateway.IsValueCreated && _gateway.Value.IsCompletedSuccessfully) _gateway.Value.Result.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (_gateway.IsValueCreated && _gateway.Value is { IsCompletedSuccessfully: true } started) await (await started).DisposeAsync();
     }
 
     /// <summary><paramref name="Supervisor"/>: the fleet's, or a stand-in for the cluster's. <paramref name="Lock"/>: held while
