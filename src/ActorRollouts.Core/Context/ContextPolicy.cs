@@ -58,7 +58,8 @@ public static class ContextPolicy
     /// <summary>The transcript with the compaction's tool results replaced by their stubs.</summary>
     public static ImmutableList<Message> Apply(ImmutableList<Message> messages, ContextCompacted compaction)
     {
-        var byId = compaction.Removed.ToDictionary(r => r.ToolCallId);
+        var byId = new Dictionary<string, TrimmedResult>();
+        foreach (var removed in compaction.Removed) byId.TryAdd(removed.ToolCallId, removed); // total: a repeated id changes nothing more
         return messages.Select(m => m.Role == Roles.Tool && m.ToolCallId is { } id && byId.TryGetValue(id, out var r)
             ? m with { Content = Stub(r.Tool, r.Bytes), ToolResult = m.ToolResult is { } result ? result with { Content = Stub(r.Tool, r.Bytes) } : null }
             : m).ToImmutableList();

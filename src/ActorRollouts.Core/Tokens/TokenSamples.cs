@@ -16,7 +16,8 @@ public static class TokenSamples
     public static ImmutableList<TokenSample> Of(Sessions.SessionState session)
     {
         if (!session.IsAgent) return From(session.TokenTurns);
-        var threads = session.AgentTurns.ToDictionary(m => m.Turn, m => m.Thread);
+        var threads = new Dictionary<int, int>();
+        foreach (var mark in session.AgentTurns) threads[mark.Turn] = mark.Thread;
         return From(session.TokenTurns, turn => threads.GetValueOrDefault(turn));
     }
 
