@@ -124,9 +124,8 @@ public sealed partial class SessionActor
     {
         if (_agentReplyTo is not { } replyTo) return;
         _agentReplyTo = null;
-        // As a replay will send it: from what was journaled (AgentReplay.Answer), so both are the same bytes.
-        replyTo.Tell(new AgentTurnAnswered(new AgentAnswer(response.ResponseId ?? $"chatcmpl-{turn}", model, at.ToUnixTimeSeconds(),
-            response.Assistant, response.FinishReason, response.Usage)));
+        // By the rule a replay follows (AgentReplay.Answer), from what was journaled: both are the same bytes.
+        replyTo.Tell(new AgentTurnAnswered(AgentAnswer.Of(response.ResponseId, turn, model, at, response.Assistant, response.FinishReason, response.Usage)));
         if (_agentQueue.TryDequeue(out var next)) Self.Tell(next.Turn, next.ReplyTo);
     }
 

@@ -57,7 +57,7 @@ public static class AgentReplay
 
     /// <summary>What the gateway sends for an answered turn; live and replayed alike, from journaled facts only.</summary>
     public static AgentAnswer Answer(ModelResponseReceived response, string model, Message assistant) =>
-        new(response.ResponseId ?? $"chatcmpl-{response.Turn}", model, response.Timestamp.ToUnixTimeSeconds(), assistant, response.FinishReason, response.Usage);
+        AgentAnswer.Of(response.ResponseId, response.Turn, model, response.Timestamp, assistant, response.FinishReason, response.Usage);
 
     /// <summary>How the agent's request differs from the journaled one, in words; null when it is the same.</summary>
     public static string? Differs(ReplayTurn journaled, AgentRequest sent)
