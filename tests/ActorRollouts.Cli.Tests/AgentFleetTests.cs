@@ -178,7 +178,7 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
     {
         var marker = $"ar-agent-{Guid.NewGuid():n}"[..22];
         string Probe(string id, string probe, string more = "", string agent = "", string env = "") =>
-            $$$$"""{"id": "{{{{id}}}}", "prompt": "probe", "workspace": "template"{{{{more}}}}, "agent": {"command": ["python3", "probe_agent.py", "{{{{marker}}}}"], "env": {"PROBE": "{{{{probe}}}}"{{{{env}}}}}{{{{agent}}}}}}""";
+            $$$$"""{"id": "{{{{id}}}}", "prompt": "probe {{{{id}}}}", "workspace": "template"{{{{more}}}}, "agent": {"command": ["python3", "probe_agent.py", "{{{{marker}}}}"], "env": {"PROBE": "{{{{probe}}}}"{{{{env}}}}}{{{{agent}}}}}}""";
         var (dir, data) = await programs.FleetAsync(
             Probe("max-turns", "loop", ", \"max_turns\": 3"),
             Probe("stubborn", "stubborn", ", \"max_turns\": 2"),
@@ -187,14 +187,13 @@ public class AgentFleetTests(AgentPrograms programs) : IClassFixture<AgentProgra
             Probe("crash", "crash"),
             Probe("cancelled", "sleep", env: ", \"PROBE_FILE\": \"cancel-probe.json\""));
         await using var model = await FakeLlmServer.StartAsync(FakeScript.Parse(FixScript));
-        // Watched where the sessions' workspaces go, not the whole data dir: the captured template's node_modules alone has
-        // thousands of folders, each an inotify watch.
-        var workspaces = Directory.CreateDirectory(Path.Combine(data, "workspaces", "limits")).FullName;
-        using var cancelledStarted = new FileAppears(workspaces, "cancel-probe.json");
 
         using var run = Cli.Start(["run", Path.Combine(dir, "tasks.jsonl"), "--base-url", model.BaseUrl.ToString(), "--data-dir", data, "--fleet-id", "limits",
             "--concurrency", "5"]);
-        await cancelledStarted.Seen.WaitAsync(TimeSpan.FromMinutes(2));
+        // The session to cancel has started its program once the model has its first request (the model's log, not the
+        // workspace: a file written through the overlay does not always reach a watcher of the folder beneath it).
+        for (var seen = 1; !model.Requests.Any(r => r.Body.Contains("probe cancelled")); seen++)
+            await model.WhenRequestsReach(seen).WaitAsync(TimeSpan.FromMinutes(2));
         var cancel = await Cli.RunAsync(["cancel", "limits:cancelled:0", "--data-dir", data, "--reason", "the test is done waiting"]);
         await run.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
 
